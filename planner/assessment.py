@@ -1,0 +1,248 @@
+"""Assessment file -> validated ``Assessment``. Nothing downstream sees unvalidated input."""
+from __future__ import annotations
+
+import datetime as _dt
+import difflib
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import InputError
+from .resources import data_dir
+
+FORMAT = "seqplan/assessment-1"
+_SCHEMA = None
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """One child's assessment, validated against the schema and the function catalogue."""
+
+    source: str
+    client_id: str
+    age_years: float
+    assessed_on: str
+    functioning: dict            # function id -> score 0..12
+    name: str | None = None
+    assessor: str | None = None
+    history: dict = field(default_factory=dict)   # period -> {adversity, relational_poverty}
+    relational_health: int | None = None
+    arousal: str | None = None
+    interests: tuple = ()
+    avoid: tuple = ()
+    team: tuple = ()
+    settings: tuple = ()
+    notes: str | None = None
+    canonical: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def digest(self):
+        """sha256 over the canonical input (sorted keys, ISO dates), so YAML and JSON agree."""
+        text = json.dumps(self.canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _schema():
+    global _SCHEMA
+    if _SCHEMA is None:
+        _SCHEMA = json.loads((data_dir("schemas") / "assessment-1.schema.json").read_text("utf-8"))
+    return _SCHEMA
+
+
+def schema():
+    """The published JSON Schema of the assessment format."""
+    return _schema()
+
+
+def suggest(word, choices):
+    """A ' did you mean ...?' hint, or '' when nothing is close."""
+    close = difflib.get_close_matches(str(word), sorted(choices), n=1, cutoff=0.6)
+    return f"did you mean '{close[0]}'?" if close else None
+
+
+def _parse(path: Path, text: str):
+    """Parse YAML or JSON; syntax errors carry the line number."""
+    import yaml
+
+    if path.suffix.lower() == ".json":
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InputError(path, None, f"invalid JSON: {exc.msg}", "fix the syntax at that line", exc.lineno)
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise InputError(path, None, f"invalid YAML: {problem}", "fix the syntax at that line",
+                         mark.line + 1 if mark else None)
+
+
+def _line_index(text):
+    """Map field paths (tuples) to 1-based line numbers, for messages about valid syntax."""
+    import yaml
+
+    lines = {}
+
+    def walk(node, path):
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                sub = path + (key.value,)
+                lines[sub] = key.start_mark.line + 1
+                walk(value, sub)
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                lines[path + (i,)] = item.start_mark.line + 1
+                walk(item, path + (i,))
+
+    try:
+        walk(yaml.compose(text), ())
+    except yaml.YAMLError:
+        pass
+    return lines
+
+
+def _plain(value):
+    """YAML turns ISO dates into date objects; the contract is ISO strings."""
+    if isinstance(value, dict):
+        return {str(k) if not isinstance(k, str) else k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, (_dt.date, _dt.datetime)):
+        return value.isoformat()[:10]
+    return value
+
+
+def _dotted(path):
+    return ".".join(str(p) for p in path) or "(top level)"
+
+
+def _describe(error, path):
+    """One schema violation -> (field, problem, fix)."""
+    v, kind, arg = error.instance, error.validator, error.validator_value
+    here = _dotted(path)
+    if kind == "required":
+        missing = next(name for name in arg if not isinstance(v, dict) or name not in v)
+        return _dotted(path + (missing,)), "required field is missing", f"add '{missing}'"
+    if kind == "additionalProperties":
+        allowed = set(error.schema.get("properties", {}))
+        extra = sorted(k for k in v if k not in allowed)[0]
+        hint = suggest(extra, allowed) or f"allowed: {', '.join(sorted(allowed))}"
+        return _dotted(path + (extra,)), "unknown field", hint
+    if kind == "type":
+        want = {"integer": "a whole number", "number": "a number", "string": "text",
+                "object": "a mapping", "array": "a list"}.get(arg, arg)
+        return here, f"must be {want}, got {json.dumps(v, default=str)}", None
+    if kind in ("minimum", "maximum", "exclusiveMinimum"):
+        bounds = error.schema
+        lo = bounds.get("minimum", bounds.get("exclusiveMinimum"))
+        hi = bounds.get("maximum")
+        return here, f"{v} is out of range", f"use a value from {lo} to {hi}" + (
+            " (above 0)" if "exclusiveMinimum" in bounds else "")
+    if kind == "enum":
+        return here, f"'{v}' is not allowed", suggest(v, arg) or f"use one of: {', '.join(arg)}"
+    if kind == "const":
+        return here, f"must be '{arg}', got {json.dumps(v, default=str)}", f"write {here}: {arg}"
+    if kind == "pattern":
+        return here, f"'{v}' is not an ISO date", "write it as YYYY-MM-DD"
+    if kind in ("minProperties", "minLength"):
+        return here, "must not be empty", None
+    return here, error.message, None
+
+
+def validation_errors(data, path, text="", kb=None):
+    """All problems with already-parsed data, as ``InputError`` objects in field order."""
+    import jsonschema
+
+    if data is None:
+        return [InputError(path, None, "the file is empty",
+                           f"start it with 'format: {FORMAT}' (see the assessment format)")]
+    if not isinstance(data, dict):
+        return [InputError(path, None, "expected a mapping of fields at the top level",
+                           f"start it with 'format: {FORMAT}'")]
+    lines = _line_index(text) if text else {}
+    validator = jsonschema.Draft202012Validator(_schema())
+    errors = []
+    for error in sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path]):
+        fpath = tuple(error.absolute_path)
+        name, problem, fix = _describe(error, fpath)
+        errors.append(InputError(path, name, problem, fix, lines.get(tuple(name.split(".")), lines.get(fpath))))
+    if errors:
+        return errors
+    errors.extend(_semantic_errors(data, path, lines, kb))
+    return errors
+
+
+def _semantic_errors(data, path, lines, kb):
+    """Checks the schema cannot express: catalogue ids and periods after the child's age."""
+    if kb is None:
+        from .knowledge import load_knowledge_base
+        kb = load_knowledge_base()
+    errors = []
+    known = kb.functions
+    for fid in data["functioning"]:
+        if fid not in known:
+            hint = suggest(fid, known) or "see `seqplan kb list functions` for the catalogue"
+            errors.append(InputError(path, f"functioning.{fid}", "unknown function id", hint,
+                                     lines.get(("functioning", fid))))
+    age = data["client"]["age_years"]
+    for period in data.get("history", {}):
+        starts = kb.periods[period]["starts_at_years"]
+        if starts > age:
+            errors.append(InputError(
+                path, f"history.{period}",
+                f"the child ({age} years) has not reached this period (starts at {starts} years)",
+                "remove it or correct client.age_years", lines.get(("history", period))))
+    return errors
+
+
+def from_data(data, source="<data>", text="", kb=None):
+    """Validate parsed data and build an ``Assessment``; raise the first ``InputError``."""
+    data = _plain(data)
+    errors = validation_errors(data, source, text, kb)
+    if errors:
+        first = errors[0]
+        if len(errors) > 1:
+            first.args = (f"{first.args[0]} [and {len(errors) - 1} more: run `seqplan validate {source}`]",)
+        first.all_errors = errors
+        raise first
+    client, ctx, cur = data["client"], data.get("context", {}), data.get("current", {})
+    return Assessment(
+        source=str(source),
+        client_id=client["id"],
+        name=client.get("name"),
+        age_years=float(client["age_years"]),
+        assessed_on=data["assessed_on"],
+        assessor=data.get("assessor"),
+        functioning={k: int(v) for k, v in sorted(data["functioning"].items())},
+        history={p: dict(v) for p, v in data.get("history", {}).items()},
+        relational_health=cur.get("relational_health"),
+        arousal=cur.get("arousal"),
+        interests=tuple(ctx.get("interests", ())),
+        avoid=tuple(ctx.get("avoid", ())),
+        team=tuple(ctx.get("team", ())),
+        settings=tuple(ctx.get("settings", ())),
+        notes=ctx.get("notes"),
+        canonical=data,
+    )
+
+
+def read_text(path):
+    """Read the file, turning OS errors into an ``InputError``."""
+    path = Path(path)
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(path, None, "no such file", "check the path")
+    except IsADirectoryError:
+        raise InputError(path, None, "is a directory, not an assessment file")
+    except UnicodeDecodeError:
+        raise InputError(path, None, "is not UTF-8 text", "save it as UTF-8 YAML or JSON")
+
+
+def load_assessment(path, kb=None):
+    """Read, parse and validate one assessment file (YAML or JSON)."""
+    path = Path(path)
+    text = read_text(path)
+    return from_data(_parse(path, text), path, text, kb)

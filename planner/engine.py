@@ -1,0 +1,153 @@
+"""The only module that imports durable-rules: compile once, evaluate many sessions.
+
+Each assessment runs in its own session (sid). Layers run in order: the input facts
+are asserted in one batch, then each layer's control fact, one call at a time, so a
+rule of layer k sees every conclusion of layers < k (see knowledge_base/README.md).
+Every firing is recorded: rule id, the facts it matched, the facts it concluded.
+"""
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+from .compiler import LAYER_KIND, Ref, compile_ruleset
+from .errors import EngineError
+from .facts import fact_id
+
+_HOST = None
+_SIDS = itertools.count(1)
+
+
+@dataclass
+class Firing:
+    """One rule firing: the audit unit of a plan."""
+
+    n: int
+    rule: str
+    matched: dict          # pattern name -> fact (without engine bookkeeping)
+    concluded: list        # ids of facts this firing added
+
+
+@dataclass
+class Evaluation:
+    """What one session concluded, with the trace that explains it."""
+
+    facts: dict            # id -> fact, input and derived, in assertion order
+    derived: list          # ids of derived facts, in the order they were concluded
+    trace: list            # Firing, in firing order
+    producers: dict        # fact id -> index into trace of the firing that first concluded it
+
+    def of_kind(self, kind):
+        """Derived and input facts of one kind, in a stable order (by id)."""
+        return sorted((f for f in self.facts.values() if f["kind"] == kind), key=lambda f: f["id"])
+
+
+def _host():
+    """One Host per process, without its timer threads (they race with callers)."""
+    global _HOST
+    if _HOST is None:
+        import durable.engine
+
+        class QuietHost(durable.engine.Host):
+            def _run(self):
+                """No timers or async actions are used: keep the host single-threaded."""
+
+        _HOST = QuietHost()
+    return _HOST
+
+
+def _clean(fact):
+    return {k: v for k, v in fact.items() if k != "sid"}
+
+
+class _Session:
+    """Working memory bookkeeping for one sid."""
+
+    def __init__(self):
+        self.facts, self.derived, self.trace, self.producers = {}, [], [], {}
+
+
+class CompiledKnowledge:
+    """A knowledge base compiled into one durable-rules ruleset, registered once."""
+
+    def __init__(self, kb):
+        self.kb = kb
+        self.layers = list(kb.layers)
+        self.name = "seqplan_" + kb.digest.split(":")[-1][:16]
+        definitions, self.rules = compile_ruleset(kb.active_rules, self.layers, kb.parameter_values, kb.fact_kinds)
+        for rule_id, definition in definitions.items():
+            if rule_id in self.rules:
+                definition["run"] = self._action(self.rules[rule_id])
+            else:
+                definition["run"] = _never_runs
+        self._sessions = {}
+        host = _host()
+        if self.name not in host._ruleset_directory:
+            host.register_rulesets({self.name: definitions})
+
+    def _action(self, rule):
+        """Wrap a rule's conclusion templates in a closure that records the firing."""
+        negated = rule.negated
+        then = rule.then
+
+        def run(c):
+            session = self._sessions[c.s["sid"]]
+            matched = {name: _clean(fact) for name, fact in c._m.items() if name != "_layer" and name not in negated}
+            concluded = []
+            index = len(session.trace)
+            for template in then:
+                fact = {k: (matched[v.pattern].get(v.field) if isinstance(v, Ref) else v) for k, v in template.items()}
+                fact["id"] = fid = fact_id(fact)
+                if fid in session.facts:
+                    continue
+                session.facts[fid] = fact
+                session.derived.append(fid)
+                session.producers[fid] = index
+                concluded.append(fid)
+                c.assert_fact(dict(fact))
+            session.trace.append(Firing(index + 1, rule.id, matched, concluded))
+
+        return run
+
+    def evaluate(self, facts):
+        """Run one session over ``facts`` (dicts with kind and id); always clean up."""
+        host = _host()
+        sid = str(next(_SIDS))
+        session = self._sessions[sid] = _Session()
+        try:
+            for fact in facts:
+                session.facts[fact["id"]] = fact
+            host.assert_facts(self.name, [dict(f, sid=sid) for f in facts])
+            self._check(host, sid)
+            for n in range(1, len(self.layers) + 1):
+                host.assert_fact(self.name, {"sid": sid, "id": f"{LAYER_KIND}{n}", "kind": LAYER_KIND, "n": n})
+                self._check(host, sid)
+            return Evaluation(session.facts, session.derived, session.trace, session.producers)
+        finally:
+            del self._sessions[sid]
+            host.delete_state(self.name, sid)
+
+    def _check(self, host, sid):
+        """durable-rules swallows action exceptions into the session state: surface them."""
+        state = host.get_state(self.name, sid)
+        if "exception" in state:
+            raise EngineError(f"rule engine failed: {state['exception']}")
+
+
+def _never_runs(c):
+    """Absorber rules never match their second condition."""
+
+
+_COMPILED = {}
+
+
+def compiled(kb):
+    """The compiled form of ``kb``, cached per process by knowledge-base digest."""
+    if kb.digest not in _COMPILED:
+        _COMPILED[kb.digest] = CompiledKnowledge(kb)
+    return _COMPILED[kb.digest]
+
+
+def evaluate(kb, facts):
+    """Forward-chain ``facts`` through ``kb``'s rules; returns an ``Evaluation``."""
+    return compiled(kb).evaluate(facts)

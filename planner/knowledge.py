@@ -1,0 +1,171 @@
+"""Knowledge-base directory -> validated, indexed ``KnowledgeBase`` (cached per directory)."""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import KnowledgeBaseError
+from .resources import data_dir
+
+# file (relative to the knowledge-base directory) -> schema definition that checks it
+FILES = {
+    "kb.yaml": "manifest",
+    "sources.yaml": "sources",
+    "parameters.yaml": "parameters",
+    "regions.yaml": "regions",
+    "functions.yaml": "functions",
+    "activities.yaml": "activities",
+    "doses.yaml": "doses",
+    "vocabulary.yaml": "vocabulary",
+}
+RULES_GLOB = "rules/*.yaml"
+_CACHE = {}
+
+
+@dataclass
+class KnowledgeBase:
+    """Everything seqplan knows, indexed by id. Built only by ``load_knowledge_base``."""
+
+    directory: Path
+    name: str
+    version: str
+    digest: str
+    layers: list
+    input_facts: dict
+    sources: dict
+    parameters: dict          # id -> full entry
+    regions: dict             # id -> entry, bottom-up
+    phases: dict
+    bands: dict
+    periods: dict
+    functions: dict           # id -> entry, catalogue order
+    activities: dict          # id -> entry, catalogue order (the rank)
+    doses: dict
+    tag_words: dict           # lower-case word -> tag
+    role_words: dict          # lower-case word -> role
+    rules: dict               # id -> rule, in file order
+    rule_files: dict = field(default_factory=dict)   # rule id -> relative file
+
+    @property
+    def active_rules(self):
+        return [r for r in self.rules.values() if r["status"] == "active"]
+
+    @property
+    def parameter_values(self):
+        return {pid: p["value"] for pid, p in self.parameters.items()}
+
+    @property
+    def fact_kinds(self):
+        """Every fact kind the engine can see: the input kinds and every concluded kind."""
+        kinds = set(self.input_facts)
+        for rule in self.active_rules:
+            kinds.update(t["fact"] for t in rule["then"])
+        return kinds
+
+    def label(self, ident):
+        """A human label for any catalogue id; the id itself when it has none."""
+        for table, key in ((self.functions, "label"), (self.regions, "label"), (self.activities, "name"),
+                           (self.phases, "label"), (self.bands, "label"), (self.periods, "label")):
+            if ident in table:
+                return table[ident][key]
+        return str(ident)
+
+    def cite(self, citation):
+        """'perry2009#4' -> a readable reference with the brief's section."""
+        source_id, _, section = citation.partition("#")
+        source = self.sources[source_id]
+        return f"{source['citation']} [{source['label']}; domain brief section {section}]"
+
+
+def _read_yaml(path, schema, definition):
+    import jsonschema
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text("utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise KnowledgeBaseError(f"{path}: cannot read: {exc}".splitlines()[0])
+    validator = jsonschema.Draft202012Validator({"$ref": f"#/$defs/{definition}", "$defs": schema["$defs"]})
+    error = next(iter(sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))), None)
+    if error is not None:
+        where = ".".join(str(p) for p in error.absolute_path) or "(top level)"
+        raise KnowledgeBaseError(f"{path}: {where}: {error.message}")
+    return data
+
+
+def _by_id(items, what, path):
+    table = {}
+    for item in items:
+        if item["id"] in table:
+            raise KnowledgeBaseError(f"{path}: duplicate {what} id '{item['id']}'")
+        table[item["id"]] = item
+    return table
+
+
+def _digest(directory, files):
+    sha = hashlib.sha256()
+    for rel in files:
+        sha.update(rel.encode() + b"\0" + (directory / rel).read_bytes() + b"\0")
+    return "sha256:" + sha.hexdigest()
+
+
+def _words(mapping):
+    """{canonical: [synonyms]} -> {lower-case word: canonical}."""
+    words = {}
+    for canonical, synonyms in mapping.items():
+        for word in [canonical, *synonyms]:
+            words[word.lower()] = canonical
+    return words
+
+
+def load_knowledge_base(directory=None):
+    """Load and validate the knowledge base in ``directory`` (default: the bundled one)."""
+    directory = Path(directory) if directory else data_dir("knowledge_base")
+    rule_files = sorted(p.relative_to(directory).as_posix() for p in directory.glob(RULES_GLOB))
+    files = sorted(FILES) + rule_files
+    missing = [f for f in FILES if not (directory / f).is_file()]
+    if missing:
+        raise KnowledgeBaseError(f"{directory}: not a seqplan knowledge base (missing {', '.join(missing)})")
+    digest = _digest(directory, files)
+    cached = _CACHE.get((str(directory.resolve()), digest))
+    if cached:
+        return cached
+    schema = json.loads((data_dir("schemas") / "knowledge-base.schema.json").read_text("utf-8"))
+    data = {rel: _read_yaml(directory / rel, schema, definition) for rel, definition in FILES.items()}
+    rules, owners = {}, {}
+    for rel in rule_files:
+        for rule in _read_yaml(directory / rel, schema, "rules")["rules"]:
+            if rule["id"] in rules:
+                raise KnowledgeBaseError(f"{directory / rel}: duplicate rule id '{rule['id']}' (also in {owners[rule['id']]})")
+            rules[rule["id"]] = rule
+            owners[rule["id"]] = rel
+    manifest, regions = data["kb.yaml"], data["regions.yaml"]
+    kb = KnowledgeBase(
+        directory=directory,
+        name=manifest["name"],
+        version=manifest["version"],
+        digest=digest,
+        layers=manifest["layers"],
+        input_facts=manifest["input_facts"],
+        sources=_by_id(data["sources.yaml"]["sources"], "source", "sources.yaml"),
+        parameters=_by_id(data["parameters.yaml"]["parameters"], "parameter", "parameters.yaml"),
+        regions=_by_id(sorted(regions["regions"], key=lambda r: r["order"]), "region", "regions.yaml"),
+        phases=_by_id(sorted(regions["phases"], key=lambda p: p["order"]), "phase", "regions.yaml"),
+        bands=_by_id(regions["bands"], "band", "regions.yaml"),
+        periods=_by_id(regions["periods"], "period", "regions.yaml"),
+        functions=_by_id(data["functions.yaml"]["functions"], "function", "functions.yaml"),
+        activities=_by_id(data["activities.yaml"]["activities"], "activity", "activities.yaml"),
+        doses=_by_id(data["doses.yaml"]["doses"], "dose", "doses.yaml"),
+        tag_words=_words(data["vocabulary.yaml"]["tags"]),
+        role_words=_words(data["vocabulary.yaml"]["roles"]),
+        rules=rules,
+        rule_files=owners,
+    )
+    for rule in kb.rules.values():
+        if rule["layer"] not in kb.layers:
+            raise KnowledgeBaseError(f"{owners[rule['id']]}: rule {rule['id']}: unknown layer '{rule['layer']}' "
+                                     f"(layers: {', '.join(kb.layers)})")
+    _CACHE[(str(directory.resolve()), digest)] = kb
+    return kb

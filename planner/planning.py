@@ -1,0 +1,256 @@
+"""Assessment -> facts -> engine -> conclusions + trace -> ``Plan``.
+
+The plan is assembled only from what rules concluded: every step, deferral, exclusion,
+strength and review carries the ids of the rules behind it and their justification.
+"""
+from __future__ import annotations
+
+from . import __version__
+from .explain import because
+from .facts import build_facts, normalise, region_summaries
+from .plan import Plan
+
+PLAN_FORMAT = "seqplan/plan-1"
+SIX_RS = ("relational", "relevant", "repetitive", "rewarding", "rhythmic", "respectful")
+
+
+class _Reasons:
+    """Looks up, for any concluded fact, the firing that produced it and its justification."""
+
+    def __init__(self, kb, evaluation):
+        self.kb, self.ev = kb, evaluation
+        self._because = {}
+
+    def firing(self, fact):
+        return self.ev.trace[self.ev.producers[fact["id"]]]
+
+    def rule(self, fact):
+        return self.firing(fact).rule
+
+    def text(self, fact):
+        firing = self.firing(fact)
+        if firing.n not in self._because:
+            self._because[firing.n] = because(self.kb, firing)
+        return self._because[firing.n]
+
+    def chain(self, fact):
+        """Facts behind ``fact``, nearest first: the derived facts its firing matched, recursively."""
+        seen, order, todo = set(), [], [fact]
+        while todo:
+            current = todo.pop(0)
+            if current["id"] in seen or current["id"] not in self.ev.producers:
+                continue
+            seen.add(current["id"])
+            order.append(current)
+            todo.extend(self.firing(current).matched.values())
+        return order
+
+    def sources(self, rule_ids):
+        out = []
+        for rid in rule_ids:
+            for citation in self.kb.rules[rid]["sources"]:
+                if citation not in out:
+                    out.append(citation)
+        return out
+
+
+def _unique(items):
+    out = []
+    for item in items:
+        if item not in out:
+            out.append(item)
+    return out
+
+
+def _phase_order(kb, phase):
+    return kb.phases[phase]["order"]
+
+
+def _regions(kb, assessment, summaries, ev, reasons):
+    bands = {f["region"]: f for f in ev.of_kind("region_band")}
+    insufficient = {f["region"]: f for f in ev.of_kind("insufficient_data")}
+    rows = []
+    for s in summaries:
+        fact = bands.get(s["region"]) or insufficient.get(s["region"])
+        rows.append({
+            "id": s["region"],
+            "label": kb.label(s["region"]),
+            "mean": s.get("mean"),
+            "band": bands[s["region"]]["band"] if s["region"] in bands else "insufficient_data",
+            "developmental_age_years": s.get("developmental_age") if s["region"] in bands else None,
+            "rated": s["rated_functions"],
+            "unrated": s["unrated_functions"],
+            "rules": [reasons.rule(fact)] if fact else [],
+            "because": reasons.text(fact) if fact else None,
+        })
+    return rows
+
+
+def _steps(kb, assessment, ev, reasons):
+    """Steps grouped by activity (one per activity, in its earliest phase), ordered
+    bottom-up by phase, then target region, then catalogue rank."""
+    by_activity = {}
+    for step in ev.of_kind("step"):
+        by_activity.setdefault(step["activity"], []).append(step)
+    region_order = {rid: r["order"] for rid, r in kb.regions.items()}
+    rank = {aid: i for i, aid in enumerate(kb.activities)}
+    settings = set(assessment.settings)
+    dosed = {(f["activity"], f["region"]): f for f in ev.of_kind("dosed")}
+    meets = {}
+    for f in ev.of_kind("meets"):
+        meets.setdefault((f["activity"], f["region"], f["r"]), []).append(f)
+    entries = []
+    for activity_id, facts in by_activity.items():
+        phase = min((f["phase"] for f in facts), key=lambda p: _phase_order(kb, p))
+        facts = sorted((f for f in facts if f["phase"] == phase), key=lambda f: region_order[f["region"]])
+        lead = facts[0]
+        chain = reasons.chain(lead)
+        dose_fact = dosed[(activity_id, lead["region"])]
+        rs_facts = {r: meets[(activity_id, lead["region"], r)] for r in SIX_RS}
+        rules = _unique([reasons.rule(f) for f in reversed(chain)]
+                        + [reasons.rule(f) for r in SIX_RS for f in rs_facts[r]]
+                        + [reasons.rule(dose_fact)])
+        dose = kb.doses[dose_fact["dose"]]
+        activity = kb.activities[activity_id]
+        where = [s for s in activity["settings"] if not settings or s in settings] or activity["settings"]
+        need_facts = [f for f in reversed(chain) if f["kind"] in ("need", "candidate", "step")]
+        entries.append({
+            "phase": phase,
+            "activity": activity_id,
+            "name": activity["name"],
+            "description": activity["description"],
+            "targets": [f["region"] for f in facts],
+            "functions": activity.get("functions", []),
+            "dose": {
+                "frequency": dose["frequency"],
+                "minutes": dose["minutes"],
+                "who": sorted({f["via"] for f in rs_facts["relational"]}) or activity["delivered_by"],
+                "where": where,
+                "because": reasons.text(dose_fact),
+            },
+            "six_rs": {r: "; ".join(reasons.text(f) for f in rs_facts[r]) for r in SIX_RS},
+            "rules": rules,
+            "because": " ".join(reasons.text(f) for f in need_facts),
+            "sources": _unique(reasons.sources(rules) + activity["provenance"]["sources"]),
+            "_key": (_phase_order(kb, phase), region_order[lead["region"]], rank[activity_id]),
+        })
+    entries.sort(key=lambda e: e.pop("_key"))
+    limit = kb.parameter_values["steps_per_phase"]
+    steps, alternatives, per_phase = [], [], {}
+    for entry in entries:
+        per_phase[entry["phase"]] = per_phase.get(entry["phase"], 0) + 1
+        (steps if per_phase[entry["phase"]] <= limit else alternatives).append(entry)
+    for n, step in enumerate(steps, start=1):
+        step["id"] = f"S{n}"
+    return steps, alternatives
+
+
+def _deferred(kb, ev, reasons, stepped):
+    grouped = {}
+    for f in ev.of_kind("deferred"):
+        if f["activity"] not in stepped:
+            grouped.setdefault(f["activity"], []).append(f)
+    out = []
+    rank = {aid: i for i, aid in enumerate(kb.activities)}
+    for activity_id in sorted(grouped, key=rank.get):
+        facts = grouped[activity_id]
+        gates = [f for fact in facts for f in reasons.firing(fact).matched.values() if f["kind"] == "gate"]
+        rules = _unique([reasons.rule(f) for f in facts] + [reasons.rule(g) for g in gates])
+        out.append({
+            "activity": activity_id,
+            "name": kb.activities[activity_id]["name"],
+            "phase": facts[0]["phase"],
+            "rules": rules,
+            "because": " ".join(_unique(reasons.text(f) for f in facts)),
+            "gates": _unique([{"by": g["by"], "because": reasons.text(g), "rule": reasons.rule(g)} for g in gates]),
+            "until": " and ".join(_unique(f["until"] for f in facts)),
+            "sources": reasons.sources(rules),
+        })
+    return out
+
+
+def _excluded(kb, ev, reasons, considered):
+    grouped = {}
+    for f in ev.of_kind("fails"):
+        if f["activity"] not in considered:
+            grouped.setdefault(f["activity"], []).append(f)
+    rank = {aid: i for i, aid in enumerate(kb.activities)}
+    out = []
+    for activity_id in sorted(grouped, key=rank.get):
+        fails = sorted(grouped[activity_id], key=lambda f: (SIX_RS.index(f["r"]), f["region"]))
+        out.append({
+            "activity": activity_id,
+            "name": kb.activities[activity_id]["name"],
+            "fails": _unique([{"r": f["r"], "because": reasons.text(f), "rule": reasons.rule(f)} for f in fails]),
+            "rules": _unique(reasons.rule(f) for f in fails),
+        })
+    return out
+
+
+def _one(ev, reasons, kind):
+    facts = ev.of_kind(kind)
+    if not facts:
+        return None
+    fact = facts[0]
+    return dict({k: v for k, v in fact.items() if k not in ("kind", "id")},
+                rules=[reasons.rule(fact)], because=reasons.text(fact))
+
+
+def _notes(kb, assessment):
+    """Words the vocabulary does not know: the plan cannot use them, so it says so."""
+    notes = []
+    for field, words, vocabulary in (("interests", assessment.interests, kb.tag_words),
+                                     ("avoid", assessment.avoid, kb.tag_words),
+                                     ("team", assessment.team, kb.role_words)):
+        unknown = [w for w in normalise(words, vocabulary) if w not in vocabulary.values()]
+        if unknown:
+            notes.append({"field": f"context.{field}", "unmatched": unknown})
+    return notes
+
+
+def make_plan(assessment, kb=None, *, redact=False):
+    """Plan one validated assessment with ``kb`` (the bundled knowledge base by default)."""
+    from . import engine
+    from .knowledge import load_knowledge_base
+
+    kb = kb or load_knowledge_base()
+    summaries = region_summaries(assessment, kb)
+    ev = engine.evaluate(kb, build_facts(assessment, kb, summaries))
+    reasons = _Reasons(kb, ev)
+    steps, alternatives = _steps(kb, assessment, ev, reasons)
+    stepped = {s["activity"] for s in steps + alternatives}
+    deferred = _deferred(kb, ev, reasons, stepped)
+    excluded = _excluded(kb, ev, reasons, stepped | {d["activity"] for d in deferred})
+    client = {"id": assessment.client_id, "age_years": assessment.age_years}
+    if assessment.name and not redact:
+        client["name"] = assessment.name
+    strengths = [dict(function=f["function"], label=kb.label(f["function"]), region=f["region"], score=f["score"],
+                      rules=[reasons.rule(f)], because=reasons.text(f)) for f in ev.of_kind("strength")]
+    strengths.sort(key=lambda s: list(kb.functions).index(s["function"]))
+    return Plan(
+        format=PLAN_FORMAT,
+        seqplan_version=__version__,
+        input_digest=assessment.digest,
+        kb={"name": kb.name, "version": kb.version, "digest": kb.digest},
+        client=client,
+        assessed_on=assessment.assessed_on,
+        assessor=assessment.assessor,
+        state={"arousal": assessment.arousal, "relational_health": assessment.relational_health},
+        regions=_regions(kb, assessment, summaries, ev, reasons),
+        start=_one(ev, reasons, "start_region"),
+        steps=steps,
+        alternatives=alternatives,
+        deferred=deferred,
+        excluded=excluded,
+        strengths=strengths,
+        cautions=_unique([{"caution": f["caution"], "rules": [reasons.rule(f)], "because": reasons.text(f)}
+                          for f in ev.of_kind("caution")]),
+        risks=[{"period": f["period"], "domain": f["domain"], "rules": [reasons.rule(f)], "because": reasons.text(f)}
+               for f in ev.of_kind("early_risk")],
+        regulate_duration=_one(ev, reasons, "regulate_duration"),
+        review=_one(ev, reasons, "review"),
+        notes=_notes(kb, assessment),
+        context_notes=assessment.notes,
+        trace=[{"n": f.n, "rule": f.rule, "matched": f.matched, "concluded": f.concluded} for f in ev.trace],
+        _kb=kb,
+    )

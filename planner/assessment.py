@@ -21,7 +21,7 @@ class Assessment:
 
     source: str
     client_id: str
-    age_years: float
+    age_years: float             # as written (int or float)
     assessed_on: str
     functioning: dict            # function id -> score 0..12
     name: str | None = None
@@ -212,7 +212,7 @@ def from_data(data, source="<data>", text="", kb=None):
         source=str(source),
         client_id=client["id"],
         name=client.get("name"),
-        age_years=float(client["age_years"]),
+        age_years=client["age_years"],
         assessed_on=data["assessed_on"],
         assessor=data.get("assessor"),
         functioning={k: int(v) for k, v in sorted(data["functioning"].items())},

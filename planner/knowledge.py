@@ -24,7 +24,7 @@ RULES_GLOB = "rules/*.yaml"
 _CACHE = {}
 
 
-@dataclass
+@dataclass(repr=False, eq=False)
 class KnowledgeBase:
     """Everything seqplan knows, indexed by id. Built only by ``load_knowledge_base``."""
 
@@ -47,6 +47,9 @@ class KnowledgeBase:
     role_words: dict          # lower-case word -> role
     rules: dict               # id -> rule, in file order
     rule_files: dict = field(default_factory=dict)   # rule id -> relative file
+
+    def __repr__(self):
+        return f"<KnowledgeBase {self.name} {self.version} {self.digest[:19]} at {self.directory}>"
 
     @property
     def active_rules(self):

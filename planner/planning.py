@@ -161,7 +161,7 @@ def _deferred(kb, ev, reasons, stepped):
             "name": kb.activities[activity_id]["name"],
             "phase": facts[0]["phase"],
             "rules": rules,
-            "because": " ".join(_unique(reasons.text(f) for f in facts)),
+            "because": " ".join(_unique([reasons.text(facts[0])] + [reasons.text(g) for g in gates])),
             "gates": _unique([{"by": g["by"], "because": reasons.text(g), "rule": reasons.rule(g)} for g in gates]),
             "until": " and ".join(_unique(f["until"] for f in facts)),
             "sources": reasons.sources(rules),
@@ -177,11 +177,15 @@ def _excluded(kb, ev, reasons, considered):
     rank = {aid: i for i, aid in enumerate(kb.activities)}
     out = []
     for activity_id in sorted(grouped, key=rank.get):
-        fails = sorted(grouped[activity_id], key=lambda f: (SIX_RS.index(f["r"]), f["region"]))
+        region_order = {rid: r["order"] for rid, r in kb.regions.items()}
+        fails = sorted(grouped[activity_id], key=lambda f: (SIX_RS.index(f["r"]), region_order[f["region"]]))
+        first = {}
+        for f in fails:   # one reason per R: the one for the lowest region
+            first.setdefault(f["r"], f)
         out.append({
             "activity": activity_id,
             "name": kb.activities[activity_id]["name"],
-            "fails": _unique([{"r": f["r"], "because": reasons.text(f), "rule": reasons.rule(f)} for f in fails]),
+            "fails": [{"r": r, "because": reasons.text(f), "rule": reasons.rule(f)} for r, f in first.items()],
             "rules": _unique(reasons.rule(f) for f in fails),
         })
     return out

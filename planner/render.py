@@ -1,0 +1,41 @@
+"""Plan model -> text, through the Jinja templates in templates/."""
+from __future__ import annotations
+
+import json
+
+FORMATS = {"md": "plan.md.j2", "json": "plan.json.j2"}
+_ENV = None
+
+
+def _env():
+    global _ENV
+    if _ENV is None:
+        import jinja2
+
+        from .resources import data_dir
+
+        _ENV = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(str(data_dir("templates"))),
+            undefined=jinja2.StrictUndefined,
+            autoescape=False,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
+        _ENV.filters["pretty_json"] = lambda value: json.dumps(value, indent=2, ensure_ascii=False)
+        _ENV.filters["cell"] = lambda text: str(text).replace("|", "\\|").replace("\n", " ")
+    return _ENV
+
+
+def render_plan(plan, fmt="md"):
+    """Render ``plan`` in ``fmt`` (one of FORMATS); output is deterministic."""
+    kb = plan.knowledge
+    env = _env()
+    env.filters["label"] = kb.label
+    cited = []
+    for item in plan.steps + plan.deferred:
+        cited.extend(c for c in item["sources"] if c not in cited)
+    return env.get_template(FORMATS[fmt]).render(
+        plan=plan, data=plan.to_dict(), label=kb.label, cite=kb.cite, phases=kb.phases,
+        params=kb.parameter_values, cited=cited,
+    )

@@ -132,5 +132,92 @@ def examples():
         click.echo(f"{name}\t{describe(path)}")
 
 
+@main.group()
+def kb():
+    """Inspect and test the knowledge base.
+
+    \b
+    Examples:
+      seqplan kb check
+      seqplan kb coverage --features features
+      seqplan kb list activities --format json
+    """
+
+
+KB_OPTION = click.option("--kb", "kb_dir", type=click.Path(file_okay=False),
+                         help="Knowledge-base directory (default: the bundled one).")
+
+
+@kb.command("check")
+@KB_OPTION
+def kb_check(kb_dir):
+    """Check the knowledge base: schemas, references, rules that can never fire,
+    negations that are not layered, step/deferral conflicts. Exits 1 on any problem.
+
+    \b
+    Example:
+      seqplan kb check --kb ./my-knowledge-base
+    """
+    from .errors import SeqplanError
+
+    try:
+        from .api import check_knowledge_base
+
+        summary, problems = check_knowledge_base(kb_dir)
+    except SeqplanError as exc:
+        _fail(exc)
+    for problem in problems:
+        click.echo(f"error: {problem}", err=True)
+    click.echo(summary)
+    if problems:
+        sys.exit(1)
+
+
+@kb.command("coverage")
+@KB_OPTION
+@click.option("--features", "features_dir", type=click.Path(file_okay=False, exists=True), default="features",
+              show_default=True, help="Directory of Gherkin feature files tagged @rule:<ID>.")
+def kb_coverage(kb_dir, features_dir):
+    """Report which active rules have a scenario tagged @rule:<ID>; exits 1 below 100%.
+
+    \b
+    Example:
+      seqplan kb coverage --features features
+    """
+    from .errors import SeqplanError
+
+    try:
+        from .api import rule_coverage
+
+        report, complete = rule_coverage(features_dir, kb_dir)
+    except SeqplanError as exc:
+        _fail(exc)
+    click.echo(report)
+    if not complete:
+        sys.exit(1)
+
+
+@kb.command("list")
+@click.argument("what", type=click.Choice(["functions", "activities", "rules", "parameters"]))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@KB_OPTION
+def kb_list(what, fmt, kb_dir):
+    """List the functions, activities, rules or parameters of the knowledge base.
+
+    \b
+    Examples:
+      seqplan kb list activities
+      seqplan kb list rules --format json
+    """
+    from .errors import SeqplanError
+
+    try:
+        from .api import list_knowledge
+
+        click.echo(list_knowledge(what, fmt, kb_dir), nl=False)
+    except SeqplanError as exc:
+        _fail(exc)
+
+
 if __name__ == "__main__":   # pragma: no cover
     main()

@@ -68,7 +68,7 @@ def build_facts(assessment, kb, summaries=None):
     facts += [_fact("team", role=r) for r in normalise(assessment.team, kb.role_words)]
     facts += [_fact("interest", tag=t) for t in normalise(assessment.interests, kb.tag_words)]
     facts += [_fact("avoid", tag=t) for t in normalise(assessment.avoid, kb.tag_words)]
-    facts += [_fact("setting", setting=s) for s in sorted(set(assessment.settings))]
+    facts += [_fact("setting", setting=s) for s in normalise(assessment.settings, kb.setting_words)]
     for rank, (aid, a) in enumerate(kb.activities.items(), start=1):
         facts.append(_fact("activity", activity=aid, stage=a["stage"], enrichment=a["enrichment"],
                            dev_min=a["dev_age"]["min"], dev_max=a["dev_age"]["max"], rank=rank))

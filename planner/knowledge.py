@@ -45,6 +45,7 @@ class KnowledgeBase:
     doses: dict
     tag_words: dict           # lower-case word -> tag
     role_words: dict          # lower-case word -> role
+    setting_words: dict       # lower-case word -> setting
     rules: dict               # id -> rule, in file order
     rule_files: dict = field(default_factory=dict)   # rule id -> relative file
 
@@ -163,6 +164,7 @@ def load_knowledge_base(directory=None):
         doses=_by_id(data["doses.yaml"]["doses"], "dose", "doses.yaml"),
         tag_words=_words(data["vocabulary.yaml"]["tags"]),
         role_words=_words(data["vocabulary.yaml"]["roles"]),
+        setting_words=_words(data["vocabulary.yaml"]["settings"]),
         rules=rules,
         rule_files=owners,
     )

@@ -94,7 +94,7 @@ def _steps(kb, assessment, ev, reasons):
         by_activity.setdefault(step["activity"], []).append(step)
     region_order = {rid: r["order"] for rid, r in kb.regions.items()}
     rank = {aid: i for i, aid in enumerate(kb.activities)}
-    settings = set(assessment.settings)
+    settings = set(normalise(assessment.settings, kb.setting_words))
     dosed = {(f["activity"], f["region"]): f for f in ev.of_kind("dosed")}
     meets = {}
     for f in ev.of_kind("meets"):
@@ -205,7 +205,8 @@ def _notes(kb, assessment):
     notes = []
     for field, words, vocabulary in (("interests", assessment.interests, kb.tag_words),
                                      ("avoid", assessment.avoid, kb.tag_words),
-                                     ("team", assessment.team, kb.role_words)):
+                                     ("team", assessment.team, kb.role_words),
+                                     ("settings", assessment.settings, kb.setting_words)):
         unknown = [w for w in normalise(words, vocabulary) if w not in vocabulary.values()]
         if unknown:
             notes.append({"field": f"context.{field}", "unmatched": unknown})

@@ -1,0 +1,185 @@
+"""``seqplan kb check`` and ``seqplan kb coverage``: the knowledge base's own tests.
+
+``check`` finds what loading cannot: dangling references, justifications that name
+facts the rule does not match, rules that can never fire, negations that look at
+their own or a later layer (durable-rules does not stratify negation), and
+recommendations that could coincide with a deferral.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from .compiler import RESERVED
+from .errors import KnowledgeBaseError
+
+R_NAMES = ("relational", "relevant", "repetitive", "rewarding", "rhythmic", "respectful")
+# durable-rules limits (../shared/engineering/durable-rules.md, sharp edge 7)
+MAX_RULES = 4096
+MAX_RULES_PER_FIRST_TEST = 256
+TAG = re.compile(r"@rule:([A-Z][A-Z0-9-]*-[0-9]{3})\b")
+
+
+def _citations(kb):
+    """Every (where, citation) pair in the knowledge base."""
+    for pid, p in kb.parameters.items():
+        yield f"parameters.yaml {pid}", p["sources"]
+    for table, name in ((kb.regions, "regions.yaml"), (kb.phases, "regions.yaml"), (kb.periods, "regions.yaml"),
+                        (kb.functions, "functions.yaml"), (kb.doses, "doses.yaml")):
+        for ident, item in table.items():
+            yield f"{name} {ident}", item["sources"]
+    for aid, a in kb.activities.items():
+        yield f"activities.yaml {aid}", a["provenance"]["sources"]
+    for rid, rule in kb.rules.items():
+        yield f"{kb.rule_files[rid]} {rid}", rule["sources"]
+
+
+def _producers(kb):
+    """kind -> the lowest layer index (0 = input) at which a fact of that kind can exist."""
+    first = {kind: 0 for kind in kb.input_facts}
+    for rule in kb.active_rules:
+        layer = kb.layers.index(rule["layer"]) + 1
+        for template in rule["then"]:
+            first[template["fact"]] = min(first.get(template["fact"], layer), layer)
+    return first
+
+
+def _fields(kb):
+    """kind -> the fields its facts can carry."""
+    fields = {kind: set(spec["fields"]) for kind, spec in kb.input_facts.items()}
+    for rule in kb.active_rules:
+        for template in rule["then"]:
+            fields.setdefault(template["fact"], set()).update(k for k in template if k != "fact")
+    return fields
+
+
+def _check_catalogue(kb):
+    errors = []
+    roles, tags, settings = set(kb.role_words.values()), set(kb.tag_words.values()), set(kb.setting_words.values())
+    for fid, f in kb.functions.items():
+        if f["region"] not in kb.regions:
+            errors.append(f"functions.yaml {fid}: unknown region '{f['region']}'")
+        elif kb.regions[f["region"]]["factor"] != f["factor"]:
+            errors.append(f"functions.yaml {fid}: factor '{f['factor']}' is not the factor of region '{f['region']}'")
+        if sorted(map(int, f["rating"])) != [0, 6, 12]:
+            errors.append(f"functions.yaml {fid}: rating guidance needs exactly 0, 6 and 12")
+    stages = {r["stage"] for r in kb.regions.values()}
+    for aid, a in kb.activities.items():
+        where = f"activities.yaml {aid}"
+        if a["stage"] not in stages:
+            errors.append(f"{where}: stage '{a['stage']}' is no region's stage ({', '.join(sorted(stages))})")
+        for field, known in (("targets", kb.regions), ("functions", kb.functions), ("tags", tags),
+                             ("delivered_by", roles), ("settings", settings), ("rs_by_design", R_NAMES)):
+            for value in a.get(field, []):
+                if value not in known:
+                    errors.append(f"{where}: {field}: unknown '{value}'")
+        if not any(kb.regions.get(t, {}).get("stage") == a["stage"] for t in a["targets"]):
+            errors.append(f"{where}: targets no region of its own stage '{a['stage']}'")
+        if a["dev_age"]["min"] > a["dev_age"]["max"]:
+            errors.append(f"{where}: dev_age min is above max")
+    for did, d in kb.doses.items():
+        if d["phase"] not in kb.phases:
+            errors.append(f"doses.yaml {did}: unknown phase '{d['phase']}'")
+        errors.extend(f"doses.yaml {did}: where: unknown setting '{s}'" for s in d["where"] if s not in settings)
+    for where, citations in _citations(kb):
+        for citation in citations:
+            if citation.split("#")[0] not in kb.sources:
+                errors.append(f"{where}: cites unknown source '{citation}'")
+    return errors
+
+
+def _check_rule(kb, rule, producers, fields, env):
+    import jinja2.meta
+
+    where = f"{kb.rule_files[rule['id']]} {rule['id']}"
+    layer = kb.layers.index(rule["layer"]) + 1
+    errors, positive = [], {}
+    for name, pattern in rule["when"].items():
+        kind = pattern["fact"]
+        if kind not in producers:
+            errors.append(f"{where}: can never fire: nothing produces '{kind}' facts (pattern '{name}')")
+            continue
+        if pattern.get("not"):
+            if producers[kind] >= layer:
+                errors.append(f"{where}: pattern '{name}' negates '{kind}', which layer "
+                              f"'{kb.layers[producers[kind] - 1]}' produces: a negation may only look at "
+                              f"input facts or earlier layers")
+        elif producers[kind] > layer:
+            errors.append(f"{where}: can never fire: '{kind}' (pattern '{name}') is first produced in the later "
+                          f"layer '{kb.layers[producers[kind] - 1]}'")
+        for field, test in pattern.items():
+            if field in RESERVED:
+                continue
+            if field not in fields.get(kind, ()):
+                errors.append(f"{where}: pattern '{name}' tests '{field}', which '{kind}' facts do not carry")
+            values = test.values() if isinstance(test, dict) else [test]
+            errors.extend(_check_refs(where, values, positive, fields))
+        if not pattern.get("not"):
+            positive[name] = kind
+    for template in rule["then"]:
+        errors.extend(_check_refs(where, [v for k, v in template.items() if k != "fact"], positive, fields))
+    try:
+        names = jinja2.meta.find_undeclared_variables(env.parse(rule["because"]))
+    except jinja2.TemplateSyntaxError as exc:
+        return errors + [f"{where}: because: template error: {exc.message}"]
+    helpers = {"params", "label", "dose_text", "dose_summary", "deliverers"}
+    errors.extend(f"{where}: because uses '{n}', which is neither a positive pattern nor a helper"
+                  for n in sorted(names - helpers - set(positive)))
+    kinds = {t["fact"] for t in rule["then"]}
+    if "step" in kinds and not any(p.get("not") and p["fact"] == "deferred" for p in rule["when"].values()):
+        errors.append(f"{where}: concludes a step without excluding a deferral of the same activity "
+                      f"(add a `not: true` pattern on 'deferred')")
+    return errors
+
+
+def _check_refs(where, values, positive, fields):
+    for value in values:
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, str) and item.startswith("$") and "." in item:
+                pattern, field = item[1:].split(".", 1)
+                if pattern in positive and field not in fields.get(positive[pattern], ()):
+                    yield f"{where}: '{item}': '{positive[pattern]}' facts carry no field '{field}'"
+
+
+def check(kb):
+    """Every problem with ``kb``, as one line each (empty when it is sound)."""
+    import jinja2
+
+    from .compiler import compile_ruleset
+
+    errors = _check_catalogue(kb)
+    producers, fields = _producers(kb), _fields(kb)
+    env = jinja2.Environment()
+    for rule in kb.active_rules:
+        errors.extend(_check_rule(kb, rule, producers, fields, env))
+    if len(kb.rules) > MAX_RULES:
+        errors.append(f"{len(kb.rules)} rules: durable-rules handles at most {MAX_RULES}")
+    for layer in kb.layers:
+        count = sum(r["layer"] == layer for r in kb.active_rules)
+        if count > MAX_RULES_PER_FIRST_TEST:
+            errors.append(f"layer '{layer}' has {count} rules: durable-rules allows {MAX_RULES_PER_FIRST_TEST} "
+                          f"rules sharing a first test; split the layer")
+    try:
+        compile_ruleset(kb.active_rules, kb.layers, kb.parameter_values, kb.fact_kinds)
+    except KnowledgeBaseError as exc:
+        errors.append(str(exc))
+    return errors
+
+
+def scenario_tags(features_dir):
+    """rule id -> the feature files that tag a scenario with ``@rule:<id>``."""
+    tags = {}
+    for path in sorted(Path(features_dir).rglob("*.feature")):
+        for rule_id in TAG.findall(path.read_text("utf-8")):
+            tags.setdefault(rule_id, set()).add(path.name)
+    return tags
+
+
+def coverage(kb, features_dir):
+    """(covered rule ids, uncovered rule ids, unknown tagged ids) for the active rules."""
+    tags = scenario_tags(features_dir)
+    active = [r["id"] for r in kb.active_rules]
+    covered = [r for r in active if r in tags]
+    uncovered = [r for r in active if r not in tags]
+    unknown = sorted(t for t in tags if t not in kb.rules)
+    return covered, uncovered, unknown

@@ -8,7 +8,7 @@ Every firing is recorded: rule id, the facts it matched, the facts it concluded.
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .compiler import LAYER_KIND, Ref, compile_ruleset
 from .errors import EngineError
@@ -18,14 +18,19 @@ _HOST = None
 _SIDS = itertools.count(1)
 
 
-@dataclass
+@dataclass(slots=True)
 class Firing:
     """One rule firing: the audit unit of a plan."""
 
     n: int
     rule: str
-    matched: dict          # pattern name -> fact (without engine bookkeeping)
+    matched: dict          # pattern name -> fact (as the engine stored it, with its sid)
     concluded: list        # ids of facts this firing added
+
+    def to_dict(self):
+        """The trace entry of the JSON plan: facts named by id."""
+        return {"n": self.n, "rule": self.rule, "matched": {k: f["id"] for k, f in self.matched.items()},
+                "concluded": self.concluded}
 
 
 @dataclass
@@ -36,10 +41,31 @@ class Evaluation:
     derived: list          # ids of derived facts, in the order they were concluded
     trace: list            # Firing, in firing order
     producers: dict        # fact id -> index into trace of the firing that first concluded it
+    _by_kind: dict = None
+    _sorted: set = None
+    _indexes: dict = field(default_factory=dict)
 
     def of_kind(self, kind):
-        """Derived and input facts of one kind, in a stable order (by id)."""
-        return sorted((f for f in self.facts.values() if f["kind"] == kind), key=lambda f: f["id"])
+        """Facts of one kind, in a stable order (by id)."""
+        if self._by_kind is None:
+            self._by_kind = {}
+            for fact in self.facts.values():
+                self._by_kind.setdefault(fact["kind"], []).append(fact)
+            self._sorted = set()
+        facts = self._by_kind.get(kind, [])
+        if kind not in self._sorted:
+            facts.sort(key=lambda f: f["id"])
+            self._sorted.add(kind)
+        return facts
+
+    def index(self, kind, *fields):
+        """Facts of one kind grouped by the values of ``fields``: {(v1, v2, ...): [facts]}."""
+        key = (kind, fields)
+        if key not in self._indexes:
+            grouped = self._indexes[key] = {}
+            for fact in self.of_kind(kind):
+                grouped.setdefault(tuple(fact.get(f) for f in fields), []).append(fact)
+        return self._indexes[key]
 
 
 def _host():
@@ -54,10 +80,6 @@ def _host():
 
         _HOST = QuietHost()
     return _HOST
-
-
-def _clean(fact):
-    return {k: v for k, v in fact.items() if k != "sid"}
 
 
 class _Session:
@@ -87,12 +109,12 @@ class CompiledKnowledge:
 
     def _action(self, rule):
         """Wrap a rule's conclusion templates in a closure that records the firing."""
-        negated = rule.negated
         then = rule.then
 
         def run(c):
             session = self._sessions[c.s["sid"]]
-            matched = {name: _clean(fact) for name, fact in c._m.items() if name != "_layer" and name not in negated}
+            matched = c._m
+            del matched["_layer"]
             concluded = []
             index = len(session.trace)
             for template in then:

@@ -1,9 +1,15 @@
-"""Justifications: render a rule's ``because`` template over the facts one firing matched."""
+"""Justifications: render a rule's ``because`` template over the facts one firing matched.
+
+Rendering is memoised on the values a template reads (e.g. ``team.role``), so the many
+firings that read the same values (every activity a caregiver delivers) cost one render.
+"""
 from __future__ import annotations
 
 _ENV = None
-_TEMPLATES = {}
-_HELPERS = {}
+_TEMPLATES = {}      # (kb digest, rule id) -> (template or constant text, fields it reads or None)
+_HELPERS = {}        # kb digest -> helper functions
+_RENDERED = {}       # (kb digest, rule id, values read) -> text
+_RENDERED_MAX = 50_000
 
 
 def _env():
@@ -32,12 +38,50 @@ def helpers(kb):
             "dose_summary": dose_summary, "deliverers": deliverers}
 
 
+def _fields_read(template_ast, names):
+    """The (pattern, field) pairs a template reads, or None if it uses a pattern whole."""
+    from jinja2 import nodes
+
+    reads, whole = set(), False
+    attribute_names = set()
+    for node in template_ast.find_all(nodes.Getattr):
+        if isinstance(node.node, nodes.Name) and node.node.name not in names:
+            reads.add((node.node.name, node.attr))
+            attribute_names.add(id(node.node))
+    for node in template_ast.find_all(nodes.Name):
+        if node.name not in names and id(node) not in attribute_names:
+            whole = True
+    return None if whole else tuple(sorted(reads))
+
+
+def _compiled(kb, rule_id):
+    key = (kb.digest, rule_id)
+    if key not in _TEMPLATES:
+        source = kb.rules[rule_id]["because"]
+        if "{" not in source:    # no Jinja syntax: the text is its own rendering
+            _TEMPLATES[key] = (" ".join(source.split()), ())
+        else:
+            env = _env()
+            reads = _fields_read(env.parse(source), set(helpers(kb)))
+            _TEMPLATES[key] = (env.from_string(source), reads)
+    return _TEMPLATES[key]
+
+
 def because(kb, firing):
     """The rendered justification of one firing (a ``planner.engine.Firing``)."""
-    key = (kb.digest, firing.rule)
-    template = _TEMPLATES.get(key)
-    if template is None:
-        template = _TEMPLATES[key] = _env().from_string(kb.rules[firing.rule]["because"])
+    template, reads = _compiled(kb, firing.rule)
+    if isinstance(template, str):
+        return template
+    memo = None
+    if reads is not None:
+        memo = (kb.digest, firing.rule, tuple(firing.matched[p].get(f) for p, f in reads))
+        if memo in _RENDERED:
+            return _RENDERED[memo]
     if kb.digest not in _HELPERS:
         _HELPERS[kb.digest] = helpers(kb)
-    return " ".join(template.render(**_HELPERS[kb.digest], **firing.matched).split())
+    text = " ".join(template.render(**_HELPERS[kb.digest], **firing.matched).split())
+    if memo is not None:
+        if len(_RENDERED) >= _RENDERED_MAX:
+            _RENDERED.clear()
+        _RENDERED[memo] = text
+    return text

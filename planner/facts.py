@@ -69,6 +69,18 @@ def build_facts(assessment, kb, summaries=None):
     facts += [_fact("interest", tag=t) for t in normalise(assessment.interests, kb.tag_words)]
     facts += [_fact("avoid", tag=t) for t in normalise(assessment.avoid, kb.tag_words)]
     facts += [_fact("setting", setting=s) for s in normalise(assessment.settings, kb.setting_words)]
+    return facts + catalogue_facts(kb)
+
+
+_CATALOGUE = {}
+
+
+def catalogue_facts(kb):
+    """Facts about the activity catalogue and doses: the same for every assessment, so
+    built once per knowledge base (the engine copies them into each session)."""
+    if kb.digest in _CATALOGUE:
+        return _CATALOGUE[kb.digest]
+    facts = []
     for rank, (aid, a) in enumerate(kb.activities.items(), start=1):
         facts.append(_fact("activity", activity=aid, stage=a["stage"], enrichment=a["enrichment"],
                            dev_min=a["dev_age"]["min"], dev_max=a["dev_age"]["max"], rank=rank))
@@ -79,4 +91,5 @@ def build_facts(assessment, kb, summaries=None):
     for did, dose in kb.doses.items():
         facts.append(_fact("dose", dose=did, phase=dose["phase"]))
         facts += [_fact("dose_gives", dose=did, phase=dose["phase"], r=r) for r in sorted(dose["gives"])]
+    _CATALOGUE[kb.digest] = facts
     return facts

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
+from functools import cached_property
 
 
 @dataclass
@@ -29,12 +30,22 @@ class Plan:
     review: dict | None
     notes: list
     context_notes: str | None
-    trace: list
+    facts: dict               # fact id -> fact: input facts, then derived ones in order
+    _firings: list = field(default_factory=list, repr=False)   # planner.engine.Firing, in order
     _kb: object = field(default=None, repr=False, compare=False)
 
+    @cached_property
+    def trace(self):
+        """Every rule firing in order: rule id, matched {pattern: fact id}, concluded [fact ids].
+        Built on first use: only audit output needs it."""
+        return [firing.to_dict() for firing in self._firings]
+
     def to_dict(self):
-        """The JSON contract, in a fixed key order."""
-        return {f.name: getattr(self, f.name) for f in fields(self) if not f.name.startswith("_")}
+        """The JSON contract, in a fixed key order (the trace, then the facts it names)."""
+        data = {f.name: getattr(self, f.name) for f in fields(self) if not f.name.startswith("_")}
+        data["trace"] = self.trace
+        data["facts"] = data.pop("facts")
+        return data
 
     @property
     def knowledge(self):

@@ -88,61 +88,68 @@ def _regions(kb, assessment, summaries, ev, reasons):
 
 def _steps(kb, assessment, ev, reasons):
     """Steps grouped by activity (one per activity, in its earliest phase), ordered
-    bottom-up by phase, then target region, then catalogue rank."""
+    bottom-up by phase, then target region, then catalogue rank. The first
+    ``steps_per_phase`` of each phase are steps; the rest are listed as alternatives."""
     by_activity = {}
     for step in ev.of_kind("step"):
         by_activity.setdefault(step["activity"], []).append(step)
     region_order = {rid: r["order"] for rid, r in kb.regions.items()}
     rank = {aid: i for i, aid in enumerate(kb.activities)}
-    settings = set(normalise(assessment.settings, kb.setting_words))
-    dosed = {(f["activity"], f["region"]): f for f in ev.of_kind("dosed")}
-    meets = {}
-    for f in ev.of_kind("meets"):
-        meets.setdefault((f["activity"], f["region"], f["r"]), []).append(f)
-    entries = []
+    ranked = []
     for activity_id, facts in by_activity.items():
         phase = min((f["phase"] for f in facts), key=lambda p: _phase_order(kb, p))
         facts = sorted((f for f in facts if f["phase"] == phase), key=lambda f: region_order[f["region"]])
-        lead = facts[0]
-        chain = reasons.chain(lead)
-        dose_fact = dosed[(activity_id, lead["region"])]
-        rs_facts = {r: meets[(activity_id, lead["region"], r)] for r in SIX_RS}
-        rules = _unique([reasons.rule(f) for f in reversed(chain)]
-                        + [reasons.rule(f) for r in SIX_RS for f in rs_facts[r]]
-                        + [reasons.rule(dose_fact)])
-        dose = kb.doses[dose_fact["dose"]]
-        activity = kb.activities[activity_id]
-        where = [s for s in activity["settings"] if not settings or s in settings] or activity["settings"]
-        need_facts = [f for f in reversed(chain) if f["kind"] in ("need", "candidate", "step")]
-        entries.append({
-            "phase": phase,
-            "activity": activity_id,
-            "name": activity["name"],
-            "description": activity["description"],
-            "targets": [f["region"] for f in facts],
-            "functions": activity.get("functions", []),
-            "dose": {
-                "frequency": dose["frequency"],
-                "minutes": dose["minutes"],
-                "who": sorted({f["via"] for f in rs_facts["relational"]}) or activity["delivered_by"],
-                "where": where,
-                "because": reasons.text(dose_fact),
-            },
-            "six_rs": {r: "; ".join(reasons.text(f) for f in rs_facts[r]) for r in SIX_RS},
-            "rules": rules,
-            "because": " ".join(reasons.text(f) for f in need_facts),
-            "sources": _unique(reasons.sources(rules) + activity["provenance"]["sources"]),
-            "_key": (_phase_order(kb, phase), region_order[lead["region"]], rank[activity_id]),
-        })
-    entries.sort(key=lambda e: e.pop("_key"))
+        ranked.append(((_phase_order(kb, phase), region_order[facts[0]["region"]], rank[activity_id]), facts))
+    ranked.sort(key=lambda item: item[0])
     limit = kb.parameter_values["steps_per_phase"]
     steps, alternatives, per_phase = [], [], {}
-    for entry in entries:
-        per_phase[entry["phase"]] = per_phase.get(entry["phase"], 0) + 1
-        (steps if per_phase[entry["phase"]] <= limit else alternatives).append(entry)
-    for n, step in enumerate(steps, start=1):
-        step["id"] = f"S{n}"
+    for _, facts in ranked:
+        phase = facts[0]["phase"]
+        per_phase[phase] = per_phase.get(phase, 0) + 1
+        if per_phase[phase] <= limit:
+            steps.append(_step(kb, assessment, ev, reasons, facts, f"S{len(steps) + 1}"))
+        else:
+            alternatives.append({"phase": phase, "activity": facts[0]["activity"],
+                                 "name": kb.activities[facts[0]["activity"]]["name"],
+                                 "targets": [f["region"] for f in facts],
+                                 "rules": _unique(reasons.rule(f) for f in reversed(reasons.chain(facts[0])))})
     return steps, alternatives
+
+
+def _step(kb, assessment, ev, reasons, facts, step_id):
+    """One step in full: dose, the 6 Rs, rules, justification and sources."""
+    lead = facts[0]
+    activity_id, region = lead["activity"], lead["region"]
+    chain = reasons.chain(lead)
+    dose_fact = ev.index("dosed", "activity", "region")[(activity_id, region)][0]
+    meets = ev.index("meets", "activity", "region", "r")
+    rs_facts = {r: meets[(activity_id, region, r)] for r in SIX_RS}
+    rules = _unique([reasons.rule(f) for f in reversed(chain)]
+                    + [reasons.rule(f) for r in SIX_RS for f in rs_facts[r]]
+                    + [reasons.rule(dose_fact)])
+    dose = kb.doses[dose_fact["dose"]]
+    activity = kb.activities[activity_id]
+    settings = set(normalise(assessment.settings, kb.setting_words))
+    return {
+        "id": step_id,
+        "phase": lead["phase"],
+        "activity": activity_id,
+        "name": activity["name"],
+        "description": activity["description"],
+        "targets": [f["region"] for f in facts],
+        "functions": activity.get("functions", []),
+        "dose": {
+            "frequency": dose["frequency"],
+            "minutes": dose["minutes"],
+            "who": sorted({f["via"] for f in rs_facts["relational"]}),
+            "where": [s for s in activity["settings"] if not settings or s in settings] or activity["settings"],
+            "because": reasons.text(dose_fact),
+        },
+        "six_rs": {r: "; ".join(reasons.text(f) for f in rs_facts[r]) for r in SIX_RS},
+        "rules": rules,
+        "because": " ".join(reasons.text(f) for f in reversed(chain) if f["kind"] in ("need", "candidate", "step")),
+        "sources": _unique(reasons.sources(rules) + activity["provenance"]["sources"]),
+    }
 
 
 def _deferred(kb, ev, reasons, stepped):
@@ -256,6 +263,7 @@ def make_plan(assessment, kb=None, *, redact=False):
         review=_one(ev, reasons, "review"),
         notes=_notes(kb, assessment),
         context_notes=assessment.notes,
-        trace=[{"n": f.n, "rule": f.rule, "matched": f.matched, "concluded": f.concluded} for f in ev.trace],
+        facts=ev.facts,
+        _firings=ev.trace,
         _kb=kb,
     )

@@ -22,9 +22,26 @@ def _env():
             lstrip_blocks=True,
             keep_trailing_newline=True,
         )
-        _ENV.filters["pretty_json"] = lambda value: json.dumps(value, indent=2, ensure_ascii=False)
+        _ENV.filters["pretty_json"] = pretty_json
         _ENV.filters["cell"] = lambda text: str(text).replace("|", "\\|").replace("\n", " ")
     return _ENV
+
+
+def pretty_json(data, one_line_keys=("trace", "facts")):
+    """JSON indented for reading, except that each entry of the long ``one_line_keys``
+    collections sits on one line (readable, diffable, and fast: C encoder)."""
+    line = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
+    parts = []
+    for key, value in data.items():
+        if key in one_line_keys and value:
+            if isinstance(value, dict):
+                body = "{\n" + ",\n".join(f"    {line(k)}: {line(v)}" for k, v in value.items()) + "\n  }"
+            else:
+                body = "[\n" + ",\n".join(f"    {line(v)}" for v in value) + "\n  ]"
+        else:
+            body = json.dumps(value, indent=2, ensure_ascii=False).replace("\n", "\n  ")
+        parts.append(f"  {json.dumps(key)}: {body}")
+    return "{\n" + ",\n".join(parts) + "\n}"
 
 
 def render_plan(plan, fmt="md"):

@@ -1,0 +1,654 @@
+"""Step definitions for the seqplan rule scenarios (features/*.feature).
+
+Every scenario is a clinical vignette: a child described by region scores and
+context, planned through the library (``planner.assessment.from_data`` then
+``planner.planning.make_plan``), and asserted on the ``Plan`` it returns: its
+regions, steps, alternatives, deferrals, exclusions, review and trace.
+
+Tags
+----
+``@rule:<ID>``   the scenario exercises knowledge-base rule <ID>. It becomes the
+                 pytest marker ``rule(id="<ID>")``: run one rule's scenarios with
+                 ``pytest features -m "rule(id='GATE-001')"``, all with ``-m rule``.
+                 ``seqplan kb coverage`` reads these tags from the .feature text.
+``@must_not_fire`` the scenario checks that a rule tagged on it does NOT fire.
+``@bug``         the scenario describes correct behaviour that the product does not
+                 have yet (see the scenario's description): it is a strict xfail, so
+                 it turns red the day the bug is fixed; then drop the tag.
+"""
+from __future__ import annotations
+
+import parse
+import pytest
+from pytest_bdd import given, parsers, then, when
+
+from planner.assessment import from_data
+from planner.knowledge import load_knowledge_base
+from planner.planning import make_plan
+
+SIX_RS = ("relational", "relevant", "repetitive", "rewarding", "rhythmic", "respectful")
+
+
+@parse.with_pattern(r'[^"]*')
+def _quoted(text):
+    return text
+
+
+def P(pattern):
+    """``parsers.parse`` where ``{name:q}`` is the text between two double quotes (no quote inside),
+    so that 'fails "{r:q}"' cannot swallow 'fails "respectful" by rule "RS-RESPECTFUL-001"'."""
+    return parsers.parse(pattern, extra_types={"q": _quoted})
+
+
+# --------------------------------------------------------------------------- tags
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "rule(id): the scenario exercises knowledge-base rule `id` (from a @rule:<ID> tag)")
+    config.addinivalue_line(
+        "markers", "must_not_fire: the scenario checks that a tagged rule does not fire")
+    config.addinivalue_line(
+        "markers", "bug: the scenario describes correct behaviour the product does not have yet (strict xfail)")
+
+
+def pytest_bdd_apply_tag(tag, function):
+    """Map ``@rule:GATE-001`` to ``pytest.mark.rule(id="GATE-001")``.
+
+    pytest-bdd's default turns a tag into ``getattr(pytest.mark, tag)``, i.e. a marker
+    literally named ``rule:GATE-001``: unregistrable (the ini ``markers`` line cuts the
+    name at the colon), so every such tag raised PytestUnknownMarkWarning.
+    """
+    if tag.startswith("rule:"):
+        pytest.mark.rule(id=tag.split(":", 1)[1])(function)
+        return True
+    if tag == "bug":
+        pytest.mark.bug(function)
+        pytest.mark.xfail(strict=True, reason="known product bug, described in the scenario")(function)
+        return True
+    return None
+
+
+# ---------------------------------------------------------------------- the case
+
+def _kb():
+    return load_knowledge_base()
+
+
+def _words(text):
+    return [w.strip() for w in text.split(",") if w.strip()]
+
+
+def _ident(text):
+    """'early childhood' -> 'early_childhood'; 'insufficient data' -> 'insufficient_data'."""
+    return text.strip().lower().replace(" ", "_")
+
+
+def _functions_of(region):
+    kb = _kb()
+    ids = [fid for fid, f in kb.functions.items() if f["region"] == region]
+    assert ids, f"no region called {region!r}; regions: {list(kb.regions)}"
+    return ids
+
+
+class Case:
+    """The assessment being described, built up step by step."""
+
+    def __init__(self):
+        self.age = None
+        self.region_scores = {}
+        self.overrides = {}
+        self.unrated = set()
+        self.only_rated = {}
+        self.history = {}
+        self.current = {}
+        self.context = {}
+        self.plan = None
+
+    def data(self):
+        functioning = {}
+        for region, score in self.region_scores.items():
+            for fid in _functions_of(region):
+                functioning[fid] = score
+        for region, n in self.only_rated.items():
+            for fid in _functions_of(region)[n:]:
+                functioning.pop(fid, None)
+        functioning.update(self.overrides)
+        for fid in self.unrated:
+            functioning.pop(fid, None)
+        data = {
+            "format": "seqplan/assessment-1",
+            "client": {"id": "BDD-001", "age_years": self.age},
+            "assessed_on": "2026-11-02",
+            "functioning": functioning,
+        }
+        if self.history:
+            data["history"] = self.history
+        if self.current:
+            data["current"] = self.current
+        if self.context:
+            data["context"] = self.context
+        return data
+
+
+@pytest.fixture
+def case():
+    return Case()
+
+
+# ------------------------------------------------------------------------- given
+
+def _age(age):
+    """Ages are written as in an assessment file: 9, not 9.0."""
+    return int(age) if float(age).is_integer() else age
+
+
+def _child(case, age, brainstem, diencephalon, limbic, cortex):
+    case.age = _age(age)
+    case.region_scores = {"brainstem": brainstem, "diencephalon": diencephalon,
+                          "limbic": limbic, "cortex": cortex}
+
+
+@given(P("a {age:g}-year-old with region scores brainstem {brainstem:d}, "
+                     "diencephalon {diencephalon:d}, limbic {limbic:d}, cortex {cortex:d}"))
+@given(P("an {age:g}-year-old with region scores brainstem {brainstem:d}, "
+                     "diencephalon {diencephalon:d}, limbic {limbic:d}, cortex {cortex:d}"))
+def given_child(case, age, brainstem, diencephalon, limbic, cortex):
+    """All 8 functions of each region get the region's score."""
+    _child(case, age, brainstem, diencephalon, limbic, cortex)
+
+
+@given(P("a {age:g}-year-old with every region scored {score:d}"))
+@given(P("an {age:g}-year-old with every region scored {score:d}"))
+def given_child_even(case, age, score):
+    _child(case, age, score, score, score, score)
+
+
+@given(P('"{function:q}" is rated {score:d}'))
+def given_function_score(case, function, score):
+    case.overrides[function] = score
+    case.unrated.discard(function)
+
+
+@given(P('"{function:q}" is not rated'))
+def given_function_unrated(case, function):
+    case.unrated.add(function)
+
+
+@given(P("only {n:d} {region} functions are rated"))
+@given(P("only {n:d} {region} function is rated"))
+def given_only_rated(case, n, region):
+    """Keeps the region's first ``n`` functions in catalogue order."""
+    _functions_of(region)
+    case.only_rated[region] = n
+
+
+@given(P("no {region} functions are rated"))
+def given_none_rated(case, region):
+    _functions_of(region)
+    case.only_rated[region] = 0
+
+
+@given(P('the child\'s typical arousal is "{state:q}"'))
+def given_arousal(case, state):
+    case.current["arousal"] = state
+
+
+@given(P("current relational health is {score:d}"))
+def given_relational_health(case, score):
+    case.current["relational_health"] = score
+
+
+@given(P('the child enjoys "{items:q}"'))
+def given_interests(case, items):
+    case.context["interests"] = _words(items)
+
+
+@given(P('the child must avoid "{items:q}"'))
+def given_avoid(case, items):
+    case.context["avoid"] = _words(items)
+
+
+@given(P('the team is "{items:q}"'))
+def given_team(case, items):
+    case.context["team"] = _words(items)
+
+
+@given(P('activities can happen at "{items:q}"'))
+def given_settings(case, items):
+    case.context["settings"] = _words(items)
+
+
+@given(P("{period} history is adversity {adversity:d} and relational poverty {poverty:d}"))
+def given_history(case, period, adversity, poverty):
+    case.history[_ident(period)] = {"adversity": adversity, "relational_poverty": poverty}
+
+
+# -------------------------------------------------------------------------- when
+
+@when("seqplan plans the assessment")
+def when_plan(case):
+    case.plan = make_plan(from_data(case.data(), source="<scenario>"))
+
+
+# ---------------------------------------------------------------- plan helpers
+
+def _parse_fact_id(fid):
+    """Inverse of planner.facts.fact_id: 'kind|k=v|k=v' -> dict with 'kind' (values as text)."""
+    kind, *pairs = fid.split("|")
+    fact = {"kind": kind, "id": fid}
+    for pair in pairs:
+        key, _, value = pair.partition("=")
+        fact[key] = value
+    return fact
+
+
+def _fact(plan, ref):
+    """A fact from a trace reference: a fact id (looked up in ``plan.facts``) or the fact itself."""
+    if isinstance(ref, dict):
+        return ref
+    facts = getattr(plan, "facts", None) or {}
+    return facts.get(ref) or _parse_fact_id(ref)
+
+
+def _trace(plan):
+    """The trace as {n, rule, matched, concluded} dicts, whether ``plan.trace`` holds such dicts
+    or engine ``Firing`` objects (matched values may be facts or fact ids; ``_fact`` takes both)."""
+    if not hasattr(plan, "_bdd_trace"):
+        plan._bdd_trace = [entry if isinstance(entry, dict) else
+                           {"n": entry.n, "rule": entry.rule, "matched": dict(entry.matched),
+                            "concluded": list(entry.concluded)}
+                           for entry in plan.trace]
+    return plan._bdd_trace
+
+
+def _concluded(plan, kind):
+    return [_fact(plan, c) for t in _trace(plan) for c in t["concluded"] if c.startswith(kind + "|")]
+
+
+def _firings(plan, rule):
+    return [t for t in _trace(plan) if t["rule"] == rule]
+
+
+def _about(plan, firing, thing):
+    """Did this firing match a fact about ``thing`` (a region, a period, or a gate's cause)?"""
+    for ref in firing["matched"].values():
+        fact = _fact(plan, ref)
+        if thing in (fact.get("region"), fact.get("by"), fact.get("state"), fact.get("period")):
+            return True
+    return False
+
+
+def _region(plan, region):
+    rows = [r for r in plan.regions if r["id"] == region]
+    assert rows, f"no region {region!r} in the plan"
+    return rows[0]
+
+
+def _entry(entries, activity):
+    return next((e for e in entries if e["activity"] == activity), None)
+
+
+def _recommended(plan, activity):
+    return _entry(plan.steps, activity) or _entry(plan.alternatives, activity)
+
+
+def _must_recommend(plan, activity):
+    entry = _recommended(plan, activity)
+    assert entry, (f"{activity} is not a step or an alternative; steps: {[s['activity'] for s in plan.steps]}, "
+                   f"alternatives: {[s['activity'] for s in plan.alternatives]}, "
+                   f"deferred: {[d['activity'] for d in plan.deferred]}, "
+                   f"excluded: {[(x['activity'], [f['r'] for f in x['fails']]) for x in plan.excluded]}")
+    return entry
+
+
+def _must_step(plan, activity):
+    """A full step (alternatives carry no dose or 6 Rs detail)."""
+    entry = _entry(plan.steps, activity)
+    assert entry, (f"{activity} is not one of the steps: {[s['activity'] for s in plan.steps]} "
+                   f"(alternatives: {[s['activity'] for s in plan.alternatives]})")
+    return entry
+
+
+def _all_listed(plan):
+    return {e["activity"] for group in (plan.steps, plan.alternatives, plan.deferred, plan.excluded) for e in group}
+
+
+# -------------------------------------------------------------------- then: trace
+
+@then(P('rule "{rule:q}" fires'))
+def then_fires(case, rule):
+    assert rule in _kb().rules, f"{rule} is not a rule of the knowledge base"
+    assert _firings(case.plan, rule), (
+        f"{rule} did not fire; fired: {sorted({t['rule'] for t in _trace(case.plan)})}")
+
+
+@then(P('rule "{rule:q}" does not fire'))
+def then_not_fires(case, rule):
+    assert rule in _kb().rules, f"{rule} is not a rule of the knowledge base"
+    firings = _firings(case.plan, rule)
+    assert not firings, f"{rule} fired {len(firings)} time(s), first matching {firings[0]['matched']}"
+
+
+@then(P('rule "{rule:q}" fires for the {thing}'))
+def then_fires_for(case, rule, thing):
+    thing = _ident(thing)
+    firings = _firings(case.plan, rule)
+    assert any(_about(case.plan, f, thing) for f in firings), (
+        f"{rule} did not fire for {thing}; it fired {len(firings)} time(s)")
+
+
+@then(P('rule "{rule:q}" does not fire for the {thing}'))
+def then_not_fires_for(case, rule, thing):
+    thing = _ident(thing)
+    assert not any(_about(case.plan, f, thing) for f in _firings(case.plan, rule)), f"{rule} fired for {thing}"
+
+
+# ------------------------------------------------------------------ then: regions
+
+@then(P('the {region} band is "{band:q}"'))
+def then_band(case, region, band):
+    assert _region(case.plan, region)["band"] == _ident(band)
+
+
+@then(P('the {region} band is set by rule "{rule:q}"'))
+def then_band_rule(case, region, rule):
+    assert rule in _region(case.plan, region)["rules"]
+
+
+@then(P("the {region} mean is {mean:g}"))
+def then_mean(case, region, mean):
+    assert _region(case.plan, region)["mean"] == pytest.approx(mean)
+
+
+@then(P("the {region} developmental age is about {years:g} years"))
+def then_dev_age(case, region, years):
+    assert _region(case.plan, region)["developmental_age_years"] == pytest.approx(years)
+
+
+@then(P("the {region} has no developmental age"))
+def then_no_dev_age(case, region):
+    assert _region(case.plan, region)["developmental_age_years"] is None
+
+
+@then(P("the plan starts at the {region}"))
+def then_start(case, region):
+    start = case.plan.start
+    assert start is not None, "the plan has no starting region"
+    assert start["region"] == _ident(region), f"the plan starts at the {start['region']}"
+
+
+@then("the plan has no starting region")
+def then_no_start(case):
+    assert case.plan.start is None, f"the plan starts at the {case.plan.start['region']}"
+
+
+# -------------------------------------------------------------------- then: steps
+
+@then(P('the first step is in the "{phase:q}" phase'))
+def then_first_phase(case, phase):
+    assert case.plan.steps, "the plan has no steps"
+    first = case.plan.steps[0]
+    assert first["phase"] == phase, f"the first step, {first['activity']}, is in the {first['phase']} phase"
+
+
+@then(P('the steps follow the phases "{phases:q}"'))
+def then_phase_sequence(case, phases):
+    seen = []
+    for step in case.plan.steps:
+        if not seen or seen[-1] != step["phase"]:
+            seen.append(step["phase"])
+    assert seen == _words(phases)
+
+
+@then(P('every step is in the "{phase:q}" phase'))
+def then_all_phase(case, phase):
+    assert case.plan.steps, "the plan has no steps"
+    others = [(s["activity"], s["phase"]) for s in case.plan.steps + case.plan.alternatives if s["phase"] != phase]
+    assert not others, others
+
+
+@then(P('no step is in the "{phase:q}" phase'))
+def then_no_phase(case, phase):
+    found = [s["activity"] for s in case.plan.steps + case.plan.alternatives if s["phase"] == phase]
+    assert not found, f"{phase}-phase steps or alternatives: {found}"
+
+
+@then(P('"{activity:q}" is the first step'))
+def then_first_step(case, activity):
+    assert case.plan.steps and case.plan.steps[0]["activity"] == activity, (
+        f"steps: {[s['activity'] for s in case.plan.steps]}")
+    assert case.plan.steps[0]["id"] == "S1"
+
+
+@then(P('"{activity:q}" is a step'))
+def then_is_step(case, activity):
+    assert _entry(case.plan.steps, activity), (
+        f"{activity} is not a step; steps: {[s['activity'] for s in case.plan.steps]}")
+
+
+@then(P('"{activity:q}" is a step in the "{phase:q}" phase'))
+def then_is_step_in(case, activity, phase):
+    entry = _must_recommend(case.plan, activity)
+    assert entry["phase"] == phase, f"{activity} is in the {entry['phase']} phase"
+
+
+@then(P('"{activity:q}" is an alternative'))
+def then_is_alternative(case, activity):
+    assert _entry(case.plan.alternatives, activity), (
+        f"{activity} is not an alternative; alternatives: {[s['activity'] for s in case.plan.alternatives]}")
+
+
+@then(P('"{activity:q}" is recommended'))
+def then_recommended(case, activity):
+    _must_recommend(case.plan, activity)
+
+
+@then(P('"{activity:q}" is not a step'))
+def then_not_step(case, activity):
+    """Neither a step nor an alternative: SEL-001 did not select it."""
+    assert not _recommended(case.plan, activity), f"{activity} is a step or an alternative"
+
+
+@then(P('"{activity:q}" is not considered'))
+def then_not_considered(case, activity):
+    """No rule proposed it: it is nowhere in the plan (step, alternative, deferral, exclusion)."""
+    assert activity not in _all_listed(case.plan), f"{activity} appears in the plan"
+    assert activity not in {c["activity"] for c in _concluded(case.plan, "candidate")}
+
+
+@then("there are no steps")
+def then_no_steps(case):
+    assert not case.plan.steps and not case.plan.alternatives, (
+        f"steps: {[s['activity'] for s in case.plan.steps + case.plan.alternatives]}")
+
+
+@then(P('the "{phase:q}" phase lists {n:d} steps'))
+def then_phase_count(case, phase, n):
+    assert len([s for s in case.plan.steps if s["phase"] == phase]) == n
+
+
+@then(P('"{activity:q}" cites rule "{rule:q}"'))
+def then_cites(case, activity, rule):
+    entry = _must_recommend(case.plan, activity)
+    assert rule in entry["rules"], f"{activity} cites {entry['rules']}"
+
+
+@then(P('"{activity:q}" targets the {region}'))
+def then_targets(case, activity, region):
+    entry = _must_recommend(case.plan, activity)
+    assert _ident(region) in entry["targets"], f"{activity} targets {entry['targets']}"
+
+
+@then(P('"{activity:q}" meets "{r:q}" because "{text:q}"'))
+def then_meets_because(case, activity, r, text):
+    entry = _must_step(case.plan, activity)
+    assert text in entry["six_rs"][r], f"{activity} {r}: {entry['six_rs'][r]!r}"
+
+
+@then(P('"{activity:q}" is done "{frequency:q}" for "{minutes:q}" minutes'))
+def then_dose(case, activity, frequency, minutes):
+    dose = _must_step(case.plan, activity)["dose"]
+    assert (dose["frequency"], dose["minutes"]) == (frequency, minutes), dose
+
+
+@then(P('"{activity:q}" is delivered by "{roles:q}"'))
+def then_who(case, activity, roles):
+    dose = _must_step(case.plan, activity)["dose"]
+    assert dose["who"] == _words(roles), dose["who"]
+
+
+@then(P('"{activity:q}" happens at "{places:q}"'))
+def then_where(case, activity, places):
+    dose = _must_step(case.plan, activity)["dose"]
+    assert dose["where"] == _words(places), dose["where"]
+
+
+@then(P('the dose of "{activity:q}" says "{text:q}"'))
+def then_dose_because(case, activity, text):
+    dose = _must_step(case.plan, activity)["dose"]
+    assert text in dose["because"], dose["because"]
+
+
+# ----------------------------------------------------------- then: deferred, fails
+
+@then(P('"{activity:q}" is deferred by rule "{rule:q}" until "{until:q}"'))
+def then_deferred_until(case, activity, rule, until):
+    entry = _entry(case.plan.deferred, activity)
+    assert entry, f"{activity} is not deferred; deferred: {[d['activity'] for d in case.plan.deferred]}"
+    assert rule in entry["rules"], f"{activity} is deferred by {entry['rules']}"
+    assert until in entry["until"], f"{activity} is deferred until {entry['until']!r}"
+
+
+@then(P('"{activity:q}" is deferred by rule "{rule:q}"'))
+def then_deferred_by(case, activity, rule):
+    entry = _entry(case.plan.deferred, activity)
+    assert entry, f"{activity} is not deferred; deferred: {[d['activity'] for d in case.plan.deferred]}"
+    assert rule in entry["rules"], f"{activity} is deferred by {entry['rules']}"
+
+
+@then(P('"{activity:q}" is not deferred'))
+def then_not_deferred(case, activity):
+    assert not _entry(case.plan.deferred, activity), f"{activity} is deferred"
+
+
+@then("nothing is deferred")
+def then_nothing_deferred(case):
+    assert not case.plan.deferred, f"deferred: {[d['activity'] for d in case.plan.deferred]}"
+
+
+def _fail(plan, activity, r):
+    entry = _entry(plan.excluded, activity)
+    assert entry, (f"{activity} is not excluded; excluded: {[x['activity'] for x in plan.excluded]}, "
+                   f"steps: {[s['activity'] for s in plan.steps + plan.alternatives]}")
+    fail = next((f for f in entry["fails"] if f["r"] == r), None)
+    assert fail, f"{activity} fails {[f['r'] for f in entry['fails']]}, not {r}"
+    return fail
+
+
+@then(P('"{activity:q}" fails "{r:q}"'))
+def then_fails(case, activity, r):
+    _fail(case.plan, activity, r)
+
+
+@then(P('"{activity:q}" fails "{r:q}" by rule "{rule:q}"'))
+def then_fails_by(case, activity, r, rule):
+    fail = _fail(case.plan, activity, r)
+    assert fail["rule"] == rule, f"{activity} fails {r} by {fail['rule']}"
+
+
+@then(P('"{activity:q}" fails "{r:q}" because "{text:q}"'))
+def then_fails_because(case, activity, r, text):
+    fail = _fail(case.plan, activity, r)
+    assert text in fail["because"], fail["because"]
+
+
+@then("every candidate activity is accounted for in the plan")
+def then_all_accounted(case):
+    """A proposed activity is a step, an alternative, deferred or excluded: never silently dropped."""
+    proposed = {c["activity"] for c in _concluded(case.plan, "candidate")}
+    missing = sorted(proposed - _all_listed(case.plan))
+    assert not missing, f"proposed but nowhere in the plan: {missing}"
+
+
+@then("every candidate has a verdict on all six Rs")
+def then_all_verdicts(case):
+    """Each R of each (activity, region) candidate ends met or failed (the verdict layer's contract)."""
+    verdicts = {(f["activity"], f["region"], f["r"]) for kind in ("r_met", "fails")
+                for f in _concluded(case.plan, kind)}
+    open_ = sorted((c["activity"], c["region"], r) for c in _concluded(case.plan, "candidate")
+                   for r in SIX_RS if (c["activity"], c["region"], r) not in verdicts)
+    assert not open_, f"candidates with an R neither met nor failed: {open_}"
+
+
+# ------------------------------------------------- then: review, risks, strengths
+
+@then(P("the review is in {weeks:d} weeks"))
+def then_review(case, weeks):
+    assert case.plan.review is not None, "the plan has no review"
+    assert case.plan.review["weeks"] == weeks, f"the review is in {case.plan.review['weeks']} weeks"
+
+
+@then(P('the review is set by rule "{rule:q}"'))
+def then_review_rule(case, rule):
+    assert rule in case.plan.review["rules"], case.plan.review["rules"]
+
+
+@then(P('the review says "{text:q}"'))
+def then_review_text(case, text):
+    assert text in case.plan.review["because"], case.plan.review["because"]
+
+
+@then(P("the regulate phase is expected to last at least {weeks:d} weeks"))
+def then_regulate_weeks(case, weeks):
+    duration = case.plan.regulate_duration
+    assert duration is not None, "the plan gives no regulate-phase length"
+    assert duration["weeks"] == weeks, f"{duration['weeks']} weeks ({duration['rules']})"
+
+
+@then("the plan gives no regulate phase length")
+def then_no_regulate_weeks(case):
+    duration = case.plan.regulate_duration
+    assert duration is None, f"regulate phase of {duration['weeks']} weeks, by {duration['rules']}: {duration['because']}"
+
+
+@then(P('the plan cautions about "{caution:q}"'))
+def then_caution(case, caution):
+    assert caution in [c["caution"] for c in case.plan.cautions], case.plan.cautions
+
+
+@then(P('the caution says "{text:q}"'))
+def then_caution_text(case, text):
+    assert any(text in c["because"] for c in case.plan.cautions), case.plan.cautions
+
+
+@then("the plan has no cautions")
+def then_no_caution(case):
+    assert not case.plan.cautions, case.plan.cautions
+
+
+@then(parsers.re(r"(?P<period>perinatal|infancy|early childhood|childhood|adolescence) "
+                 r"(?P<domain>adversity|relational poverty) is listed as an early risk"))
+def then_risk(case, period, domain):
+    risks = [(r["period"], r["domain"]) for r in case.plan.risks]
+    assert (_ident(period), _ident(domain)) in risks, risks
+
+
+@then("no early risk is listed")
+def then_no_risk(case):
+    assert not case.plan.risks, case.plan.risks
+
+
+@then(P('"{function:q}" is listed as a strength'))
+def then_strength(case, function):
+    assert function in [s["function"] for s in case.plan.strengths]
+
+
+@then(P('"{function:q}" is not listed as a strength'))
+def then_not_strength(case, function):
+    assert function not in [s["function"] for s in case.plan.strengths]
+
+
+@then(P('the plan notes "{word:q}" as unmatched in the child\'s {field}'))
+def then_unmatched(case, word, field):
+    notes = {n["field"]: n["unmatched"] for n in case.plan.notes}
+    assert word in notes.get(f"context.{field}", []), notes

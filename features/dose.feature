@@ -1,0 +1,1 @@
+Feature: dose (placeholder)

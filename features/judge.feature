@@ -1,0 +1,208 @@
+Feature: Judge each candidate (layer 4: knowledge_base/rules/judge.yaml)
+  Reason-stage work waits while a gate is closed; each of the 6 Rs (Relational,
+  Relevant, Repetitive, Rewarding, Rhythmic, Respectful) is shown met or failed
+  where the assessment and the catalogue show it directly.
+
+  # ------------------------------------------------------------------ deferral
+
+  @rule:DEFER-001 @rule:GATE-002
+  Scenario: A terrified child's talk therapy waits until the child is calm or alert
+    Given a 9-year-old with region scores brainstem 8, diencephalon 8, limbic 8, cortex 9
+    And the child's typical arousal is "terror"
+    And the child enjoys "music, animals"
+    And the child must avoid "touch"
+    And the team is "caregiver, teacher, therapist"
+    And perinatal history is adversity 3 and relational poverty 3
+    When seqplan plans the assessment
+    Then rule "DEFER-001" fires
+    And rule "GATE-002" fires
+    And rule "GATE-001" does not fire
+    And "cbt" is deferred by rule "DEFER-001" until "the child's typical state is calm or alert"
+    And "storytelling" is deferred by rule "DEFER-001"
+    And no step is in the "reason" phase
+    And the first step is in the "regulate" phase
+    And "therapeutic_massage" is not a step
+    And "therapeutic_massage" fails "respectful"
+    And the review is in 8 weeks
+
+  @rule:DEFER-001
+  Scenario: Reason-stage enrichment also waits for a child in alarm
+    Given a 10-year-old with every region scored 12
+    And the child's typical arousal is "alarm"
+    When seqplan plans the assessment
+    Then "storytelling" is deferred by rule "DEFER-001" until "the child's typical state is calm or alert"
+    And "chess_or_strategy_games" is deferred by rule "DEFER-001"
+    And "storytelling" is not a step
+
+  @rule:DEFER-001 @must_not_fire
+  Scenario: No gate closed: cognitive work is recommended, nothing waits
+    Given a 12-year-old with region scores brainstem 9, diencephalon 10, limbic 9, cortex 7
+    And the child's typical arousal is "alert"
+    And the team is "caregiver, therapist, teacher"
+    When seqplan plans the assessment
+    Then rule "DEFER-001" does not fire
+    And nothing is deferred
+    And "storytelling" is a step in the "reason" phase
+    And "cbt" is recommended
+
+  # ---------------------------------------------------------------- relational
+
+  @rule:RS-RELATIONAL-001
+  Scenario: A trusted adult on the team delivers the activity
+    Given a 6-year-old with region scores brainstem 6, diencephalon 6, limbic 9, cortex 9
+    And the team is "Mum, class teacher"
+    When seqplan plans the assessment
+    Then rule "RS-RELATIONAL-001" fires
+    And "drumming" meets "relational" because "delivered by the child's caregiver, a trusted adult on the team"
+    And "drumming" is delivered by "caregiver, teacher"
+
+  @rule:RS-RELATIONAL-002
+  Scenario: No team named: the caregiver is assumed, and the plan says so
+    Given a 6-year-old with region scores brainstem 6, diencephalon 6, limbic 9, cortex 9
+    When seqplan plans the assessment
+    Then rule "RS-RELATIONAL-002" fires
+    And rule "RS-RELATIONAL-001" does not fire
+    And "drumming" meets "relational" because "assumed: the assessment names no team; confirm who is available"
+    And "drumming" is delivered by "caregiver"
+    And "play_therapy" fails "relational" by rule "RS-RELATIONAL-003"
+
+  # ------------------------------------------------------------------ relevant
+
+  @rule:RS-RELEVANT-001
+  Scenario: An activity suits the developmental age of the region it targets
+    Given a 9-year-old with region scores brainstem 3, diencephalon 6, limbic 8, cortex 9
+    When seqplan plans the assessment
+    Then the brainstem developmental age is about 2.2 years
+    And rule "RS-RELEVANT-001" fires for the brainstem
+    And "drumming" meets "relevant" because "suits a developmental age of 2.2 years in the Brainstem"
+
+  @rule:RS-RELEVANT-002
+  Scenario: An activity too advanced for the region's developmental age is not relevant
+    Given a 9-year-old with region scores brainstem 3, diencephalon 4, limbic 8, cortex 9
+    When seqplan plans the assessment
+    Then rule "RS-RELEVANT-002" fires for the brainstem
+    And "patterned_breathing" fails "relevant" by rule "RS-RELEVANT-002"
+    And "patterned_breathing" fails "relevant" because "needs a developmental age of at least 4 years"
+    And "patterned_breathing" is not a step
+
+  @rule:RS-RELEVANT-002 @must_not_fire
+  Scenario: A teenager with mild difficulties is developmentally ready for every proposed activity
+    Given a 16-year-old with region scores brainstem 10, diencephalon 10, limbic 10, cortex 10
+    And the child's typical arousal is "calm"
+    And the team is "caregiver, therapist, teacher"
+    When seqplan plans the assessment
+    Then rule "RS-RELEVANT-002" does not fire
+    And "patterned_breathing" is recommended
+    And "insight_therapy" is recommended
+
+  @rule:RS-RELEVANT-003
+  Scenario: An activity meant for younger children is not relevant to a teenager
+    Given a 16-year-old with region scores brainstem 10, diencephalon 10, limbic 10, cortex 10
+    When seqplan plans the assessment
+    Then rule "RS-RELEVANT-003" fires for the brainstem
+    And "rocking" fails "relevant" by rule "RS-RELEVANT-003"
+    And "rocking" fails "relevant" because "suits developmental ages up to 8 years"
+    And "rocking" is not a step
+
+  @rule:RS-RELEVANT-004
+  Scenario: A barely rated region is matched on chronological age, and the plan says so
+    Given a 9-year-old with every region scored 12
+    And only 3 brainstem functions are rated
+    And the child's typical arousal is "fear"
+    When seqplan plans the assessment
+    Then the brainstem band is "insufficient data"
+    And rule "RS-RELEVANT-004" fires for the brainstem
+    And "drumming" is a step in the "regulate" phase
+    And "drumming" meets "relevant" because "suits the child's chronological age of 9 years"
+
+  @rule:RS-RELEVANT-005
+  Scenario: A barely rated region: an activity for younger children is not relevant to a teenager
+    Given a 17-year-old with every region scored 12
+    And only 2 brainstem functions are rated
+    And only 2 diencephalon functions are rated
+    And the child's typical arousal is "fear"
+    When seqplan plans the assessment
+    Then rule "RS-RELEVANT-005" fires for the brainstem
+    And "rocking" fails "relevant" by rule "RS-RELEVANT-005"
+    And "rocking" fails "relevant" because "suits ages up to 8 years; the child is 17"
+
+  @rule:RS-RELEVANT-004 @rule:RS-RELEVANT-005 @bug
+  Scenario: A barely rated region: an activity too advanced for a young child is not relevant
+    RS-RELEVANT-004 and RS-RELEVANT-005 judge a region without a band on chronological
+    age, but only cover "suits the age" and "child older than the range". A child
+    younger than the activity's minimum age gets no relevance verdict at all, so the
+    candidate silently disappears: it is neither a step, nor deferred, nor excluded.
+
+    Given a 3-year-old with every region scored 12
+    And only 3 brainstem functions are rated
+    And only 3 diencephalon functions are rated
+    And the child's typical arousal is "terror"
+    When seqplan plans the assessment
+    Then every candidate has a verdict on all six Rs
+    And every candidate activity is accounted for in the plan
+    And "patterned_breathing" fails "relevant"
+
+  # ------------------------------------------------------ repetitive, rhythmic
+
+  @rule:RS-REPETITIVE-001
+  Scenario: Drumming is repetitive by design
+    Given a 6-year-old with region scores brainstem 6, diencephalon 6, limbic 9, cortex 9
+    When seqplan plans the assessment
+    Then rule "RS-REPETITIVE-001" fires
+    And "drumming" meets "repetitive" because "repetitive by design"
+
+  @rule:RS-RHYTHMIC-001
+  Scenario: Drumming is rhythmic by design
+    Given a 6-year-old with region scores brainstem 6, diencephalon 6, limbic 9, cortex 9
+    When seqplan plans the assessment
+    Then rule "RS-RHYTHMIC-001" fires
+    And "drumming" meets "rhythmic" because "rhythmic by design"
+
+  @rule:RS-DOSE-001
+  Scenario: Water play becomes rhythmic through a brief, frequent daily dose
+    Given a 6-year-old with region scores brainstem 6, diencephalon 6, limbic 9, cortex 9
+    And the child enjoys "swimming"
+    When seqplan plans the assessment
+    Then rule "RS-DOSE-001" fires
+    And "water_play" is a step in the "regulate" phase
+    And "water_play" meets "rhythmic" because "done at the same points of the day, it becomes part of the day's predictable rhythm"
+    And "water_play" meets "repetitive" because "short sessions 5-6 times a day give the patterned, repeated input lower networks need"
+
+  # ----------------------------------------------------------------- rewarding
+
+  @rule:RS-REWARDING-001
+  Scenario: An activity the child enjoys is rewarding
+    Given a 6-year-old with region scores brainstem 6, diencephalon 6, limbic 9, cortex 9
+    And the child enjoys "drums, dogs"
+    When seqplan plans the assessment
+    Then rule "RS-REWARDING-001" fires
+    And "drumming" meets "rewarding" because "the child enjoys music"
+
+  @rule:RS-REWARDING-002
+  Scenario: No interests recorded: rewarding is to be confirmed with the child
+    Given a 6-year-old with region scores brainstem 6, diencephalon 6, limbic 9, cortex 9
+    When seqplan plans the assessment
+    Then rule "RS-REWARDING-002" fires
+    And rule "RS-REWARDING-001" does not fire
+    And "drumming" meets "rewarding" because "to be confirmed: no interests are recorded"
+
+  # ---------------------------------------------------------------- respectful
+
+  @rule:RS-RESPECTFUL-001
+  Scenario: An activity that involves something to avoid is not respectful
+    Given an 8-year-old with region scores brainstem 5, diencephalon 6, limbic 9, cortex 9
+    And the child must avoid "being touched"
+    And the team is "parent, therapist"
+    When seqplan plans the assessment
+    Then rule "RS-RESPECTFUL-001" fires
+    And "therapeutic_massage" fails "respectful" by rule "RS-RESPECTFUL-001"
+    And "therapeutic_massage" fails "respectful" because "involves touch, which the assessment says to avoid"
+    And "therapeutic_massage" is not a step
+
+  @rule:RS-RESPECTFUL-001 @must_not_fire
+  Scenario: Nothing to avoid: massage by a coached caregiver stays on the list
+    Given an 8-year-old with region scores brainstem 5, diencephalon 6, limbic 9, cortex 9
+    And the team is "parent, therapist"
+    When seqplan plans the assessment
+    Then rule "RS-RESPECTFUL-001" does not fire
+    And "therapeutic_massage" is recommended

@@ -1,0 +1,69 @@
+Feature: Propose activities (layer 3: knowledge_base/rules/propose.yaml)
+  Each need calls for the catalogue's activities of that region and stage; typical
+  regions get only the activities marked as enrichment; low relational health adds
+  caregiver coaching.
+
+  @rule:PROP-001
+  Scenario: A moderately impaired limbic region calls for relate-stage activities
+    Given an 8-year-old with region scores brainstem 12, diencephalon 12, limbic 6, cortex 12
+    And the team is "foster carer, therapist"
+    When seqplan plans the assessment
+    Then rule "PROP-001" fires for the limbic
+    And "play_therapy" is a step in the "relate" phase
+    And "play_therapy" targets the limbic
+    And "play_therapy" cites rule "PROP-001"
+    And "filial_play" is a step in the "relate" phase
+
+  @rule:PROP-001
+  Scenario: Clinical regulating treatments are proposed for an impaired brainstem
+    Given a 6-year-old with region scores brainstem 4, diencephalon 12, limbic 12, cortex 12
+    And the child enjoys "quiet"
+    And the team is "parent, therapist"
+    When seqplan plans the assessment
+    Then "therapeutic_massage" is recommended
+    And "therapeutic_massage" targets the brainstem
+    And "therapeutic_massage" cites rule "PROP-001"
+
+  @rule:PROP-001 @must_not_fire
+  Scenario: A child with every region typical and calm gets no treatment-stage proposals
+    Given a 9-year-old with every region scored 12
+    And the child's typical arousal is "calm"
+    When seqplan plans the assessment
+    Then rule "PROP-001" does not fire
+    And every step is in the "enrich" phase
+
+  @rule:PROP-002
+  Scenario: A typical region gets enrichment activities only
+    Given a 9-year-old with every region scored 12
+    And the team is "parent, teacher, therapist"
+    When seqplan plans the assessment
+    Then rule "PROP-002" fires
+    And "drumming" is a step in the "enrich" phase
+    And "drumming" cites rule "PROP-002"
+    And "storytelling" is a step in the "enrich" phase
+    And "therapeutic_massage" is not considered
+    And "play_therapy" is not considered
+    And "cbt" is not considered
+
+  @rule:REL-002
+  Scenario: Low relational health brings in caregiver coaching even with a typical limbic region
+    Given a 5-year-old with every region scored 12
+    And current relational health is 3
+    And the team is "grandparent, therapist"
+    When seqplan plans the assessment
+    Then rule "REL-002" fires
+    And the limbic band is "typical"
+    And "caregiver_coaching" is a step in the "relate" phase
+    And "caregiver_coaching" targets the limbic
+    And "caregiver_coaching" cites rule "REL-002"
+    And "caregiver_coaching" is delivered by "therapist"
+
+  @rule:REL-002 @must_not_fire
+  Scenario: Good relational health and a typical limbic region: no caregiver coaching
+    Given a 5-year-old with every region scored 12
+    And current relational health is 9
+    And the team is "grandparent, therapist"
+    When seqplan plans the assessment
+    Then rule "REL-002" does not fire
+    And "caregiver_coaching" is not considered
+    And no step is in the "relate" phase

@@ -1,0 +1,16 @@
+"""Collects the rule scenarios: one .feature file per rule file of knowledge_base/rules/.
+
+Step definitions live in features/conftest.py. Paths are relative to
+``bdd_features_base_dir`` (features/, set in pyproject.toml).
+"""
+from pytest_bdd import scenarios
+
+scenarios(
+    "summarise.feature",
+    "focus.feature",
+    "propose.feature",
+    "judge.feature",
+    "verdict.feature",
+    "select.feature",
+    "dose.feature",
+)

@@ -1,0 +1,123 @@
+"""`seqplan kb check|coverage|list` on the bundled knowledge base and on broken copies,
+and the README documenting every command and option."""
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from planner.cli import main
+from planner.resources import data_dir
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(*args):
+    return CliRunner().invoke(main, list(args))
+
+
+@pytest.fixture
+def kb_copy(tmp_path):
+    target = tmp_path / "kb"
+    shutil.copytree(data_dir("knowledge_base"), target)
+    return target
+
+
+def edit_rule(kb_dir, rule_id, change):
+    for path in (kb_dir / "rules").glob("*.yaml"):
+        data = yaml.safe_load(path.read_text())
+        for rule in data["rules"]:
+            if rule["id"] == rule_id:
+                change(rule)
+                path.write_text(yaml.safe_dump(data, sort_keys=False))
+                return
+    raise AssertionError(f"no rule {rule_id}")
+
+
+def test_bundled_knowledge_base_passes_check():
+    result = run("kb", "check")
+    assert result.exit_code == 0, result.output
+    assert result.output.strip().endswith("ok")
+
+
+def test_every_active_rule_has_a_scenario():
+    result = run("kb", "coverage", "--features", str(ROOT / "features"))
+    assert result.exit_code == 0, result.output
+    assert "(100%)" in result.output
+
+
+def test_coverage_fails_and_names_the_rules_without_a_scenario(tmp_path):
+    (tmp_path / "one.feature").write_text("Feature: x\n  @rule:SEQ-001\n  Scenario: y\n    Given z\n")
+    result = run("kb", "coverage", "--features", str(tmp_path))
+    assert result.exit_code == 1
+    assert "no scenario: GATE-001" in result.output
+    assert "no scenario: SEQ-001" not in result.output
+
+
+@pytest.mark.parametrize("rule_id, change, message", [
+    ("SEL-001", lambda r: r["when"].update(deferred={"fact": "step", "not": True, "activity": "$candidate.activity"}),
+     "negates 'step', which layer 'select' produces"),
+    ("SEL-001", lambda r: r["when"].pop("deferred"), "without excluding a deferral"),
+    ("GATE-001", lambda r: r.update(sources=["nosuch#4"]), "cites unknown source 'nosuch#4'"),
+    ("GATE-001", lambda r: r["when"].update(extra={"fact": "no_such_kind"}), "can never fire: nothing produces 'no_such_kind'"),
+    ("PROP-001", lambda r: r["when"].update(later={"fact": "dosed"}), "first produced in the later layer 'dose'"),
+    ("GATE-001", lambda r: r.update(because="{{ nobody.region }}"), "because uses 'nobody'"),
+    ("GATE-001", lambda r: r["when"]["region"].update(colour="red"), "tests 'colour'"),
+])
+def test_check_reports_a_broken_rule(kb_copy, rule_id, change, message):
+    edit_rule(kb_copy, rule_id, change)
+    result = run("kb", "check", "--kb", str(kb_copy))
+    assert result.exit_code == 1
+    assert message in result.output
+
+
+def test_check_reports_a_dangling_activity_reference(kb_copy):
+    path = kb_copy / "activities.yaml"
+    data = yaml.safe_load(path.read_text())
+    data["activities"][0]["tags"].append("glitter")
+    data["activities"][0]["delivered_by"].append("wizard")
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    result = run("kb", "check", "--kb", str(kb_copy))
+    assert result.exit_code == 1
+    assert "tags: unknown 'glitter'" in result.output
+    assert "delivered_by: unknown 'wizard'" in result.output
+
+
+def test_list_activities_as_json_has_the_required_catalogue():
+    result = run("kb", "list", "activities", "--format", "json")
+    ids = {a["id"] for a in json.loads(result.output)}
+    assert len(ids) >= 30
+    assert {"drumming", "music_and_movement", "therapeutic_massage", "yoga", "balance_activities", "rocking",
+            "walking", "patterned_breathing", "animal_assisted", "play_therapy", "filial_play", "creative_arts",
+            "dance", "storytelling", "drama", "cbt", "narrative_therapy", "insight_therapy"} <= ids
+
+
+def test_list_functions_gives_the_32_spec_functions():
+    functions = json.loads(run("kb", "list", "functions", "--format", "json").output)
+    assert len(functions) == 32
+    assert {f["region"] for f in functions} == {"brainstem", "diencephalon", "limbic", "cortex"}
+
+
+def _commands(group, prefix=()):
+    import click
+
+    for name, command in group.commands.items():
+        path = prefix + (name,)
+        yield path, command
+        if isinstance(command, click.Group):
+            yield from _commands(command, path)
+
+
+def test_readme_documents_every_command_and_option():
+    readme = (ROOT / "README.md").read_text()
+    missing = []
+    for path, command in _commands(main):
+        if f"seqplan {' '.join(path)}" not in readme:
+            missing.append("seqplan " + " ".join(path))
+        for param in command.params:
+            for opt in getattr(param, "opts", []):
+                if opt.startswith("-") and opt not in readme:
+                    missing.append(f"seqplan {' '.join(path)} {opt}")
+    assert not missing, f"README.md does not mention: {missing}"

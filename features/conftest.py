@@ -68,6 +68,30 @@ def pytest_bdd_apply_tag(tag, function):
     return None
 
 
+def pytest_bdd_step_error(request, feature, scenario, step, step_func, step_func_args, exception):
+    request.node._bdd_step_failed = True
+
+
+def pytest_bdd_after_scenario(request, feature, scenario):
+    """Keep the tags honest: after a scenario whose steps all passed, every ``@rule:<ID>`` on
+    it must have fired in the plan, or, in a ``@must_not_fire`` scenario, must not have."""
+    if getattr(request.node, "_bdd_step_failed", False):
+        return
+    tags = set(scenario.tags) | set(feature.tags)
+    rules = sorted(t.split(":", 1)[1] for t in tags if t.startswith("rule:"))
+    if not rules:
+        return
+    plan = request.getfixturevalue("case").plan
+    assert plan is not None, f"scenario tagged {rules} never planned an assessment"
+    fired = {t["rule"] for t in _trace(plan)}
+    if "must_not_fire" in tags:
+        wrong = [r for r in rules if r in fired]
+        assert not wrong, f"@must_not_fire scenario, yet tagged rule(s) fired: {wrong}"
+    else:
+        wrong = [r for r in rules if r not in fired]
+        assert not wrong, f"tagged rule(s) did not fire: {wrong} (tag @must_not_fire if intended)"
+
+
 # ---------------------------------------------------------------------- the case
 
 def _kb():
@@ -560,6 +584,12 @@ def then_fails_by(case, activity, r, rule):
 def then_fails_because(case, activity, r, text):
     fail = _fail(case.plan, activity, r)
     assert text in fail["because"], fail["because"]
+
+
+@then(P('"{activity:q}" is not excluded'))
+def then_not_excluded(case, activity):
+    entry = _entry(case.plan.excluded, activity)
+    assert not entry, f"{activity} is excluded: {entry['fails']}"
 
 
 @then("every candidate activity is accounted for in the plan")

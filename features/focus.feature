@@ -161,7 +161,7 @@ Feature: Focus the plan (layer 2: knowledge_base/rules/focus.yaml)
     And rule "SEQ-004" does not fire
     And the regulate phase is expected to last at least 24 weeks
 
-  @rule:HIST-003 @bug
+  @rule:HIST-003 @must_not_fire @bug
   Scenario: No regulate phase, no regulate-phase length, whatever the history
     HIST-003 has no condition on a regulate need (SEQ-004 has one), so a calm child
     with every region typical and a severe perinatal history is told to expect a

@@ -1,1 +1,78 @@
-Feature: select (placeholder)
+Feature: Select steps and the review (layer 6: knowledge_base/rules/select.yaml)
+  A candidate that meets all six Rs and is not deferred becomes a step; steps run
+  bottom-up by phase, a few per phase, the rest listed as alternatives. The review
+  says when to re-draw the map and what would count as progress.
+
+  @rule:SEL-001
+  Scenario: Activities that meet all six Rs become steps, bottom-up
+    Given a 9-year-old with region scores brainstem 8, diencephalon 8, limbic 6, cortex 8
+    And the child enjoys "music, pretend play, stories"
+    And the team is "parent, teacher, therapist"
+    When seqplan plans the assessment
+    Then rule "SEL-001" fires
+    And "drumming" is the first step
+    And "drumming" cites rule "SEL-001"
+    And the steps follow the phases "regulate, relate, reason"
+    And the "regulate" phase lists 3 steps
+    And "singing" is an alternative
+    And "play_therapy" is a step in the "relate" phase
+    And "storytelling" is a step in the "reason" phase
+
+  @rule:SEL-001 @must_not_fire
+  Scenario: Interests that match no activity leave nothing that meets all six Rs
+    Given a 9-year-old with region scores brainstem 6, diencephalon 7, limbic 6, cortex 8
+    And the child enjoys "knitting"
+    And the team is "parent, teacher, therapist"
+    When seqplan plans the assessment
+    Then rule "SEL-001" does not fire
+    And there are no steps
+    And "drumming" fails "rewarding" by rule "RS-REWARDING-003"
+    And the plan notes "knitting" as unmatched in the child's interests
+
+  @rule:SEL-001 @rule:DEFER-001
+  Scenario: A deferred activity is not a step even when it meets the other Rs
+    Given a 13-year-old with region scores brainstem 9, diencephalon 9, limbic 9, cortex 8
+    And the child's typical arousal is "alarm"
+    And the team is "caregiver, therapist"
+    When seqplan plans the assessment
+    Then "cbt" is deferred by rule "DEFER-001"
+    And "cbt" is not a step
+    And "drumming" is a step in the "regulate" phase
+
+  @rule:REVIEW-001
+  Scenario: A standard review after the usual interval
+    Given a 9-year-old with region scores brainstem 6, diencephalon 7, limbic 9, cortex 9
+    When seqplan plans the assessment
+    Then rule "REVIEW-001" fires
+    And the review is in 12 weeks
+    And the review is set by rule "REVIEW-001"
+    And the review says "Progress: the Brainstem moves up from moderate"
+
+  @rule:REVIEW-002
+  Scenario: Review sooner after severe perinatal relational poverty
+    Given a 9-year-old with region scores brainstem 6, diencephalon 7, limbic 9, cortex 9
+    And perinatal history is adversity 0 and relational poverty 3
+    When seqplan plans the assessment
+    Then rule "REVIEW-002" fires
+    And rule "REVIEW-001" does not fire
+    And the review is in 8 weeks
+    And the review says "Severe early relational poverty: reassess sooner, in 8 weeks"
+
+  @rule:REVIEW-003
+  Scenario: A calm child with every region typical is reviewed for maintenance
+    Given a 9-year-old with every region scored 12
+    And the child's typical arousal is "calm"
+    When seqplan plans the assessment
+    Then rule "REVIEW-003" fires
+    And the review is in 26 weeks
+    And the review says "No judged region is below typical"
+
+  @rule:REVIEW-004
+  Scenario: A child in fear with typical scores is reviewed at the standard interval
+    Given a 9-year-old with every region scored 12
+    And the child's typical arousal is "fear"
+    When seqplan plans the assessment
+    Then rule "REVIEW-004" fires
+    And rule "REVIEW-003" does not fire
+    And the review is in 12 weeks
+    And the review says "Progress: the child's typical state is calm or alert"

@@ -27,6 +27,6 @@ def make_plan(assessment, kb=None):
 
 
 def render_plan(plan, fmt="md", **options):
-    """Render a plan as Markdown (``md``) or JSON (``json``)."""
+    """Render a plan as Markdown (``md``, with ``audience=therapist|trainer|auditor``) or JSON."""
     from .render import render_plan as _render
     return _render(plan, fmt, **options)

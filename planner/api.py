@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 
-def plan_file(path, fmt="md", redact=False, kb_dir=None):
+def plan_file(path, fmt="md", redact=False, kb_dir=None, audience="therapist"):
     """Plan the assessment at ``path`` and return the rendered text."""
     from .assessment import load_assessment
     from .knowledge import load_knowledge_base
@@ -10,7 +10,7 @@ def plan_file(path, fmt="md", redact=False, kb_dir=None):
     from .render import render_plan
 
     kb = load_knowledge_base(kb_dir)
-    return render_plan(make_plan(load_assessment(path, kb), kb, redact=redact), fmt)
+    return render_plan(make_plan(load_assessment(path, kb), kb, redact=redact), fmt, audience)
 
 
 def validate_file(path, kb_dir=None):

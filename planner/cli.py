@@ -50,6 +50,11 @@ def _assessment_path(file, example):
     return Path(file) if file else example_path(example)
 
 
+def KB_OPTION_FACTORY():
+    return click.option("--kb", "kb_dir", type=click.Path(file_okay=False),
+                        help="Knowledge-base directory (default: the bundled one).")
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="seqplan")
 def main():
@@ -70,15 +75,18 @@ def main():
 @click.option("--format", "fmt", type=FORMAT_CHOICES, default="md", show_default=True, help="Output format.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file instead of stdout.")
 @click.option("--redact", is_flag=True, help="Leave the client's name out of the output.")
+@click.option("--audience", type=click.Choice(["therapist", "trainer", "auditor"]), default="therapist",
+              show_default=True, help="Markdown for a therapist, a trainer (adds principles and the path through "
+                                      "the phases) or an auditor (adds digests and the full trace).")
 @click.option("--kb", "kb_dir", type=click.Path(file_okay=False), help="Plan with another knowledge-base directory.")
-def plan(file, example, fmt, output, redact, kb_dir):
+def plan(file, example, fmt, output, redact, audience, kb_dir):
     """Plan one assessment FILE (YAML or JSON) and print the plan.
 
     \b
     Examples:
       seqplan plan child.yaml
       seqplan plan child.yaml --format json -o plan.json --redact
-      seqplan plan --example teen-cortical
+      seqplan plan --example teen-cortical --audience trainer
     """
     from .errors import SeqplanError
 
@@ -86,7 +94,7 @@ def plan(file, example, fmt, output, redact, kb_dir):
         from . import api
 
         path = _assessment_path(file, example)
-        text = api.plan_file(path, fmt=fmt, redact=redact, kb_dir=kb_dir)
+        text = api.plan_file(path, fmt=fmt, redact=redact, kb_dir=kb_dir, audience=audience)
         write_output(text, output, protect=[path])
     except SeqplanError as exc:
         _fail(exc)
@@ -118,6 +126,140 @@ def validate(file):
     click.echo(f"{file}: valid")
 
 
+def _planned(file, kb_dir):
+    """Validate and plan FILE (a path or a bundled example name) for an explanation command."""
+    from .examples import example_paths
+    from .planning import make_plan
+
+    from .assessment import load_assessment
+    from .knowledge import load_knowledge_base
+
+    path = Path(file)
+    if not path.exists() and file in example_paths():
+        path = example_paths()[file]
+    kb = load_knowledge_base(kb_dir)
+    return make_plan(load_assessment(path, kb), kb)
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("target")
+@KB_OPTION_FACTORY()
+def why(file, target, kb_dir):
+    """How the plan for FILE reached TARGET (a step id such as S1, or an activity id):
+    each conclusion with its rule, justification, sources and the facts it matched,
+    down to the assessment's scores. FILE may also name a bundled example.
+
+    \b
+    Examples:
+      seqplan why child.yaml S1
+      seqplan why young-child-brainstem drumming
+    """
+    from .errors import SeqplanError
+
+    try:
+        from .why import render_how
+
+        click.echo(render_how(_planned(file, kb_dir), target), nl=False)
+    except SeqplanError as exc:
+        _fail(exc)
+
+
+@main.command("why-not")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("activity")
+@KB_OPTION_FACTORY()
+def why_not(file, activity, kb_dir):
+    """Why ACTIVITY is not a step of the plan for FILE: the deferral or exclusion rules
+    with each condition's value, what would change it, or, if no rule proposed it, each
+    proposing rule condition by condition.
+
+    \b
+    Example:
+      seqplan why-not young-child-brainstem cbt
+    """
+    from .errors import SeqplanError
+
+    try:
+        from .why import render_why_not
+
+        click.echo(render_why_not(_planned(file, kb_dir), activity), nl=False)
+    except SeqplanError as exc:
+        _fail(exc)
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["text", "jsonl"]), default="text", show_default=True,
+              help="One line per firing: text, or JSON Lines with the matched and concluded facts inline.")
+@KB_OPTION_FACTORY()
+def trace(file, fmt, kb_dir):
+    """Every rule firing for FILE, in order: rule id, matched facts, concluded facts.
+
+    \b
+    Example:
+      seqplan trace child.yaml --format jsonl > trace.jsonl
+    """
+    from .errors import SeqplanError
+
+    try:
+        from .why import render_trace
+
+        click.echo(render_trace(_planned(file, kb_dir), fmt), nl=False)
+    except SeqplanError as exc:
+        _fail(exc)
+
+
+@main.command()
+@click.argument("plan_json", metavar="PLAN.json", type=click.Path(dir_okay=False))
+@click.argument("file", type=click.Path(dir_okay=False))
+@KB_OPTION_FACTORY()
+def audit(plan_json, file, kb_dir):
+    """Re-plan FILE and check that PLAN.json (made with --format json) follows from it.
+
+    Prints "reproduced" (exit 0), or each difference: input changed, knowledge base
+    changed, which steps, deferrals and justifications differ (exit 1).
+
+    \b
+    Example:
+      seqplan plan child.yaml --format json -o plan.json
+      seqplan audit plan.json child.yaml
+    """
+    from .errors import SeqplanError
+
+    try:
+        from .audit import audit as run_audit
+
+        reproduced, lines = run_audit(plan_json, file, kb_dir)
+    except SeqplanError as exc:
+        _fail(exc)
+    click.echo("\n".join(lines))
+    if not reproduced:
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--kb-a", required=True, type=click.Path(file_okay=False), help="The first knowledge-base directory.")
+@click.option("--kb-b", required=True, type=click.Path(file_okay=False), help="The second knowledge-base directory.")
+def diff(file, kb_a, kb_b):
+    """How the plan for FILE changes between two knowledge-base versions: steps,
+    deferrals, exclusions, regions, review and justifications.
+
+    \b
+    Example:
+      seqplan diff child.yaml --kb-a kb-v1 --kb-b kb-v2
+    """
+    from .errors import SeqplanError
+
+    try:
+        from .audit import diff_knowledge_bases
+
+        click.echo("\n".join(diff_knowledge_bases(file, kb_a, kb_b)))
+    except SeqplanError as exc:
+        _fail(exc)
+
+
 @main.command()
 def examples():
     """List the bundled example assessments.
@@ -144,12 +286,10 @@ def kb():
     """
 
 
-KB_OPTION = click.option("--kb", "kb_dir", type=click.Path(file_okay=False),
-                         help="Knowledge-base directory (default: the bundled one).")
 
 
 @kb.command("check")
-@KB_OPTION
+@KB_OPTION_FACTORY()
 def kb_check(kb_dir):
     """Check the knowledge base: schemas, references, rules that can never fire,
     negations that are not layered, step/deferral conflicts. Exits 1 on any problem.
@@ -174,7 +314,7 @@ def kb_check(kb_dir):
 
 
 @kb.command("coverage")
-@KB_OPTION
+@KB_OPTION_FACTORY()
 @click.option("--features", "features_dir", type=click.Path(file_okay=False, exists=True), default="features",
               show_default=True, help="Directory of Gherkin feature files tagged @rule:<ID>.")
 def kb_coverage(kb_dir, features_dir):
@@ -200,7 +340,7 @@ def kb_coverage(kb_dir, features_dir):
 @kb.command("list")
 @click.argument("what", type=click.Choice(["functions", "activities", "rules", "parameters"]))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@KB_OPTION
+@KB_OPTION_FACTORY()
 def kb_list(what, fmt, kb_dir):
     """List the functions, activities, rules or parameters of the knowledge base.
 

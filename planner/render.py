@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import json
 
-FORMATS = {"md": "plan.md.j2", "json": "plan.json.j2"}
+FORMATS = ("md", "json")
+AUDIENCES = ("therapist", "trainer", "auditor")
+TEMPLATES = {("md", "therapist"): "plan.md.j2", ("md", "trainer"): "plan-trainer.md.j2",
+             ("md", "auditor"): "plan-auditor.md.j2"}
 _ENV = None
 
 
@@ -44,15 +47,18 @@ def pretty_json(data, one_line_keys=("trace", "facts")):
     return "{\n" + ",\n".join(parts) + "\n}"
 
 
-def render_plan(plan, fmt="md"):
-    """Render ``plan`` in ``fmt`` (one of FORMATS); output is deterministic."""
+def render_plan(plan, fmt="md", audience="therapist"):
+    """Render ``plan`` in ``fmt`` (one of FORMATS) for ``audience`` (Markdown only; the
+    JSON plan is the same for everyone). Output is deterministic."""
     kb = plan.knowledge
     env = _env()
     env.filters["label"] = kb.label
     cited = []
     for item in plan.steps + plan.deferred:
         cited.extend(c for c in item["sources"] if c not in cited)
-    return env.get_template(FORMATS[fmt]).render(
-        plan=plan, data=plan.to_dict(), label=kb.label, cite=kb.cite, phases=kb.phases,
+    if fmt == "json":
+        return env.get_template("plan.json.j2").render(data=plan.to_dict())
+    return env.get_template(TEMPLATES[(fmt, audience)]).render(
+        plan=plan, label=kb.label, cite=kb.cite, phases=kb.phases, rules=kb.rules,
         params=kb.parameter_values, cited=cited,
     )

@@ -246,3 +246,16 @@ def test_api_plan_file_matches_the_cli(tmp_path):
     assert plan_file(path, "md") == invoke("plan", path).stdout
     assert "Sam" not in plan_file(path, "json", redact=True)
     assert validate_file(path) == []
+
+
+def test_public_library_api(tmp_path):
+    """The documented library entry points give the same plan as the command."""
+    from planner import load_assessment, load_knowledge_base, make_plan, render_plan
+
+    path = write_assessment(tmp_path, make_assessment(brainstem=5, limbic=7, client_id="LIB-1"), "child")
+    kb = load_knowledge_base()
+    assert load_knowledge_base() is kb, "the knowledge base is loaded once and cached"
+    plan = make_plan(load_assessment(path), kb)
+    assert json.loads(render_plan(plan, "json"))["client"]["id"] == "LIB-1"
+    assert render_plan(plan, "md") == invoke("plan", path).stdout
+    assert render_plan(make_plan(load_assessment(path)), "json") == invoke("plan", path, "--format", "json").stdout

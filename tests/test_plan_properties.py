@@ -199,6 +199,19 @@ def test_nothing_the_family_asked_to_avoid_is_recommended(index, kb):
 
 
 @pytest.mark.parametrize("index", range(N_CASES), ids=CASE_IDS)
+def test_steps_are_delivered_by_the_childs_team(index, kb):
+    """Relational: who delivers a step is a trusted adult the assessment names (roles are
+    normalised: 'foster carer' is a caregiver); with no team named, the default is assumed."""
+    data, plan, _ = planned(index)
+    words = data.get("context", {}).get("team")
+    team = {kb.role_words.get(w.lower(), w.lower()) for w in words} if words else {"caregiver"}
+    for entry in plan.steps:
+        who = set(entry["dose"]["who"])
+        assert who, f"{entry['activity']}: nobody delivers it"
+        assert who <= team, f"{entry['activity']} delivered by {sorted(who - team)}, not on the team {sorted(team)}"
+
+
+@pytest.mark.parametrize("index", range(N_CASES), ids=CASE_IDS)
 def test_regions_summarise_the_scores(index):
     data, plan, out = planned(index)
     regions = {r["id"]: r for r in out["regions"]}

@@ -44,6 +44,8 @@ CASES = {
     "age-zero": (_mutated("client.age_years", 0), ["client.age_years"]),
     "age-negative": (_mutated("client.age_years", -3), ["client.age_years"]),
     "age-26": (_mutated("client.age_years", 26), ["client.age_years"]),
+    "age-nan": (_mutated("client.age_years", float("nan")), ["client.age_years"]),
+    "age-infinite": (_mutated("client.age_years", float("inf")), ["client.age_years"]),
     "score-as-string": (_mutated("functioning.sleep", "4"), ["functioning.sleep"]),
     "score-float": (_mutated("functioning.sleep", 4.5), ["functioning.sleep"]),
     "score-bool": (_mutated("functioning.sleep", True), ["functioning.sleep"]),
@@ -183,6 +185,14 @@ def test_tab_indentation_is_a_yaml_error_with_a_line(tmp_path):
 def test_not_an_assessment_mapping(tmp_path, name, text):
     stem, fmt = name.split(".")
     path = write_assessment(tmp_path, text, stem, fmt)
+    out = tmp_path / "plan.md"
+    result = _invoke(["plan", path, "-o", out])
+    _assert_refused(result.exit_code, result.stderr, out, [], path.name)
+
+
+def test_non_utf8_file(tmp_path):
+    path = tmp_path / "child.yaml"
+    path.write_bytes("format: seqplan/assessment-1\nclient: {id: Zo\u00eb, age_years: 8}\n".encode("latin-1"))
     out = tmp_path / "plan.md"
     result = _invoke(["plan", path, "-o", out])
     _assert_refused(result.exit_code, result.stderr, out, [], path.name)

@@ -1,0 +1,196 @@
+"""Explanations of a plan: how a conclusion was reached (``why``), why an activity is
+not a step (``why-not``), and the firing-by-firing ``trace``.
+
+Works on a made ``Plan``: its firings, the facts they matched and concluded, and the
+knowledge base it was made with.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from .errors import InputError
+from .explain import because
+from .matcher import firing_tests, trace_rule
+
+HIDDEN = ("id", "kind", "sid")
+
+
+def describe(fact):
+    """'region_band brainstem, band=severe, ...' for any fact."""
+    fields = [f"{k}={v}" for k, v in fact.items() if k not in HIDDEN]
+    return f"{fact['kind']} " + ", ".join(fields)
+
+
+@dataclass
+class Node:
+    """One derived fact in a how-explanation, with the firing that concluded it."""
+
+    number: int
+    fact: dict
+    rule: str
+    title: str
+    because: str
+    sources: list
+    matched: list = field(default_factory=list)    # (pattern, node number or None, fact)
+    tests: list = field(default_factory=list)      # planner.matcher.Test
+
+
+def _producers(plan):
+    return {fid: firing for firing in plan._firings for fid in firing.concluded}
+
+
+def targets(plan, target):
+    """The conclusions ``target`` (a step id or an activity id) stands for, and a title."""
+    kb = plan.knowledge
+    facts = plan.facts.values()
+    for step in plan.steps:
+        if target in (step["id"], step["activity"]):
+            lead = [f for f in facts if f["kind"] == "step" and f["activity"] == step["activity"]
+                    and f["phase"] == step["phase"] and f["region"] == step["targets"][0]]
+            return lead, f"{step['id']} {step['name']} ({step['phase']} phase)"
+    if target in kb.activities:
+        for kind, title in (("step", "an alternative step"), ("deferred", "deferred"), ("fails", "not recommended now")):
+            found = [f for f in facts if f["kind"] == kind and f["activity"] == target]
+            if found:
+                return found, f"{kb.activities[target]['name']}: {title}"
+        return [], f"{kb.activities[target]['name']}: never proposed"
+    from .assessment import suggest
+
+    known = [s["id"] for s in plan.steps] + list(kb.activities)
+    raise InputError("seqplan why", target, "is neither a step id nor an activity id",
+                     suggest(target, known) or "use a step id such as S1 or an activity id (`seqplan kb list activities`)")
+
+
+def how(plan, facts):
+    """Number every derived fact behind ``facts``, nearest first, down to input facts."""
+    kb, producers = plan.knowledge, _producers(plan)
+    numbers, nodes, queue = {}, [], list(facts)
+    while queue:
+        fact = queue.pop(0)
+        if fact["id"] in numbers or fact["id"] not in producers:
+            continue
+        firing = producers[fact["id"]]
+        rule = kb.rules[firing.rule]
+        numbers[fact["id"]] = len(nodes) + 1
+        nodes.append(Node(len(nodes) + 1, fact, firing.rule, rule["title"], because(kb, firing), rule["sources"],
+                          tests=[t for t in firing_tests(kb, firing) if not t.is_link]))
+        for name, matched in firing.matched.items():
+            nodes[-1].matched.append((name, matched))
+            queue.append(matched)
+    for node in nodes:
+        node.matched = [(name, numbers.get(f["id"]), f) for name, f in node.matched]
+    return nodes
+
+
+def input_origin(plan, fact):
+    """The scores an input fact was computed from (a region summary's function scores)."""
+    if fact["kind"] != "region_summary":
+        return []
+    return [f for f in plan.facts.values() if f["kind"] == "function_score" and f["region"] == fact["region"]]
+
+
+def render_how(plan, target):
+    facts, title = targets(plan, target)
+    lines = [f"Why: {title}"]
+    if not facts:
+        lines.append("No rule concluded anything about it; see `seqplan why-not`.")
+        return "\n".join(lines) + "\n"
+    for node in how(plan, facts):
+        lines.append(f"{node.number}. {describe(node.fact)}")
+        lines.append(f"   rule {node.rule}: {node.title}")
+        lines.append(f"   because: {node.because}")
+        lines.append(f"   sources: {', '.join(node.sources)}")
+        for test in node.tests:
+            lines.append(f"   holds: {test.describe()}")
+        for name, number, fact in node.matched:
+            if number:
+                lines.append(f"   {name}: see {number}")
+            else:
+                lines.append(f"   {name}: input {describe(fact)}")
+                for origin in input_origin(plan, fact):
+                    lines.append(f"      from {origin['function']} = {origin['score']}")
+    return "\n".join(lines) + "\n"
+
+
+def render_why_not(plan, activity):
+    """Why ``activity`` is not a step: the blocking rules with their failed conditions,
+    or, if nothing proposed it, each proposing rule pattern by pattern."""
+    kb = plan.knowledge
+    if activity not in kb.activities:
+        from .assessment import suggest
+
+        raise InputError("seqplan why-not", activity, "unknown activity id",
+                         suggest(activity, kb.activities) or "see `seqplan kb list activities`")
+    name = kb.activities[activity]["name"]
+    step = next((s for s in plan.steps if s["activity"] == activity), None)
+    if step:
+        return f"{name} is step {step['id']} of the plan; `seqplan why FILE {step['id']}` shows how.\n"
+    if any(a["activity"] == activity for a in plan.alternatives):
+        return (f"{name} meets all six Rs and is listed as an alternative: each phase lists "
+                f"{kb.parameter_values['steps_per_phase']} steps (parameter steps_per_phase), in catalogue order.\n")
+    producers = _producers(plan)
+    lines = []
+    for kind, heading in (("deferred", "deferred"), ("fails", "fails one of the 6 Rs")):
+        for fact in sorted((f for f in plan.facts.values() if f["kind"] == kind and f["activity"] == activity),
+                           key=lambda f: f["id"]):
+            firing = producers[fact["id"]]
+            lines.append(f"- {heading}: {describe(fact)}")
+            lines.append(f"  rule {firing.rule}: {kb.rules[firing.rule]['title']}")
+            lines.append(f"  because: {because(kb, firing)}")
+            for test in firing_tests(kb, firing):
+                if not test.is_link:
+                    lines.append(f"  condition: {test.describe()}")
+            for pattern, spec in kb.rules[firing.rule]["when"].items():
+                if spec.get("not"):
+                    lines.append(f"  condition: no {spec['fact']} fact matching "
+                                 f"{ {k: v for k, v in spec.items() if k not in ('fact', 'not')} }")
+            # a matched fact with an `until` is a gate: show the conditions that closed it
+            for matched in firing.matched.values():
+                gate = producers.get(matched["id"])
+                if gate is None or "until" not in matched:
+                    continue
+                lines.append(f"  gate {gate.rule} ({kb.rules[gate.rule]['title']}):")
+                for test in firing_tests(kb, gate):
+                    if not test.is_link:
+                        lines.append(f"    closed because {test.describe()}; lifting it requires "
+                                     f"{test.field} {test.describe(negate=True).split('; required ', 1)[1]}")
+                lines.append(f"  would change when: {matched['until']}")
+    if lines:
+        return f"Why not {name} ({activity}):\n" + "\n".join(lines) + "\n"
+    by_kind = {}
+    for fact in plan.facts.values():
+        by_kind.setdefault(fact["kind"], []).append(fact)
+    lines.append(f"Why not {name} ({activity}): no rule proposed it. Rules that could have:")
+    for rule in kb.active_rules:
+        if not any(t["fact"] == "candidate" for t in rule["then"]):
+            continue
+        lines.append(f"- {rule['id']}: {rule['title']}")
+        for result in trace_rule(kb, rule, by_kind, fixed={"activity": activity}):
+            state = "pass" if result.matches else "FAIL"
+            what = f"{'no ' if result.negated else ''}{result.pattern['fact']}"
+            lines.append(f"    {state}: {result.name} ({what}): {result.matches} match(es)")
+            if not result.matches and not result.negated:
+                for failed in result.nearest[:2]:
+                    for test in failed:
+                        lines.append(f"      nearest fact fails: {test.describe()}")
+                if not result.nearest:
+                    lines.append(f"      no {result.pattern['fact']} fact exists for this child")
+    return "\n".join(lines) + "\n"
+
+
+def render_trace(plan, fmt="text"):
+    """Every firing in order: text, or JSON Lines with the matched facts inline."""
+    lines = []
+    for firing in plan._firings:
+        if fmt == "jsonl":
+            lines.append(json.dumps({"n": firing.n, "rule": firing.rule,
+                                     "matched": {k: {f: v for f, v in fact.items() if f != "sid"}
+                                                 for k, fact in firing.matched.items()},
+                                     "concluded": [plan.facts[c] for c in firing.concluded]},
+                                    ensure_ascii=False, sort_keys=True))
+        else:
+            matched = "; ".join(f"{k}: {describe(v)}" for k, v in firing.matched.items())
+            concluded = "; ".join(describe(plan.facts[c]) for c in firing.concluded) or "nothing new"
+            lines.append(f"{firing.n}. {firing.rule} matched {matched} -> {concluded}")
+    return "\n".join(lines) + "\n"

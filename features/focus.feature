@@ -161,11 +161,10 @@ Feature: Focus the plan (layer 2: knowledge_base/rules/focus.yaml)
     And rule "SEQ-004" does not fire
     And the regulate phase is expected to last at least 24 weeks
 
-  @rule:HIST-003 @must_not_fire @bug
+  @rule:HIST-003 @must_not_fire
   Scenario: No regulate phase, no regulate-phase length, whatever the history
-    HIST-003 has no condition on a regulate need (SEQ-004 has one), so a calm child
-    with every region typical and a severe perinatal history is told to expect a
-    regulate phase of at least 24 weeks, although the plan has no regulate phase.
+    A calm child with every region typical and a severe perinatal history has no
+    regulate phase, so the plan gives it no expected length.
 
     Given a 9-year-old with every region scored 12
     And the child's typical arousal is "calm"
@@ -183,3 +182,22 @@ Feature: Focus the plan (layer 2: knowledge_base/rules/focus.yaml)
     Then rule "SEQ-004" fires
     And rule "HIST-003" does not fire
     And the regulate phase is expected to last at least 12 weeks
+
+  @rule:STATE-003
+  Scenario: A child in alarm starts with regulation even when only the cortex is impaired
+    Given a 12-year-old with region scores brainstem 12, diencephalon 12, limbic 12, cortex 6
+    And the child's typical arousal is "alarm"
+    When seqplan plans the assessment
+    Then rule "STATE-003" fires
+    And rule "SEQ-001" does not fire
+    And the plan starts with regulation because the child is in "alarm"
+    And the first step is in the "regulate" phase
+    And "cbt" is deferred by rule "GATE-002"
+
+  @rule:STATE-003 @must_not_fire
+  Scenario: A calm child starts at the lowest region that is not typical
+    Given a 12-year-old with region scores brainstem 12, diencephalon 12, limbic 12, cortex 6
+    And the child's typical arousal is "calm"
+    When seqplan plans the assessment
+    Then rule "STATE-003" does not fire
+    And the plan starts at the cortex

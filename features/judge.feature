@@ -126,12 +126,11 @@ Feature: Judge each candidate (layer 4: knowledge_base/rules/judge.yaml)
     And "rocking" fails "relevant" by rule "RS-RELEVANT-005"
     And "rocking" fails "relevant" because "suits ages up to 8 years; the child is 17"
 
-  @rule:RS-RELEVANT-004 @rule:RS-RELEVANT-005 @bug
+  @rule:RS-RELEVANT-006
   Scenario: A barely rated region: an activity too advanced for a young child is not relevant
-    RS-RELEVANT-004 and RS-RELEVANT-005 judge a region without a band on chronological
-    age, but only cover "suits the age" and "child older than the range". A child
-    younger than the activity's minimum age gets no relevance verdict at all, so the
-    candidate silently disappears: it is neither a step, nor deferred, nor excluded.
+    A region without a band is judged on chronological age, in both directions: an
+    activity whose minimum age is above the child's age fails Relevant, so no
+    candidate ever disappears without a verdict.
 
     Given a 3-year-old with every region scored 12
     And only 3 brainstem functions are rated
@@ -140,7 +139,8 @@ Feature: Judge each candidate (layer 4: knowledge_base/rules/judge.yaml)
     When seqplan plans the assessment
     Then every candidate has a verdict on all six Rs
     And every candidate activity is accounted for in the plan
-    And "patterned_breathing" fails "relevant"
+    And "patterned_breathing" fails "relevant" by rule "RS-RELEVANT-006"
+    And "patterned_breathing" fails "relevant" because "needs an age of at least 4 years; the child is 3"
 
   # ------------------------------------------------------ repetitive, rhythmic
 

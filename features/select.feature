@@ -76,3 +76,23 @@ Feature: Select steps and the review (layer 6: knowledge_base/rules/select.yaml)
     And rule "REVIEW-003" does not fire
     And the review is in 12 weeks
     And the review says "Progress: the child's typical state is calm or alert"
+
+  @rule:REVIEW-005
+  Scenario: A child in fear after a severe perinatal history is reviewed sooner
+    Given a 9-year-old with every region scored 12
+    And the child's typical arousal is "fear"
+    And perinatal history is adversity 3 and relational poverty 1
+    When seqplan plans the assessment
+    Then rule "REVIEW-005" fires
+    And rule "REVIEW-004" does not fire
+    And the review is in 8 weeks
+
+  @rule:REVIEW-005
+  Scenario: A calm, typical child with severe infancy relational poverty is reviewed sooner
+    Given a 9-year-old with every region scored 12
+    And the child's typical arousal is "calm"
+    And infancy history is adversity 0 and relational poverty 3
+    When seqplan plans the assessment
+    Then rule "REVIEW-005" fires
+    And rule "REVIEW-003" does not fire
+    And the review is in 8 weeks

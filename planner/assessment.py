@@ -5,6 +5,7 @@ import datetime as _dt
 import difflib
 import hashlib
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -61,6 +62,21 @@ def suggest(word, choices):
     return f"did you mean '{close[0]}'?" if close else None
 
 
+def _loader():
+    """A safe YAML loader that leaves dates as the text written (validated later), so an
+    impossible date is an input error, not a crash."""
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    Loader.yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    return Loader
+
+
 def _parse(path: Path, text: str):
     """Parse YAML or JSON; syntax errors carry the line number."""
     import yaml
@@ -71,7 +87,7 @@ def _parse(path: Path, text: str):
         except json.JSONDecodeError as exc:
             raise InputError(path, None, f"invalid JSON: {exc.msg}", "fix the syntax at that line", exc.lineno)
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_loader())
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
@@ -155,6 +171,7 @@ def validation_errors(data, path, text="", kb=None):
     """All problems with already-parsed data, as ``InputError`` objects in field order."""
     import jsonschema
 
+    data = _plain(data)
     if data is None:
         return [InputError(path, None, "the file is empty",
                            f"start it with 'format: {FORMAT}' (see the assessment format)")]
@@ -168,26 +185,43 @@ def validation_errors(data, path, text="", kb=None):
         fpath = tuple(error.absolute_path)
         name, problem, fix = _describe(error, fpath)
         errors.append(InputError(path, name, problem, fix, lines.get(tuple(name.split(".")), lines.get(fpath))))
-    if errors:
-        return errors
     errors.extend(_semantic_errors(data, path, lines, kb))
-    return errors
+    # file order; problems with no line (a missing field) last, after e.g. the misspelt key
+    return sorted(errors, key=lambda e: (e.line is None, e.line or 0, e.field or ""))
 
 
 def _semantic_errors(data, path, lines, kb):
-    """Checks the schema cannot express: catalogue ids and periods after the child's age."""
+    """Checks the schema cannot express: catalogue ids, real dates, finite ages, and
+    periods after the child's age. Each runs wherever the part it reads is well formed."""
     if kb is None:
         from .knowledge import load_knowledge_base
         kb = load_knowledge_base()
     errors = []
-    known = kb.functions
-    for fid in data["functioning"]:
-        if fid not in known:
-            hint = suggest(fid, known) or "see `seqplan kb list functions` for the catalogue"
+    functioning = data.get("functioning")
+    for fid in functioning if isinstance(functioning, dict) else ():
+        if fid not in kb.functions:
+            hint = suggest(fid, kb.functions) or "see `seqplan kb list functions` for the catalogue"
             errors.append(InputError(path, f"functioning.{fid}", "unknown function id", hint,
                                      lines.get(("functioning", fid))))
-    age = data["client"]["age_years"]
-    for period in data.get("history", {}):
+    date = data.get("assessed_on")
+    if isinstance(date, str) and len(date) == 10:
+        try:
+            _dt.date.fromisoformat(date)
+        except ValueError:
+            errors.append(InputError(path, "assessed_on", f"'{date}' is not a real date", "write it as YYYY-MM-DD",
+                                     lines.get(("assessed_on",))))
+    client = data.get("client")
+    age = client.get("age_years") if isinstance(client, dict) else None
+    if isinstance(age, float) and not math.isfinite(age):
+        errors.append(InputError(path, "client.age_years", f"{age} is not a finite number",
+                                 "use the age in years, e.g. 9.5", lines.get(("client", "age_years"))))
+        age = None
+    history = data.get("history")
+    if not isinstance(age, (int, float)) or isinstance(age, bool) or not isinstance(history, dict):
+        return errors
+    for period in history:
+        if period not in kb.periods:
+            continue
         starts = kb.periods[period]["starts_at_years"]
         if starts > age:
             errors.append(InputError(
@@ -199,8 +233,8 @@ def _semantic_errors(data, path, lines, kb):
 
 def from_data(data, source="<data>", text="", kb=None):
     """Validate parsed data and build an ``Assessment``; raise the first ``InputError``."""
-    data = _plain(data)
     errors = validation_errors(data, source, text, kb)
+    data = _plain(data)
     if errors:
         first = errors[0]
         if len(errors) > 1:
@@ -216,7 +250,7 @@ def from_data(data, source="<data>", text="", kb=None):
         assessed_on=data["assessed_on"],
         assessor=data.get("assessor"),
         functioning={k: int(v) for k, v in sorted(data["functioning"].items())},
-        history={p: dict(v) for p, v in data.get("history", {}).items()},
+        history={p: dict(sorted(v.items())) for p, v in sorted(data.get("history", {}).items())},
         relational_health=cur.get("relational_health"),
         arousal=cur.get("arousal"),
         interests=tuple(ctx.get("interests", ())),

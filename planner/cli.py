@@ -25,12 +25,15 @@ def write_output(text, out, protect=()):
     if out is None or str(out) == "-":
         click.echo(text, nl=False)
         return
+    from .errors import InputError
+
     out = Path(out)
     if any(out.resolve() == Path(p).resolve() for p in protect):
-        from .errors import InputError
         raise InputError(out, "-o", "would overwrite the input file", "choose another output path")
-    directory = out.parent if str(out.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{out.name}.", suffix=".tmp")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise InputError(out, "-o", f"cannot write there: {exc.strerror}", "choose an existing, writable directory")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)

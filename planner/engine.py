@@ -112,13 +112,19 @@ class CompiledKnowledge:
         then = rule.then
 
         def run(c):
+            try:
+                conclude(c)
+            except Exception as exc:   # durable-rules keeps only the message: name the rule in it
+                raise EngineError(f"rule {rule.id} failed: {type(exc).__name__}: {exc}") from exc
+
+        def conclude(c):
             session = self._sessions[c.s["sid"]]
             matched = c._m
             del matched["_layer"]
             concluded = []
             index = len(session.trace)
             for template in then:
-                fact = {k: (matched[v.pattern].get(v.field) if isinstance(v, Ref) else v) for k, v in template.items()}
+                fact = {k: (matched[v.pattern][v.field] if isinstance(v, Ref) else v) for k, v in template.items()}
                 fact["id"] = fid = fact_id(fact)
                 if fid in session.facts:
                     continue
@@ -153,7 +159,8 @@ class CompiledKnowledge:
         """durable-rules swallows action exceptions into the session state: surface them."""
         state = host.get_state(self.name, sid)
         if "exception" in state:
-            raise EngineError(f"rule engine failed: {state['exception']}")
+            message = str(state["exception"]).split(", traceback")[0].removeprefix("exception caught ")
+            raise EngineError(f"knowledge base {self.kb.name} {self.kb.version}: {message}")
 
 
 def _never_runs(c):

@@ -23,5 +23,5 @@ class KnowledgeBaseError(SeqplanError):
     """A knowledge base that fails its schema or references."""
 
 
-class EngineError(Exception):
-    """The rule engine failed while planning: a defect in seqplan or its knowledge base."""
+class EngineError(SeqplanError):
+    """The rule engine failed while planning: a defect in the knowledge base (or seqplan)."""

@@ -16,9 +16,10 @@ def fact_id(fact):
 
 
 def _fact(kind, **fields):
-    fields["kind"] = kind
-    fields["id"] = fact_id(fields)
-    return fields
+    fact = dict(sorted(fields.items()))   # field order never depends on the input file's key order
+    fact["kind"] = kind
+    fact["id"] = fact_id(fact)
+    return fact
 
 
 def normalise(words, vocabulary):

@@ -249,7 +249,7 @@ def make_plan(assessment, kb=None, *, redact=False):
         assessor=assessment.assessor,
         state={"arousal": assessment.arousal, "relational_health": assessment.relational_health},
         regions=_regions(kb, assessment, summaries, ev, reasons),
-        start=_one(ev, reasons, "start_region"),
+        start=_one(ev, reasons, "start_region") or _one(ev, reasons, "start_state"),
         steps=steps,
         alternatives=alternatives,
         deferred=deferred,

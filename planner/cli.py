@@ -10,7 +10,7 @@ import click
 
 from . import __version__
 
-FORMAT_CHOICES = click.Choice(["md", "json"])
+FORMAT_CHOICES = click.Choice(["md", "json", "html"])
 
 
 def _fail(exc):
@@ -83,12 +83,14 @@ def main():
                                       "the phases) or an auditor (adds digests and the full trace).")
 @click.option("--kb", "kb_dir", type=click.Path(file_okay=False), help="Plan with another knowledge-base directory.")
 def plan(file, example, fmt, output, redact, audience, kb_dir):
-    """Plan one assessment FILE (YAML or JSON) and print the plan.
+    """Plan one assessment FILE (YAML or JSON) and print the plan (Markdown, JSON, or a
+    self-contained HTML report with the Functional Brain Map).
 
     \b
     Examples:
       seqplan plan child.yaml
       seqplan plan child.yaml --format json -o plan.json --redact
+      seqplan plan child.yaml --format html -o plan.html
       seqplan plan --example teen-cortical --audience trainer
     """
     from .errors import SeqplanError
@@ -129,7 +131,7 @@ def validate(file):
     click.echo(f"{file}: valid")
 
 
-def _planned(file, kb_dir):
+def _planned(file, kb_dir, redact=False):
     """Validate and plan FILE (a path or a bundled example name) for an explanation command."""
     from .examples import example_paths
     from .planning import make_plan
@@ -141,7 +143,7 @@ def _planned(file, kb_dir):
     if not path.exists() and file in example_paths():
         path = example_paths()[file]
     kb = load_knowledge_base(kb_dir)
-    return make_plan(load_assessment(path, kb), kb)
+    return make_plan(load_assessment(path, kb), kb, redact=redact)
 
 
 @main.command()
@@ -259,6 +261,30 @@ def diff(file, kb_a, kb_b):
         from .audit import diff_knowledge_bases
 
         click.echo("\n".join(diff_knowledge_bases(file, kb_a, kb_b)))
+    except SeqplanError as exc:
+        _fail(exc)
+
+
+@main.command("map")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the SVG to this file instead of stdout.")
+@click.option("--redact", is_flag=True, help="Leave the client's name out of the map's title.")
+@KB_OPTION_FACTORY()
+def brain_map(file, output, redact, kb_dir):
+    """Draw the Functional Brain Map of FILE as SVG: an inverted triangle, brainstem at
+    the bottom, each function a cell coloured by its band, with a legend and a text
+    alternative. FILE may also name a bundled example.
+
+    \b
+    Example:
+      seqplan map child.yaml -o map.svg
+    """
+    from .errors import SeqplanError
+
+    try:
+        from .render import render_map
+
+        write_output(render_map(_planned(file, kb_dir, redact=redact)), output, protect=[file])
     except SeqplanError as exc:
         _fail(exc)
 

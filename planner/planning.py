@@ -69,9 +69,18 @@ def _phase_order(kb, phase):
 def _regions(kb, assessment, summaries, ev, reasons):
     bands = {f["region"]: f for f in ev.of_kind("region_band")}
     insufficient = {f["region"]: f for f in ev.of_kind("insufficient_data")}
+    function_bands = {f["function"]: f for f in ev.of_kind("function_band")}
     rows = []
     for s in summaries:
         fact = bands.get(s["region"]) or insufficient.get(s["region"])
+        functions = []
+        for fid in s["rated_functions"] + s["unrated_functions"]:
+            band = function_bands.get(fid)
+            functions.append({"id": fid, "label": kb.label(fid), "score": assessment.functioning.get(fid),
+                              "band": band["band"] if band else "unrated",
+                              "rules": [reasons.rule(band)] if band else []})
+        rank = {fid: i for i, fid in enumerate(kb.functions)}
+        functions.sort(key=lambda f: rank[f["id"]])
         rows.append({
             "id": s["region"],
             "label": kb.label(s["region"]),
@@ -80,6 +89,7 @@ def _regions(kb, assessment, summaries, ev, reasons):
             "developmental_age_years": s.get("developmental_age") if s["region"] in bands else None,
             "rated": s["rated_functions"],
             "unrated": s["unrated_functions"],
+            "functions": functions,
             "rules": [reasons.rule(fact)] if fact else [],
             "because": reasons.text(fact) if fact else None,
         })

@@ -3,11 +3,40 @@ from __future__ import annotations
 
 import json
 
-FORMATS = ("md", "json")
+FORMATS = ("md", "json", "html")
 AUDIENCES = ("therapist", "trainer", "auditor")
 TEMPLATES = {("md", "therapist"): "plan.md.j2", ("md", "trainer"): "plan-trainer.md.j2",
              ("md", "auditor"): "plan-auditor.md.j2"}
 _ENV = None
+_HTML_ENV = None
+
+
+def _html_env():
+    """HTML and SVG: every value from the input is escaped."""
+    global _HTML_ENV
+    if _HTML_ENV is None:
+        import jinja2
+
+        from .resources import data_dir
+
+        _HTML_ENV = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(str(data_dir("templates"))),
+            undefined=jinja2.StrictUndefined, autoescape=True, trim_blocks=True, lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
+    return _HTML_ENV
+
+
+def render_map(plan):
+    """The Functional Brain Map of ``plan`` as a standalone SVG document."""
+    from .brainmap import layout, size
+
+    rows = layout(plan)
+    kb = plan.knowledge
+    client = plan.client.get("name", plan.client["id"])
+    return _html_env().get_template("map.svg.j2").render(
+        rows=rows, size=size(rows), client=client,
+        band_labels={b: kb.bands[b]["label"] for b in kb.bands})
 
 
 def _env():
@@ -58,6 +87,14 @@ def render_plan(plan, fmt="md", audience="therapist"):
         cited.extend(c for c in item["sources"] if c not in cited)
     if fmt == "json":
         return env.get_template("plan.json.j2").render(data=plan.to_dict())
+    if fmt == "html":
+        from markupsafe import Markup
+
+        html = _html_env()
+        html.filters["label"] = kb.label
+        return html.get_template("report.html.j2").render(
+            plan=plan, label=kb.label, cite=kb.cite, phases=kb.phases, cited=cited,
+            map_svg=Markup(render_map(plan)))
     return env.get_template(TEMPLATES[(fmt, audience)]).render(
         plan=plan, label=kb.label, cite=kb.cite, phases=kb.phases, rules=kb.rules,
         params=kb.parameter_values, cited=cited,

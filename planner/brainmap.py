@@ -1,0 +1,61 @@
+"""Geometry of the Functional Brain Map: an inverted triangle, brainstem at the bottom
+point, cortex across the top, one cell per function (templates/map.svg.j2 draws it).
+
+Only shapes are computed here; each cell's band comes from the plan (rules FBAND-*).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+WIDTH, ROW_HEIGHT, LEFT, TOP = 720.0, 70.0, 150.0, 20.0
+
+
+@dataclass
+class Cell:
+    function: str
+    label: str
+    score: int | None
+    band: str
+    points: str          # SVG polygon points
+    cx: float            # label position
+    cy: float
+
+
+@dataclass
+class Row:
+    region: str
+    label: str
+    band: str
+    mean: float | None
+    y: float
+    cells: list
+
+
+def _x(row_from_top, rows, fraction, edge):
+    """x of a point ``fraction`` of the way across the top (edge 0) or bottom (edge 1) of a row."""
+    width = WIDTH * (1 - (row_from_top + edge) / rows)
+    start = LEFT + (WIDTH - width) / 2
+    return start + fraction * width
+
+
+def layout(plan):
+    """Rows top (cortex) to bottom (brainstem), each cut into one cell per function."""
+    regions = list(reversed(plan.regions))      # plan.regions is bottom-up
+    rows, n = [], len(regions)
+    for i, region in enumerate(regions):
+        y0, y1 = TOP + i * ROW_HEIGHT, TOP + (i + 1) * ROW_HEIGHT
+        functions = region["functions"]
+        cells = []
+        for j, f in enumerate(functions):
+            a, b = j / len(functions), (j + 1) / len(functions)
+            corners = [(_x(i, n, a, 0), y0), (_x(i, n, b, 0), y0), (_x(i, n, b, 1), y1), (_x(i, n, a, 1), y1)]
+            cx = sum(x for x, _ in corners) / 4
+            cells.append(Cell(f["id"], f["label"], f["score"], f["band"],
+                              " ".join(f"{x:.1f},{y:.1f}" for x, y in corners), round(cx, 1), round((y0 + y1) / 2, 1)))
+        rows.append(Row(region["id"], region["label"], region["band"], region["mean"], y0, cells))
+    return rows
+
+
+def size(rows):
+    """(width, height) of the drawing, legend included."""
+    return LEFT + WIDTH + 20, TOP + len(rows) * ROW_HEIGHT + 90

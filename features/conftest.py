@@ -392,6 +392,13 @@ def then_dev_age(case, region, years):
     assert _region(case.plan, region)["developmental_age_years"] == pytest.approx(years)
 
 
+@then(P('"{function:q}" is in the "{band:q}" band by rule "{rule:q}"'))
+def then_function_band(case, function, band, rule):
+    found = [f for r in case.plan.regions for f in r["functions"] if f["id"] == function]
+    assert found, f"{function} is not in the plan's regions"
+    assert (found[0]["band"], found[0]["rules"]) == (band, [rule] if rule else []), found[0]
+
+
 @then(P("the {region} has no developmental age"))
 def then_no_dev_age(case, region):
     assert _region(case.plan, region)["developmental_age_years"] is None

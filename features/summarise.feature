@@ -227,3 +227,24 @@ Feature: Summarise the assessment (layer 1: knowledge_base/rules/summarise.yaml)
     When seqplan plans the assessment
     Then rule "DISS-001" does not fire
     And the plan has no cautions
+
+  @rule:FBAND-001 @rule:FBAND-002 @rule:FBAND-003 @rule:FBAND-004
+  Scenario: Each function is banded for the Functional Brain Map, at the band edges
+    Given a 9-year-old with every region scored 12
+    And "cardiovascular" is rated 11
+    And "thermoregulation" is rated 10
+    And "sleep" is rated 8
+    And "attachment" is rated 7
+    And "empathy" is rated 5
+    And "planning" is rated 4
+    And "impulse_control" is rated 0
+    And "peer_play" is not rated
+    When seqplan plans the assessment
+    Then "cardiovascular" is in the "typical" band by rule "FBAND-001"
+    And "thermoregulation" is in the "mild" band by rule "FBAND-002"
+    And "sleep" is in the "mild" band by rule "FBAND-002"
+    And "attachment" is in the "moderate" band by rule "FBAND-003"
+    And "empathy" is in the "moderate" band by rule "FBAND-003"
+    And "planning" is in the "severe" band by rule "FBAND-004"
+    And "impulse_control" is in the "severe" band by rule "FBAND-004"
+    And "peer_play" is in the "unrated" band by rule ""

@@ -131,17 +131,21 @@ def validate(file):
     click.echo(f"{file}: valid")
 
 
-def _planned(file, kb_dir, redact=False):
-    """Validate and plan FILE (a path or a bundled example name) for an explanation command."""
+def _example_or_path(file):
+    """FILE as given, or the bundled example of that name when no such file exists."""
     from .examples import example_paths
-    from .planning import make_plan
-
-    from .assessment import load_assessment
-    from .knowledge import load_knowledge_base
 
     path = Path(file)
-    if not path.exists() and file in example_paths():
-        path = example_paths()[file]
+    return example_paths()[file] if not path.exists() and file in example_paths() else path
+
+
+def _planned(file, kb_dir, redact=False):
+    """Validate and plan FILE (a path or a bundled example name) for an explanation command."""
+    from .assessment import load_assessment
+    from .knowledge import load_knowledge_base
+    from .planning import make_plan
+
+    path = _example_or_path(file)
     kb = load_knowledge_base(kb_dir)
     return make_plan(load_assessment(path, kb), kb, redact=redact)
 
@@ -285,6 +289,33 @@ def brain_map(file, output, redact, kb_dir):
         from .render import render_map
 
         write_output(render_map(_planned(file, kb_dir, redact=redact)), output, protect=[file])
+    except SeqplanError as exc:
+        _fail(exc)
+
+
+@main.command()
+@click.argument("old", type=click.Path(dir_okay=False))
+@click.argument("new", type=click.Path(dir_okay=False))
+@click.option("--format", "fmt", type=FORMAT_CHOICES, default="md", show_default=True, help="Output format.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file instead of stdout.")
+@click.option("--redact", is_flag=True, help="Leave the client's name out of the output.")
+@KB_OPTION_FACTORY()
+def progress(old, new, fmt, output, redact, kb_dir):
+    """Compare two assessments OLD and NEW of the same client: per function and region the
+    change and band transitions, gates opened or closed, both maps, and how the plan changed.
+
+    \b
+    Example:
+      seqplan progress robin-2026-03.yaml robin-2026-10.yaml --format html -o progress.html
+    """
+    from .errors import SeqplanError
+
+    try:
+        from .progress import progress as compare
+        from .render import render_progress
+
+        report, old_plan, new_plan = compare(_example_or_path(old), _example_or_path(new), kb_dir, redact)
+        write_output(render_progress(report, old_plan, new_plan, fmt), output, protect=[old, new])
     except SeqplanError as exc:
         _fail(exc)
 

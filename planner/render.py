@@ -99,3 +99,15 @@ def render_plan(plan, fmt="md", audience="therapist"):
         plan=plan, label=kb.label, cite=kb.cite, phases=kb.phases, rules=kb.rules,
         params=kb.parameter_values, cited=cited,
     )
+
+
+def render_progress(report, old_plan, new_plan, fmt="md"):
+    """The progress report as Markdown, HTML (with both maps) or JSON."""
+    if fmt == "json":
+        return pretty_json(report) + "\n"
+    if fmt == "html":
+        from markupsafe import Markup
+
+        return _html_env().get_template("progress.html.j2").render(
+            report=report, old_map=Markup(render_map(old_plan)), new_map=Markup(render_map(new_plan)))
+    return _env().get_template("progress.md.j2").render(report=report)

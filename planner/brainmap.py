@@ -1,5 +1,5 @@
-"""Geometry of the Functional Brain Map: an inverted triangle, brainstem at the bottom
-point, cortex across the top, one cell per function (templates/map.svg.j2 draws it).
+"""Geometry of the Functional Brain Map: an inverted triangle (bluntly pointed), brainstem
+at the bottom, cortex across the top, one cell per function (templates/map.svg.j2 draws it).
 
 Only shapes are computed here; each cell's band comes from the plan (rules FBAND-*).
 """
@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 WIDTH, ROW_HEIGHT, LEFT, TOP = 720.0, 70.0, 150.0, 20.0
+TAPER = 0.7      # the bottom edge is 30% of the top: a blunt point keeps brainstem cells legible
 
 
 @dataclass
@@ -33,7 +34,7 @@ class Row:
 
 def _x(row_from_top, rows, fraction, edge):
     """x of a point ``fraction`` of the way across the top (edge 0) or bottom (edge 1) of a row."""
-    width = WIDTH * (1 - (row_from_top + edge) / rows)
+    width = WIDTH * (1 - TAPER * (row_from_top + edge) / rows)
     start = LEFT + (WIDTH - width) / 2
     return start + fraction * width
 
@@ -58,4 +59,4 @@ def layout(plan):
 
 def size(rows):
     """(width, height) of the drawing, legend included."""
-    return LEFT + WIDTH + 20, TOP + len(rows) * ROW_HEIGHT + 90
+    return LEFT + WIDTH + 20, TOP + len(rows) * ROW_HEIGHT + 100

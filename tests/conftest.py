@@ -20,7 +20,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES_DIR = ROOT / "examples"
 KB_DIR = ROOT / "knowledge_base"
-EXAMPLE_NAMES = ("middle-limbic", "teen-cortical", "young-child-brainstem")
+EXAMPLE_NAMES = ("middle-limbic", "teen-cortical", "young-child-brainstem", "young-child-brainstem-followup")
 
 # The contract table of the assessment format: region (bottom-up) -> function ids.
 REGION_FUNCTIONS = {

@@ -1,6 +1,7 @@
 """The ``seqplan`` command: thin click wrappers over the library (imports stay lazy)."""
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import tempfile
@@ -17,6 +18,20 @@ def _fail(exc):
     """Print a user error as one line and exit 2: no traceback, no output file."""
     click.echo(f"seqplan: error: {exc}", err=True)
     sys.exit(exc.exit_code)
+
+
+def user_errors(command):
+    """Report a ``SeqplanError`` raised by ``command`` as one line with its exit code."""
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        from .errors import SeqplanError
+
+        try:
+            return command(*args, **kwargs)
+        except SeqplanError as exc:
+            _fail(exc)
+
+    return wrapper
 
 
 def write_output(text, out, protect=()):
@@ -43,6 +58,12 @@ def write_output(text, out, protect=()):
         raise
 
 
+def kb_option():
+    """The --kb option shared by every command that reads the knowledge base."""
+    return click.option("--kb", "kb_dir", type=click.Path(file_okay=False),
+                        help="Knowledge-base directory (default: the bundled one).")
+
+
 def _assessment_path(file, example):
     from .errors import InputError
     from .examples import example_path
@@ -51,11 +72,6 @@ def _assessment_path(file, example):
         raise InputError("seqplan plan", None, "give exactly one assessment",
                          "pass a FILE or --example NAME (see `seqplan examples`)")
     return Path(file) if file else example_path(example)
-
-
-def KB_OPTION_FACTORY():
-    return click.option("--kb", "kb_dir", type=click.Path(file_okay=False),
-                        help="Knowledge-base directory (default: the bundled one).")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -81,7 +97,8 @@ def main():
 @click.option("--audience", type=click.Choice(["therapist", "trainer", "auditor"]), default="therapist",
               show_default=True, help="Markdown for a therapist, a trainer (adds principles and the path through "
                                       "the phases) or an auditor (adds digests and the full trace).")
-@click.option("--kb", "kb_dir", type=click.Path(file_okay=False), help="Plan with another knowledge-base directory.")
+@kb_option()
+@user_errors
 def plan(file, example, fmt, output, redact, audience, kb_dir):
     """Plan one assessment FILE (YAML or JSON) and print the plan (Markdown, JSON, or a
     self-contained HTML report with the Functional Brain Map).
@@ -93,20 +110,16 @@ def plan(file, example, fmt, output, redact, audience, kb_dir):
       seqplan plan child.yaml --format html -o plan.html
       seqplan plan --example teen-cortical --audience trainer
     """
-    from .errors import SeqplanError
+    from . import api
 
-    try:
-        from . import api
-
-        path = _assessment_path(file, example)
-        text = api.plan_file(path, fmt=fmt, redact=redact, kb_dir=kb_dir, audience=audience)
-        write_output(text, output, protect=[path])
-    except SeqplanError as exc:
-        _fail(exc)
+    path = _assessment_path(file, example)
+    text = api.plan_file(path, fmt=fmt, redact=redact, kb_dir=kb_dir, audience=audience)
+    write_output(text, output, protect=[path])
 
 
 @main.command()
 @click.argument("file", type=click.Path(dir_okay=False))
+@user_errors
 def validate(file):
     """Check an assessment FILE against the format and the function catalogue.
 
@@ -116,14 +129,9 @@ def validate(file):
     Example:
       seqplan validate child.yaml
     """
-    from .errors import SeqplanError
+    from .api import validate_file
 
-    try:
-        from .api import validate_file
-
-        problems = validate_file(file)
-    except SeqplanError as exc:
-        _fail(exc)
+    problems = validate_file(file)
     for problem in problems:
         click.echo(f"seqplan: error: {problem}", err=True)
     if problems:
@@ -153,7 +161,8 @@ def _planned(file, kb_dir, redact=False):
 @main.command()
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.argument("target")
-@KB_OPTION_FACTORY()
+@kb_option()
+@user_errors
 def why(file, target, kb_dir):
     """How the plan for FILE reached TARGET (a step id such as S1, or an activity id):
     each conclusion with its rule, justification, sources and the facts it matched,
@@ -164,20 +173,16 @@ def why(file, target, kb_dir):
       seqplan why child.yaml S1
       seqplan why young-child-brainstem drumming
     """
-    from .errors import SeqplanError
+    from .why import render_how
 
-    try:
-        from .why import render_how
-
-        click.echo(render_how(_planned(file, kb_dir), target), nl=False)
-    except SeqplanError as exc:
-        _fail(exc)
+    click.echo(render_how(_planned(file, kb_dir), target), nl=False)
 
 
 @main.command("why-not")
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.argument("activity")
-@KB_OPTION_FACTORY()
+@kb_option()
+@user_errors
 def why_not(file, activity, kb_dir):
     """Why ACTIVITY is not a step of the plan for FILE: the deferral or exclusion rules
     with each condition's value, what would change it, or, if no rule proposed it, each
@@ -187,21 +192,17 @@ def why_not(file, activity, kb_dir):
     Example:
       seqplan why-not young-child-brainstem cbt
     """
-    from .errors import SeqplanError
+    from .why import render_why_not
 
-    try:
-        from .why import render_why_not
-
-        click.echo(render_why_not(_planned(file, kb_dir), activity), nl=False)
-    except SeqplanError as exc:
-        _fail(exc)
+    click.echo(render_why_not(_planned(file, kb_dir), activity), nl=False)
 
 
 @main.command()
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--format", "fmt", type=click.Choice(["text", "jsonl"]), default="text", show_default=True,
               help="One line per firing: text, or JSON Lines with the matched and concluded facts inline.")
-@KB_OPTION_FACTORY()
+@kb_option()
+@user_errors
 def trace(file, fmt, kb_dir):
     """Every rule firing for FILE, in order: rule id, matched facts, concluded facts.
 
@@ -209,20 +210,16 @@ def trace(file, fmt, kb_dir):
     Example:
       seqplan trace child.yaml --format jsonl > trace.jsonl
     """
-    from .errors import SeqplanError
+    from .why import render_trace
 
-    try:
-        from .why import render_trace
-
-        click.echo(render_trace(_planned(file, kb_dir), fmt), nl=False)
-    except SeqplanError as exc:
-        _fail(exc)
+    click.echo(render_trace(_planned(file, kb_dir), fmt), nl=False)
 
 
 @main.command()
 @click.argument("plan_json", metavar="PLAN.json", type=click.Path(dir_okay=False))
 @click.argument("file", type=click.Path(dir_okay=False))
-@KB_OPTION_FACTORY()
+@kb_option()
+@user_errors
 def audit(plan_json, file, kb_dir):
     """Re-plan FILE and check that PLAN.json (made with --format json) follows from it.
 
@@ -234,14 +231,10 @@ def audit(plan_json, file, kb_dir):
       seqplan plan child.yaml --format json -o plan.json
       seqplan audit plan.json child.yaml
     """
-    from .errors import SeqplanError
+    from .audit import audit as run_audit
 
-    try:
-        from .audit import audit as run_audit
+    reproduced, lines = run_audit(plan_json, file, kb_dir)
 
-        reproduced, lines = run_audit(plan_json, file, kb_dir)
-    except SeqplanError as exc:
-        _fail(exc)
     click.echo("\n".join(lines))
     if not reproduced:
         sys.exit(1)
@@ -251,6 +244,7 @@ def audit(plan_json, file, kb_dir):
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--kb-a", required=True, type=click.Path(file_okay=False), help="The first knowledge-base directory.")
 @click.option("--kb-b", required=True, type=click.Path(file_okay=False), help="The second knowledge-base directory.")
+@user_errors
 def diff(file, kb_a, kb_b):
     """How the plan for FILE changes between two knowledge-base versions: steps,
     deferrals, exclusions, regions, review and justifications.
@@ -259,21 +253,17 @@ def diff(file, kb_a, kb_b):
     Example:
       seqplan diff child.yaml --kb-a kb-v1 --kb-b kb-v2
     """
-    from .errors import SeqplanError
+    from .audit import diff_knowledge_bases
 
-    try:
-        from .audit import diff_knowledge_bases
-
-        click.echo("\n".join(diff_knowledge_bases(file, kb_a, kb_b)))
-    except SeqplanError as exc:
-        _fail(exc)
+    click.echo("\n".join(diff_knowledge_bases(file, kb_a, kb_b)))
 
 
 @main.command("map")
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the SVG to this file instead of stdout.")
 @click.option("--redact", is_flag=True, help="Leave the client's name out of the map's title.")
-@KB_OPTION_FACTORY()
+@kb_option()
+@user_errors
 def brain_map(file, output, redact, kb_dir):
     """Draw the Functional Brain Map of FILE as SVG: an inverted triangle, brainstem at
     the bottom, each function a cell coloured by its band, with a legend and a text
@@ -283,14 +273,9 @@ def brain_map(file, output, redact, kb_dir):
     Example:
       seqplan map child.yaml -o map.svg
     """
-    from .errors import SeqplanError
+    from .render import render_map
 
-    try:
-        from .render import render_map
-
-        write_output(render_map(_planned(file, kb_dir, redact=redact)), output, protect=[file])
-    except SeqplanError as exc:
-        _fail(exc)
+    write_output(render_map(_planned(file, kb_dir, redact=redact)), output, protect=[file])
 
 
 @main.command()
@@ -299,7 +284,8 @@ def brain_map(file, output, redact, kb_dir):
 @click.option("--format", "fmt", type=FORMAT_CHOICES, default="md", show_default=True, help="Output format.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file instead of stdout.")
 @click.option("--redact", is_flag=True, help="Leave the client's name out of the output.")
-@KB_OPTION_FACTORY()
+@kb_option()
+@user_errors
 def progress(old, new, fmt, output, redact, kb_dir):
     """Compare two assessments OLD and NEW of the same client: per function and region the
     change and band transitions, gates opened or closed, both maps, and how the plan changed.
@@ -308,16 +294,11 @@ def progress(old, new, fmt, output, redact, kb_dir):
     Example:
       seqplan progress robin-2026-03.yaml robin-2026-10.yaml --format html -o progress.html
     """
-    from .errors import SeqplanError
+    from .progress import progress as compare
+    from .render import render_progress
 
-    try:
-        from .progress import progress as compare
-        from .render import render_progress
-
-        report, old_plan, new_plan = compare(_example_or_path(old), _example_or_path(new), kb_dir, redact)
-        write_output(render_progress(report, old_plan, new_plan, fmt), output, protect=[old, new])
-    except SeqplanError as exc:
-        _fail(exc)
+    report, old_plan, new_plan = compare(_example_or_path(old), _example_or_path(new), kb_dir, redact)
+    write_output(render_progress(report, old_plan, new_plan, fmt), output, protect=[old, new])
 
 
 @main.command()
@@ -346,10 +327,9 @@ def kb():
     """
 
 
-
-
 @kb.command("check")
-@KB_OPTION_FACTORY()
+@kb_option()
+@user_errors
 def kb_check(kb_dir):
     """Check the knowledge base: schemas, references, rules that can never fire,
     negations that are not layered, step/deferral conflicts. Exits 1 on any problem.
@@ -358,14 +338,10 @@ def kb_check(kb_dir):
     Example:
       seqplan kb check --kb ./my-knowledge-base
     """
-    from .errors import SeqplanError
+    from .api import check_knowledge_base
 
-    try:
-        from .api import check_knowledge_base
+    summary, problems = check_knowledge_base(kb_dir)
 
-        summary, problems = check_knowledge_base(kb_dir)
-    except SeqplanError as exc:
-        _fail(exc)
     for problem in problems:
         click.echo(f"error: {problem}", err=True)
     click.echo(summary)
@@ -374,9 +350,10 @@ def kb_check(kb_dir):
 
 
 @kb.command("coverage")
-@KB_OPTION_FACTORY()
+@kb_option()
 @click.option("--features", "features_dir", type=click.Path(file_okay=False, exists=True), default="features",
               show_default=True, help="Directory of Gherkin feature files tagged @rule:<ID>.")
+@user_errors
 def kb_coverage(kb_dir, features_dir):
     """Report which active rules have a scenario tagged @rule:<ID>; exits 1 below 100%.
 
@@ -384,14 +361,10 @@ def kb_coverage(kb_dir, features_dir):
     Example:
       seqplan kb coverage --features features
     """
-    from .errors import SeqplanError
+    from .api import rule_coverage
 
-    try:
-        from .api import rule_coverage
+    report, complete = rule_coverage(features_dir, kb_dir)
 
-        report, complete = rule_coverage(features_dir, kb_dir)
-    except SeqplanError as exc:
-        _fail(exc)
     click.echo(report)
     if not complete:
         sys.exit(1)
@@ -400,7 +373,8 @@ def kb_coverage(kb_dir, features_dir):
 @kb.command("list")
 @click.argument("what", type=click.Choice(["functions", "activities", "rules", "parameters"]))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@KB_OPTION_FACTORY()
+@kb_option()
+@user_errors
 def kb_list(what, fmt, kb_dir):
     """List the functions, activities, rules or parameters of the knowledge base.
 
@@ -409,14 +383,9 @@ def kb_list(what, fmt, kb_dir):
       seqplan kb list activities
       seqplan kb list rules --format json
     """
-    from .errors import SeqplanError
+    from .api import list_knowledge
 
-    try:
-        from .api import list_knowledge
-
-        click.echo(list_knowledge(what, fmt, kb_dir), nl=False)
-    except SeqplanError as exc:
-        _fail(exc)
+    click.echo(list_knowledge(what, fmt, kb_dir), nl=False)
 
 
 if __name__ == "__main__":   # pragma: no cover

@@ -67,3 +67,22 @@ Feature: Propose activities (layer 3: knowledge_base/rules/propose.yaml)
     Then rule "REL-002" does not fire
     And "caregiver_coaching" is not considered
     And no step is in the "relate" phase
+
+  @rule:PROP-003
+  Scenario: With a severe brainstem, cortical work is listed as deferred even when the cortex is barely rated
+    Given a 10-year-old with region scores brainstem 3, diencephalon 6, limbic 7, cortex 8
+    And only 2 cortex functions are rated
+    When seqplan plans the assessment
+    Then rule "PROP-003" fires
+    And the cortex band is "insufficient data"
+    And "cbt" is deferred by rule "DEFER-001" until "the brainstem and diencephalon bands are mild or typical at reassessment"
+    And "storytelling" is deferred by rule "GATE-001"
+    And no step is in the "reason" phase
+
+  @rule:PROP-003 @must_not_fire
+  Scenario: With the lower regions regulated and a calm child, nothing is shown as waiting
+    Given a 10-year-old with region scores brainstem 9, diencephalon 9, limbic 7, cortex 8
+    And the child's typical arousal is "calm"
+    When seqplan plans the assessment
+    Then rule "PROP-003" does not fire
+    And nothing is deferred

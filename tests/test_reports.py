@@ -1,0 +1,572 @@
+"""The reports a person reads: the Functional Brain Map (SVG), the self-contained HTML plan
+report and the progress report between two assessments.
+
+Everything is parsed with the standard library only: ``xml.etree.ElementTree`` for the SVG
+(so it must be well-formed XML) and ``html.parser.HTMLParser`` for the HTML. Outputs are made
+through the CLI, as a user would, and cached per session (each call is a fresh process).
+"""
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
+
+import pytest
+
+from tests.conftest import (ALL_FUNCTIONS, EXAMPLE_NAMES, REGION_FUNCTIONS, make_assessment, run_cli,
+                            write_assessment)
+
+SVG = "{http://www.w3.org/2000/svg}"
+EXAMPLES = (*EXAMPLE_NAMES, "young-child-brainstem-followup")
+BANDS = ("typical", "mild", "moderate", "severe")          # best to worst
+ALL_BANDS = (*BANDS, "unrated")
+OLD, NEW = "young-child-brainstem", "young-child-brainstem-followup"
+
+SCRIPT = "<script>alert(1)</script>"
+IMG = "<img src=x onerror=alert(1)>"
+HOSTILE = make_assessment(
+    brainstem=3, diencephalon=6, limbic=9, cortex=12, age=7.5, client_id="XSS-1", name=SCRIPT,
+    assessor=IMG, current={"relational_health": 6, "arousal": "alert"},
+    context={"interests": ["music", "<b>bold</b>"], "notes": IMG + " & \"quoted\" 'text'"},
+)
+# One cell in every band, and unrated cells (a whole region and one more function).
+EVERY_BAND = make_assessment(
+    brainstem=3, diencephalon=6, limbic=12, cortex=None, age=9.5, client_id="BANDS-1",
+    functioning={"sleep": None, "gross_motor": 8, "fine_motor": 9, "attachment": 4},
+)
+
+
+# ---------------------------------------------------------------- running and parsing
+
+
+@pytest.fixture(scope="session")
+def cli(tmp_path_factory):
+    """``cli(*args)`` -> text written by ``seqplan *args -o FILE``; cached, must exit 0."""
+    out_dir = tmp_path_factory.mktemp("reports")
+    cache, counter = {}, itertools.count()
+
+    def run(*args):
+        if args not in cache:
+            out = out_dir / f"out-{next(counter)}"
+            result = run_cli(*args, "-o", out)
+            assert result.returncode == 0, f"seqplan {' '.join(map(str, args))}: {result.stderr}"
+            assert result.stdout == "", "with -o nothing should go to stdout"
+            cache[args] = out.read_text(encoding="utf-8")
+        return cache[args]
+    return run
+
+
+@pytest.fixture(scope="session")
+def inputs(tmp_path_factory):
+    """Written assessment files: hostile input, every band, and a hostile follow-up."""
+    d = tmp_path_factory.mktemp("inputs")
+    later = make_assessment(brainstem=7, diencephalon=8, limbic=10, cortex=12, age=7.75, client_id="XSS-1",
+                            name=SCRIPT, assessor=IMG, assessed_on="2027-02-01",
+                            current={"relational_health": 8, "arousal": "calm"},
+                            context={"notes": IMG})
+    return {"hostile": write_assessment(d, HOSTILE, "hostile"),
+            "hostile-later": write_assessment(d, later, "hostile-later"),
+            "every-band": write_assessment(d, EVERY_BAND, "every-band")}
+
+
+def _plan_args(source):
+    """CLI arguments naming an example (``--example``) or a file for ``seqplan plan``."""
+    return ("--example", source) if isinstance(source, str) else (source,)
+
+
+def plan_json(cli, source):
+    return json.loads(cli("plan", *_plan_args(source), "--format", "json"))
+
+
+def svg_root(text):
+    """Parse the SVG; it must be a well-formed XML document with an <svg> root."""
+    root = ET.fromstring(text)
+    assert root.tag == SVG + "svg", root.tag
+    return root
+
+
+def cells(root):
+    return root.findall(f".//{SVG}g[@class='cell']")
+
+
+def points(polygon):
+    return [tuple(map(float, p.split(","))) for p in polygon.get("points").split()]
+
+
+def luminance(hex_colour):
+    """WCAG relative luminance of '#rrggbb'."""
+    def channel(c):
+        c /= 255
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+    r, g, b = (int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
+    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+
+
+def contrast(a, b):
+    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def solid_fill(root, fill):
+    """A fill as '#rrggbb': itself, or the background of the pattern it references."""
+    m = re.fullmatch(r"url\(#([\w-]+)\)", fill)
+    if not m:
+        return fill.lower()
+    pattern = root.find(f".//{SVG}pattern[@id='{m.group(1)}']")
+    assert pattern is not None, f"fill {fill} references a missing pattern"
+    return pattern.find(f"{SVG}rect").get("fill").lower()
+
+
+class Doc(HTMLParser):
+    """A flat view of an HTML document: start tags with attributes (and the index of the
+    <svg> they sit in, or None), text outside <style>/<script>, and the stylesheets."""
+
+    def __init__(self, text):
+        super().__init__(convert_charrefs=True)
+        self.elements, self.texts, self.styles = [], [], []
+        self._stack, self._svg_count, self._svg = [], 0, None
+        self.feed(text)
+        self.close()
+        self.text = " ".join(" ".join(self.texts).split())
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "svg":
+            self._svg = self._svg_count
+            self._svg_count += 1
+        self.elements.append((tag, dict(attrs), self._svg))
+        self._stack.append(tag)
+
+    def handle_startendtag(self, tag, attrs):
+        self.elements.append((tag, dict(attrs), self._svg))
+
+    def handle_endtag(self, tag):
+        if tag == "svg":
+            self._svg = None
+        if tag in self._stack:
+            while self._stack.pop() != tag:
+                pass
+
+    def handle_data(self, data):
+        current = self._stack[-1] if self._stack else None
+        if current == "style":
+            self.styles.append(data)
+        elif current != "script":
+            self.texts.append(data)
+
+    def tags(self, name, **attrs):
+        return [(a, svg) for t, a, svg in self.elements
+                if t == name and all(a.get(k.replace("_", "-")) == v for k, v in attrs.items())]
+
+    def cell_bands(self, svg_index=None):
+        return {a["data-function"]: a["data-band"] for a, svg in self.tags("g", **{"class": "cell"})
+                if svg_index is None or svg == svg_index}
+
+
+def plan_bands(plan):
+    return {f["id"]: f["band"] for r in plan["regions"] for f in r["functions"]}
+
+
+# ---------------------------------------------------------------- the map (SVG)
+
+
+@pytest.mark.parametrize("example", EXAMPLES)
+def test_map_has_one_cell_per_function_banded_as_in_the_plan(cli, example):
+    root = svg_root(cli("map", example))
+    found = {g.get("data-function"): g.get("data-band") for g in cells(root)}
+    assert len(cells(root)) == 32 and sorted(found) == sorted(ALL_FUNCTIONS)
+    assert found == plan_bands(plan_json(cli, example))
+    for g in cells(root):
+        assert len(g.findall(f"{SVG}polygon")) == 1, g.get("data-function")
+
+
+def test_map_cells_of_a_file_match_its_plan_including_unrated(cli, inputs):
+    root = svg_root(cli("map", inputs["every-band"]))
+    found = {g.get("data-function"): g.get("data-band") for g in cells(root)}
+    expected = plan_bands(plan_json(cli, inputs["every-band"]))
+    assert found == expected
+    assert set(expected.values()) == set(ALL_BANDS), "the fixture should reach every band"
+
+
+def _row_box(root, region):
+    group = root.find(f".//{SVG}g[@data-region='{region}']")
+    assert group is not None, f"no row for {region}"
+    assert sorted(g.get("data-function") for g in cells(group)) == sorted(REGION_FUNCTIONS[region])
+    xy = [p for poly in group.iter(SVG + "polygon") for p in points(poly)]
+    xs, ys = [x for x, _ in xy], [y for _, y in xy]
+    return min(xs), max(xs), min(ys), max(ys)
+
+
+@pytest.mark.parametrize("example", ["young-child-brainstem", "teen-cortical"])
+def test_map_is_an_inverted_triangle_cortex_on_top(cli, example):
+    root = svg_root(cli("map", example))
+    boxes = {region: _row_box(root, region) for region in REGION_FUNCTIONS}
+    cortex, brainstem = boxes["cortex"], boxes["brainstem"]
+    assert cortex[1] - cortex[0] > brainstem[1] - brainstem[0], "the cortex row must be wider"
+    assert cortex[3] <= brainstem[2], "the cortex row must sit above the brainstem row"
+    # Every row, top to bottom: cortex, limbic, diencephalon, brainstem; each lower and narrower.
+    top_down = [boxes[r] for r in reversed(REGION_FUNCTIONS)]
+    for upper, lower in zip(top_down, top_down[1:]):
+        assert upper[3] <= lower[2] + 1e-6, (upper, lower)
+        assert upper[1] - upper[0] > lower[1] - lower[0], (upper, lower)
+    # Centred: the rows share an axis.
+    centres = {round((b[0] + b[1]) / 2, 1) for b in boxes.values()}
+    assert max(centres) - min(centres) < 1, centres
+    # Inside the drawing.
+    _, _, width, height = map(float, root.get("viewBox").split())
+    for box in boxes.values():
+        assert 0 <= box[0] and box[1] <= width and 0 <= box[2] and box[3] <= height, box
+
+
+def test_map_marks_unrated_functions(cli, inputs):
+    root = svg_root(cli("map", inputs["every-band"]))
+    unrated = [g for g in cells(root) if g.get("data-band") == "unrated"]
+    assert sorted(g.get("data-function") for g in unrated) == sorted(REGION_FUNCTIONS["cortex"] + ["sleep"])
+    rated_fills = {g.find(f"{SVG}polygon").get("fill") for g in cells(root) if g.get("data-band") != "unrated"}
+    for g in unrated:
+        fill = g.find(f"{SVG}polygon").get("fill")
+        assert fill.startswith("url(#"), f"{g.get('data-function')}: unrated cells are hatched, not {fill}"
+        assert fill not in rated_fills
+        solid_fill(root, fill)  # the pattern exists
+        assert g.find(f"{SVG}text").text.strip() == "?"
+        assert "not rated" in g.find(f"{SVG}title").text
+    for g in cells(root):
+        if g.get("data-band") != "unrated":
+            assert g.find(f"{SVG}text").text.strip().isdigit()
+
+
+def test_map_has_a_legend_and_a_text_alternative(cli):
+    root = svg_root(cli("map", "middle-limbic"))
+    plan = plan_json(cli, "middle-limbic")
+    assert root.get("role") == "img"
+    labelled_by = root.get("aria-labelledby").split()
+    assert len(labelled_by) == 2
+    by_id = {el.get("id"): el for el in root.iter() if el.get("id")}
+    title, desc = (by_id[i] for i in labelled_by)
+    assert title.tag == SVG + "title" and desc.tag == SVG + "desc"
+    assert root.find(f"{SVG}title") is title and root.find(f"{SVG}desc") is desc, "direct children of <svg>"
+    assert plan["client"]["id"] in title.text
+    for region in plan["regions"]:
+        assert region["label"] in desc.text
+        for f in region["functions"]:
+            shown = "unrated" if f["score"] is None else str(f["score"])
+            assert f"{f['label']} {shown}" in desc.text, f"the description misses {f['label']}"
+    legend = root.find(f".//{SVG}g[@class='legend']")
+    assert legend is not None, "no legend"
+    texts = " ".join(t.text or "" for t in legend.iter(SVG + "text"))
+    for label in ("Typical", "Mild", "Moderate", "Severe", "Not rated"):
+        assert label in texts
+    assert len(legend.findall(f"{SVG}rect")) == 5
+
+
+def band_colours(cli, inputs):
+    """band -> '#rrggbb' as drawn in the cells, checked against the legend's swatches."""
+    root = svg_root(cli("map", inputs["every-band"]))
+    colours = {}
+    for g in cells(root):
+        fill = solid_fill(root, g.find(f"{SVG}polygon").get("fill"))
+        assert colours.setdefault(g.get("data-band"), fill) == fill, f"two fills for band {g.get('data-band')}"
+    legend = root.find(f".//{SVG}g[@class='legend']")
+    swatches = [solid_fill(root, r.get("fill")) for r in legend.findall(f"{SVG}rect")]
+    assert sorted(swatches) == sorted(colours.values()), "the legend shows other colours than the cells"
+    assert all(re.fullmatch(r"#[0-9a-f]{6}", c) for c in swatches), swatches
+    return colours
+
+
+def test_band_colours_are_distinct_and_step_in_lightness(cli, inputs):
+    colours = band_colours(cli, inputs)
+    assert set(colours) == set(ALL_BANDS)
+    assert len(set(colours.values())) == 5, colours
+    lum = {band: luminance(colour) for band, colour in colours.items()}
+    # Along the scale, each band is told apart by lightness alone, in one direction.
+    steps = [lum[a] - lum[b] for a, b in zip(BANDS, BANDS[1:])]
+    assert all(s >= 0.05 for s in steps) or all(s <= -0.05 for s in steps), \
+        f"lightness must change monotonically by >= 0.05 from typical to severe: {lum}"
+    # And any two bands (unrated included) differ in lightness, not only in hue.
+    for (a, la), (b, lb) in itertools.combinations(sorted(lum.items()), 2):
+        assert abs(la - lb) >= 0.05, f"{a} {colours[a]} ({la:.3f}) and {b} {colours[b]} ({lb:.3f}) " \
+                                     "differ too little in lightness for colour-blind readers"
+
+
+def test_ratings_printed_on_cells_are_legible(cli, inputs):
+    """WCAG 2 AA for normal text (1.4.3): the number on each cell contrasts 4.5:1 with its fill."""
+    root = svg_root(cli("map", inputs["every-band"]))
+    poor = set()
+    for g in cells(root):
+        fill = solid_fill(root, g.find(f"{SVG}polygon").get("fill"))
+        ink = g.find(f"{SVG}text").get("fill")
+        if contrast(fill, ink) < 4.5:
+            poor.add(f"{g.get('data-band')}: {ink} on {fill} = {contrast(fill, ink):.2f}:1")
+    assert not poor, f"cell numbers below 4.5:1 contrast: {sorted(poor)}"
+
+
+# ---------------------------------------------------------------- the HTML report
+
+
+FETCHING_ATTRIBUTES = ("src", "href", "xlink:href", "srcset", "data", "poster", "action", "formaction",
+                       "background", "manifest", "ping")
+
+
+def network_fetches(text):
+    """Everything in an HTML document that would fetch something (local fragments and data:
+    URLs are self-contained)."""
+    doc = Doc(text)
+    found = []
+    for tag, attrs, _ in doc.elements:
+        for name, value in attrs.items():
+            if name in FETCHING_ATTRIBUTES and value is not None and not re.match(r"\s*(#|data:)", value):
+                found.append(f"<{tag} {name}={value!r}>")
+            if name == "style" and value and re.search(r"url\(\s*['\"]?(?!#|data:)", value):
+                found.append(f"<{tag} style={value!r}>")
+        if tag in ("script", "link", "iframe", "object", "embed", "img", "base"):
+            found.append(f"<{tag} {attrs}>")
+        if tag == "meta" and (attrs.get("http-equiv") or "").lower() == "refresh":
+            found.append("<meta http-equiv=refresh>")
+    for css in doc.styles:
+        if "@import" in css:
+            found.append("@import")
+        found += [f"url({u})" for u in re.findall(r"url\(\s*['\"]?([^)'\"]*)", css) if not u.startswith(("#", "data:"))]
+    found += re.findall(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//[^\s"'>]+""", text, re.I)
+    return found
+
+
+@pytest.mark.parametrize("example", EXAMPLES)
+def test_html_report_is_self_contained(cli, example):
+    text = cli("plan", "--example", example, "--format", "html")
+    assert text.lstrip().lower().startswith("<!doctype html>")
+    assert network_fetches(text) == []
+    doc = Doc(text)
+    assert any(css.strip() for css in doc.styles), "the CSS is inline"
+
+
+@pytest.mark.parametrize("example", ["young-child-brainstem", "middle-limbic"])
+def test_html_report_contents(cli, example):
+    text = cli("plan", "--example", example, "--format", "html")
+    plan = plan_json(cli, example)
+    doc = Doc(text)
+    # The map, inline, as `seqplan map` draws it.
+    svgs = doc.tags("svg")
+    assert len(svgs) == 1 and svgs[0][0].get("class") == "brain-map"
+    assert doc.cell_bands() == plan_bands(plan)
+    assert cli("map", example).strip() in text
+    # The region table.
+    for region in plan["regions"]:
+        assert region["label"] in doc.text and region["band"].replace("_", " ") in doc.text
+    # Steps with their ids, justifications and sources.
+    assert plan["steps"], "the example should have steps"
+    ids = {a.get("id") for a, _ in doc.tags("article")}
+    for step in plan["steps"]:
+        assert step["id"] in ids and step["id"] in doc.text
+        assert step["name"] in doc.text
+        assert step["because"] in doc.text, f"{step['id']}: justification missing"
+        for source in step["sources"]:
+            assert source in doc.text
+    for item in plan["deferred"]:
+        assert item["name"] in doc.text, f"deferred {item['name']} missing"
+        assert item["because"] in doc.text
+    for strength in plan["strengths"]:
+        assert f"{strength['label']} (" in doc.text
+    assert plan["review"]["because"] in doc.text
+    # The disclaimer and a print stylesheet.
+    assert "independent tool informed by the Neurosequential Model" in doc.text
+    assert "not the NMT Metric" in doc.text
+    assert any("@media print" in css for css in doc.styles)
+
+
+def test_html_report_shows_deferred_work_of_the_brainstem_example(cli):
+    plan = plan_json(cli, "young-child-brainstem")
+    assert len(plan["deferred"]) >= 5, "the example defers reason-stage work"
+    text = Doc(cli("plan", "--example", "young-child-brainstem", "--format", "html")).text
+    section = text[text.index("Deferred"):]
+    for item in plan["deferred"]:
+        assert item["name"] in section
+
+
+def test_html_ids_are_unique(cli):
+    text = cli("plan", "--example", "young-child-brainstem", "--format", "html")
+    ids = [a["id"] for _, a, _ in Doc(text).elements if "id" in a]
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+
+
+# ---------------------------------------------------------------- escaping
+
+
+def _assert_inert(doc, raw):
+    """No markup from the input: no <script>/<img>, no on* handler; the input shows as text."""
+    assert not doc.tags("script") and not doc.tags("img") and not doc.tags("b")
+    handlers = [(t, n) for t, a, _ in doc.elements for n in a if n.startswith("on")]
+    assert handlers == []
+    assert SCRIPT not in raw and IMG not in raw
+    assert "&lt;script&gt;" in raw
+
+
+def test_html_report_escapes_every_input_value(cli, inputs):
+    raw = cli("plan", inputs["hostile"], "--format", "html")
+    doc = Doc(raw)
+    _assert_inert(doc, raw)
+    assert SCRIPT in doc.text, "the client name shows as text"
+    assert f"Sequenced plan for {SCRIPT}" in doc.text
+    assert doc.text.count(IMG) >= 2, "assessor and notes show as text"
+    assert IMG + " & \"quoted\" 'text'" in doc.text
+    assert "<b>bold</b>" in doc.text, "an unrecognised interest is listed as text"
+    assert network_fetches(raw) == []
+
+
+def test_map_escapes_the_client_name(cli, inputs):
+    raw = cli("map", inputs["hostile"])
+    root = svg_root(raw)   # a name with < & > keeps the SVG well-formed
+    assert root.find(f"{SVG}title").text == f"Functional brain map for {SCRIPT}"
+    assert not [el for el in root.iter() if el.tag.split("}")[-1] in ("script", "img", "foreignObject")]
+    assert not [name for el in root.iter() for name in el.attrib if name.startswith("on")]
+    assert SCRIPT not in raw
+
+
+def test_progress_html_escapes_every_input_value(cli, inputs):
+    raw = cli("progress", inputs["hostile"], inputs["hostile-later"], "--format", "html")
+    doc = Doc(raw)
+    _assert_inert(doc, raw)
+    assert f"Progress for {SCRIPT}" in doc.text
+    assert network_fetches(raw) == []
+
+
+# ---------------------------------------------------------------- progress
+
+
+def _md_row(text, first_cell):
+    for line in text.splitlines():
+        cells_ = [c.strip() for c in line.strip().strip("|").split("|")]
+        if cells_[0] == first_cell:
+            return cells_
+    raise AssertionError(f"no table row for {first_cell}")
+
+
+def test_progress_json_on_the_bundled_pair(cli):
+    report = json.loads(cli("progress", OLD, NEW, "--format", "json"))
+    assert report["format"] == "seqplan/progress-1"
+    assert report["client"]["id"] == "EX-001"
+    assert (report["old"]["assessed_on"], report["new"]["assessed_on"]) == ("2026-10-12", "2027-01-11")
+    regions = {r["id"]: r for r in report["regions"]}
+    assert [r["id"] for r in report["regions"]] == list(REGION_FUNCTIONS)
+    b = regions["brainstem"]
+    assert (b["old_band"], b["new_band"], b["direction"]) == ("severe", "moderate", "better")
+    assert b["change"] == pytest.approx(b["new_mean"] - b["old_mean"], abs=0.011) and b["change"] > 0
+    assert regions["cortex"]["direction"] == "same"
+    functions = {f["id"]: f for f in report["functions"]}
+    assert sorted(functions) == sorted(ALL_FUNCTIONS)
+    arousal = functions["arousal_regulation"]
+    assert (arousal["old"], arousal["new"], arousal["change"]) == (3, 7, 4)
+    assert (arousal["old_band"], arousal["new_band"], arousal["direction"]) == ("severe", "moderate", "better")
+    assert functions["planning"]["change"] == 0 and functions["planning"]["direction"] == "same"
+    # Bands agree with the two plans.
+    old_bands, new_bands = plan_bands(plan_json(cli, OLD)), plan_bands(plan_json(cli, NEW))
+    for f in report["functions"]:
+        assert (f["old_band"], f["new_band"]) == (old_bands[f["id"]], new_bands[f["id"]])
+    gates = {(g["stage"], g["by"]): g for g in report["gates"]}
+    assert gates[("reason", "arousal")]["status"] == "opened"
+    assert gates[("reason", "arousal")]["was"] == "alarm"
+    assert gates[("reason", "brainstem")]["status"] == "still closed"
+    assert not [g for g in report["gates"] if g["status"] == "closed"]
+    added = [p for p in report["plan_changes"] if p["change"] == "added"]
+    assert added and all(p["phase"] == "relate" for p in added)
+    assert {p["name"] for p in added} >= {"Filial play therapy"}
+    assert not [p for p in report["plan_changes"] if p["change"] == "removed"]
+    new_steps = {s["activity"]: s for s in plan_json(cli, NEW)["steps"]}
+    old_steps = {s["activity"] for s in plan_json(cli, OLD)["steps"]}
+    assert {p["activity"] for p in added} == set(new_steps) - old_steps
+
+
+def test_progress_markdown_on_the_bundled_pair(cli):
+    text = cli("progress", OLD, NEW, "--format", "md")
+    row = _md_row(text, "Brainstem")
+    assert row[4:7] == ["severe", "moderate", "better"], row
+    assert row[3].startswith("+")
+    assert _md_row(text, "Arousal regulation")[-1] == "severe -> moderate (better)"
+    assert re.search(r"gated by arousal: \*\*opened\*\* \(was alarm\)", text)
+    assert re.search(r"gated by brainstem: \*\*still closed\*\*", text)
+    added = re.findall(r"^- Added: (.+) \((\w+)\)$", text, re.M)
+    assert added and {phase for _, phase in added} == {"relate"}
+    assert "Filial play therapy" in {name for name, _ in added}
+    assert "not the\n> NMT Metric" in text or "not the NMT Metric" in text
+
+
+def test_progress_html_on_the_bundled_pair(cli):
+    raw = cli("progress", OLD, NEW, "--format", "html")
+    doc = Doc(raw)
+    assert network_fetches(raw) == []
+    svgs = doc.tags("svg")
+    assert len(svgs) == 2, "both maps, side by side"
+    assert doc.cell_bands(0) == plan_bands(plan_json(cli, OLD))
+    assert doc.cell_bands(1) == plan_bands(plan_json(cli, NEW))
+    assert {a.get("class") for a, _ in doc.tags("div")} >= {"maps"}
+    assert re.search(r"Brainstem 3\.75 7\.38 \+3\.63 severe moderate \(better\)", doc.text)
+    assert re.search(r"gated by arousal: opened", doc.text)
+    for name in ("Filial play therapy",):
+        assert f"Added: {name} (relate)" in doc.text
+    assert "not the NMT Metric" in doc.text
+    assert any("@media print" in css for css in doc.styles)
+
+
+def test_progress_html_maps_have_their_own_ids(cli):
+    """Two inline maps in one document: every id must be unique, and each map's
+    aria-labelledby must name its own <title>/<desc>, or a screen reader describes the new
+    map with the old map's scores (getElementById returns the first match)."""
+    doc = Doc(cli("progress", OLD, NEW, "--format", "html"))
+    ids = [a["id"] for _, a, _ in doc.elements if "id" in a]
+    duplicates = sorted({i for i in ids if ids.count(i) > 1})
+    assert not duplicates, f"duplicate ids in the progress HTML: {duplicates}"
+    for svg_attrs, index in doc.tags("svg"):
+        own = {a["id"] for _, a, svg in doc.elements if svg == index and "id" in a}
+        assert set(svg_attrs["aria-labelledby"].split()) <= own
+
+
+def test_progress_refuses_different_clients(tmp_path):
+    old = write_assessment(tmp_path, make_assessment(client_id="A-1", assessed_on="2026-01-01"), "old")
+    new = write_assessment(tmp_path, make_assessment(client_id="B-2", assessed_on="2026-06-01"), "new")
+    out = tmp_path / "progress.md"
+    result = run_cli("progress", old, new, "-o", out)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "client.id" in lines[0], result.stderr
+    assert "Traceback" not in result.stderr
+    assert not out.exists()
+    assert not list(tmp_path.glob(".progress.md.*")), "no temporary file left behind"
+
+
+@pytest.mark.parametrize("order", ["reversed", "same day"])
+def test_progress_refuses_a_new_assessment_that_is_not_later(tmp_path, order):
+    if order == "reversed":
+        args = (NEW, OLD)
+    else:
+        a = write_assessment(tmp_path, make_assessment(client_id="C-3", assessed_on="2026-03-01"), "a")
+        b = write_assessment(tmp_path, make_assessment(client_id="C-3", assessed_on="2026-03-01", cortex=8), "b")
+        args = (a, b)
+    out = tmp_path / "progress.html"
+    result = run_cli("progress", *args, "--format", "html", "-o", out)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "assessed_on" in lines[0], result.stderr
+    assert not out.exists()
+
+
+# ---------------------------------------------------------------- determinism
+
+
+@pytest.mark.parametrize("args", [
+    ("plan", "--example", "young-child-brainstem", "--format", "html"),
+    ("map", "middle-limbic"),
+    ("progress", OLD, NEW, "--format", "html"),
+    ("progress", OLD, NEW, "--format", "json"),
+    ("progress", OLD, NEW, "--format", "md"),
+], ids=["html", "svg", "progress-html", "progress-json", "progress-md"])
+def test_renders_are_byte_identical(tmp_path, args):
+    outputs = []
+    for seed in ("1", "2"):
+        out = tmp_path / f"out-{seed}"
+        result = run_cli(*args, "-o", out, env={"PYTHONHASHSEED": seed})
+        assert result.returncode == 0, result.stderr
+        outputs.append(out.read_bytes())
+    assert outputs[0] == outputs[1]
+    # stdout carries the same bytes as -o.
+    result = run_cli(*args, env={"PYTHONHASHSEED": "3"})
+    assert result.stdout.encode("utf-8") == outputs[0]

@@ -81,7 +81,7 @@ def main():
     args = parser.parse_args()
     kb = load_knowledge_base()
     raw = raw_engine(kb)
-    print(f"{'example':24} {'firings':>7} {'raw engine ms':>13} {'md ms':>7} {'overhead':>8} {'json ms':>7} {'overhead':>8}")
+    print(f"{'example':32} {'firings':>7} {'raw engine ms':>13} {'md ms':>7} {'overhead':>8} {'json ms':>7} {'overhead':>8}")
     for name, path in example_paths().items():
         assessment = load_assessment(path, kb)
         plan = make_plan(assessment, kb)   # warm caches (compiled ruleset, templates)
@@ -90,7 +90,7 @@ def main():
 
         md_ms = median_ms(lambda: render_plan(make_plan(assessment, kb), "md"), args.repeat)
         json_ms = median_ms(lambda: render_plan(make_plan(assessment, kb), "json"), args.repeat)
-        print(f"{name:24} {len(plan.trace):7d} {raw_ms:13.2f} {md_ms:7.2f} {(md_ms - raw_ms) / raw_ms:8.0%} "
+        print(f"{name:32} {len(plan.trace):7d} {raw_ms:13.2f} {md_ms:7.2f} {(md_ms - raw_ms) / raw_ms:8.0%} "
               f"{json_ms:7.2f} {(json_ms - raw_ms) / raw_ms:8.0%}")
 
 

@@ -27,15 +27,16 @@ def _html_env():
     return _HTML_ENV
 
 
-def render_map(plan):
-    """The Functional Brain Map of ``plan`` as a standalone SVG document."""
+def render_map(plan, prefix=""):
+    """The Functional Brain Map of ``plan`` as SVG; ``prefix`` keeps element ids unique
+    when several maps share one HTML page."""
     from .brainmap import layout, size
 
     rows = layout(plan)
     kb = plan.knowledge
     client = plan.client.get("name", plan.client["id"])
     return _html_env().get_template("map.svg.j2").render(
-        rows=rows, size=size(rows), client=client,
+        rows=rows, size=size(rows), client=client, prefix=prefix,
         band_labels={b: kb.bands[b]["label"] for b in kb.bands})
 
 
@@ -109,5 +110,5 @@ def render_progress(report, old_plan, new_plan, fmt="md"):
         from markupsafe import Markup
 
         return _html_env().get_template("progress.html.j2").render(
-            report=report, old_map=Markup(render_map(old_plan)), new_map=Markup(render_map(new_plan)))
+            report=report, old_map=Markup(render_map(old_plan, "old-")), new_map=Markup(render_map(new_plan, "new-")))
     return _env().get_template("progress.md.j2").render(report=report)

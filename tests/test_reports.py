@@ -3,7 +3,8 @@ report and the progress report between two assessments.
 
 Everything is parsed with the standard library only: ``xml.etree.ElementTree`` for the SVG
 (so it must be well-formed XML) and ``html.parser.HTMLParser`` for the HTML. Outputs are made
-through the CLI, as a user would, and cached per session (each call is a fresh process).
+through the CLI commands with ``-o FILE`` (in-process, cached per session); the refusal and
+determinism tests run the CLI in fresh processes.
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from tests.conftest import (ALL_FUNCTIONS, EXAMPLE_NAMES, REGION_FUNCTIONS, make
                             write_assessment)
 
 SVG = "{http://www.w3.org/2000/svg}"
-EXAMPLES = (*EXAMPLE_NAMES, "young-child-brainstem-followup")
+EXAMPLES = tuple(dict.fromkeys((*EXAMPLE_NAMES, "young-child-brainstem-followup")))
 BANDS = ("typical", "mild", "moderate", "severe")          # best to worst
 ALL_BANDS = (*BANDS, "unrated")
 OLD, NEW = "young-child-brainstem", "young-child-brainstem-followup"
@@ -43,15 +44,22 @@ EVERY_BAND = make_assessment(
 
 @pytest.fixture(scope="session")
 def cli(tmp_path_factory):
-    """``cli(*args)`` -> text written by ``seqplan *args -o FILE``; cached, must exit 0."""
+    """``cli(*args)`` -> text written by ``seqplan *args -o FILE``; cached, must exit 0.
+
+    In-process (click's runner) to stay fast; the determinism tests below run separate
+    processes and compare their bytes with these."""
+    from click.testing import CliRunner
+
+    from planner.cli import main
+
     out_dir = tmp_path_factory.mktemp("reports")
-    cache, counter = {}, itertools.count()
+    cache, counter, runner = {}, itertools.count(), CliRunner()
 
     def run(*args):
         if args not in cache:
             out = out_dir / f"out-{next(counter)}"
-            result = run_cli(*args, "-o", out)
-            assert result.returncode == 0, f"seqplan {' '.join(map(str, args))}: {result.stderr}"
+            result = runner.invoke(main, [*map(str, args), "-o", str(out)])
+            assert result.exit_code == 0, f"seqplan {' '.join(map(str, args))}: {result.output}"
             assert result.stdout == "", "with -o nothing should go to stdout"
             cache[args] = out.read_text(encoding="utf-8")
         return cache[args]
@@ -559,14 +567,13 @@ def test_progress_refuses_a_new_assessment_that_is_not_later(tmp_path, order):
     ("progress", OLD, NEW, "--format", "json"),
     ("progress", OLD, NEW, "--format", "md"),
 ], ids=["html", "svg", "progress-html", "progress-json", "progress-md"])
-def test_renders_are_byte_identical(tmp_path, args):
-    outputs = []
-    for seed in ("1", "2"):
-        out = tmp_path / f"out-{seed}"
-        result = run_cli(*args, "-o", out, env={"PYTHONHASHSEED": seed})
-        assert result.returncode == 0, result.stderr
-        outputs.append(out.read_bytes())
-    assert outputs[0] == outputs[1]
-    # stdout carries the same bytes as -o.
-    result = run_cli(*args, env={"PYTHONHASHSEED": "3"})
-    assert result.stdout.encode("utf-8") == outputs[0]
+def test_renders_are_byte_identical(cli, tmp_path, args):
+    """Another process, another hash seed, -o FILE or stdout: the same bytes."""
+    first = cli(*args).encode("utf-8")
+    out = tmp_path / "again"
+    again = run_cli(*args, "-o", out, env={"PYTHONHASHSEED": "1"})
+    assert again.returncode == 0, again.stderr
+    assert out.read_bytes() == first
+    stdout = run_cli(*args, env={"PYTHONHASHSEED": "2", "PYTHONIOENCODING": "utf-8"})
+    assert stdout.returncode == 0, stdout.stderr
+    assert stdout.stdout.encode("utf-8") == first

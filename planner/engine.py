@@ -37,8 +37,7 @@ class Firing:
 class Evaluation:
     """What one session concluded, with the trace that explains it."""
 
-    facts: dict            # id -> fact, input and derived, in assertion order
-    derived: list          # ids of derived facts, in the order they were concluded
+    facts: dict            # id -> fact: input facts, then derived ones in the order concluded
     trace: list            # Firing, in firing order
     producers: dict        # fact id -> index into trace of the firing that first concluded it
     _by_kind: dict = None
@@ -86,7 +85,7 @@ class _Session:
     """Working memory bookkeeping for one sid."""
 
     def __init__(self):
-        self.facts, self.derived, self.trace, self.producers = {}, [], [], {}
+        self.facts, self.trace, self.producers = {}, [], {}
 
 
 class CompiledKnowledge:
@@ -129,7 +128,6 @@ class CompiledKnowledge:
                 if fid in session.facts:
                     continue
                 session.facts[fid] = fact
-                session.derived.append(fid)
                 session.producers[fid] = index
                 concluded.append(fid)
                 c.assert_fact(dict(fact))
@@ -150,7 +148,7 @@ class CompiledKnowledge:
             for n in range(1, len(self.layers) + 1):
                 host.assert_fact(self.name, {"sid": sid, "id": f"{LAYER_KIND}{n}", "kind": LAYER_KIND, "n": n})
                 self._check(host, sid)
-            return Evaluation(session.facts, session.derived, session.trace, session.producers)
+            return Evaluation(session.facts, session.trace, session.producers)
         finally:
             del self._sessions[sid]
             host.delete_state(self.name, sid)

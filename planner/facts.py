@@ -64,12 +64,10 @@ def build_facts(assessment, kb, summaries=None):
         facts.append(_fact("relational_health", score=assessment.relational_health))
     if assessment.arousal is not None:
         facts.append(_fact("arousal", state=assessment.arousal))
-    facts.append(_fact("context", team_given=bool(assessment.team), interests_given=bool(assessment.interests),
-                       avoid_given=bool(assessment.avoid), settings_given=bool(assessment.settings)))
+    facts.append(_fact("context", team_given=bool(assessment.team), interests_given=bool(assessment.interests)))
     facts += [_fact("team", role=r) for r in normalise(assessment.team, kb.role_words)]
     facts += [_fact("interest", tag=t) for t in normalise(assessment.interests, kb.tag_words)]
     facts += [_fact("avoid", tag=t) for t in normalise(assessment.avoid, kb.tag_words)]
-    facts += [_fact("setting", setting=s) for s in normalise(assessment.settings, kb.setting_words)]
     return facts + catalogue_facts(kb)
 
 

@@ -141,6 +141,21 @@ def _check_refs(where, values, positive, fields):
                     yield f"{where}: '{item}': '{positive[pattern]}' facts carry no field '{field}'"
 
 
+def _values(rule):
+    """Every string value in a rule's patterns and conclusions."""
+    def walk(node):
+        if isinstance(node, dict):
+            for value in node.values():
+                yield from walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from walk(value)
+        elif isinstance(node, str):
+            yield node
+    yield from walk(rule["when"])
+    yield from walk(rule["then"])
+
+
 def check(kb):
     """Every problem with ``kb``, as one line each (empty when it is sound)."""
     import jinja2
@@ -152,6 +167,9 @@ def check(kb):
     env = jinja2.Environment()
     for rule in kb.active_rules:
         errors.extend(_check_rule(kb, rule, producers, fields, env))
+    used = {value[1:] for rule in kb.active_rules for value in _values(rule) if value.startswith("$") and "." not in value}
+    used |= {"rating_scale_max", "steps_per_phase"}     # read by seqplan itself (facts, plan layout)
+    errors.extend(f"parameters.yaml {pid}: no active rule uses it" for pid in kb.parameters if pid not in used)
     if len(kb.rules) > MAX_RULES:
         errors.append(f"{len(kb.rules)} rules: durable-rules handles at most {MAX_RULES}")
     for layer in kb.layers:

@@ -399,6 +399,18 @@ def then_function_band(case, function, band, rule):
     assert (found[0]["band"], found[0]["rules"]) == (band, [rule] if rule else []), found[0]
 
 
+@then(P('the plan uses the strength "{text:q}"'))
+def then_delivery(case, text):
+    found = [d for d in case.plan.delivery if text in d["because"]]
+    assert found, [d["because"] for d in case.plan.delivery]
+    assert found[0]["rules"] == ["STR-002"]
+
+
+@then("the plan names no strength to deliver through")
+def then_no_delivery(case):
+    assert case.plan.delivery == []
+
+
 @then(P("the {region} has no developmental age"))
 def then_no_dev_age(case, region):
     assert _region(case.plan, region)["developmental_age_years"] is None

@@ -201,3 +201,20 @@ Feature: Focus the plan (layer 2: knowledge_base/rules/focus.yaml)
     When seqplan plans the assessment
     Then rule "STATE-003" does not fire
     And the plan starts at the cortex
+
+  @rule:STR-002
+  Scenario: A typical function shapes how every step is delivered
+    Given a 7-year-old with region scores brainstem 6, diencephalon 6, limbic 8, cortex 8
+    And "peer_play" is rated 11
+    And "auditory_integration" is rated 12
+    When seqplan plans the assessment
+    Then rule "STR-002" fires
+    And the plan uses the strength "Peer play is a strength (11/12): invite a peer the child likes to join in"
+    And the plan uses the strength "Auditory integration is a strength (12/12)"
+
+  @rule:STR-002 @must_not_fire
+  Scenario: No typical function, no strength-based delivery
+    Given a 7-year-old with region scores brainstem 6, diencephalon 6, limbic 8, cortex 8
+    When seqplan plans the assessment
+    Then rule "STR-002" does not fire
+    And the plan names no strength to deliver through

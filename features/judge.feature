@@ -206,3 +206,21 @@ Feature: Judge each candidate (layer 4: knowledge_base/rules/judge.yaml)
     When seqplan plans the assessment
     Then rule "RS-RESPECTFUL-001" does not fire
     And "therapeutic_massage" is recommended
+
+  @rule:RS-REWARDING-004
+  Scenario: Child-led play therapy is rewarding whatever the child's interests
+    Given a 7-year-old with region scores brainstem 9, diencephalon 9, limbic 6, cortex 9
+    And the child enjoys "trains"
+    And the team is "caregiver, therapist"
+    When seqplan plans the assessment
+    Then rule "RS-REWARDING-004" fires
+    And "play_therapy" meets "rewarding" because "child-led"
+    And "drumming" fails "rewarding"
+
+  @rule:RS-REWARDING-004 @must_not_fire
+  Scenario: With no interests recorded, rewarding is to be confirmed, not child-led
+    Given a 7-year-old with region scores brainstem 9, diencephalon 9, limbic 6, cortex 9
+    And the team is "caregiver, therapist"
+    When seqplan plans the assessment
+    Then rule "RS-REWARDING-004" does not fire
+    And "play_therapy" meets "rewarding" because "to be confirmed"

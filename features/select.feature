@@ -19,10 +19,10 @@ Feature: Select steps and the review (layer 6: knowledge_base/rules/select.yaml)
     And "storytelling" is a step in the "reason" phase
 
   @rule:SEL-001 @must_not_fire
-  Scenario: Interests that match no activity leave nothing that meets all six Rs
+  Scenario: Interests that match no activity, and a team that can lead nothing child-led, leave no step
     Given a 9-year-old with region scores brainstem 6, diencephalon 7, limbic 6, cortex 8
     And the child enjoys "knitting"
-    And the team is "parent, teacher, therapist"
+    And the team is "coach"
     When seqplan plans the assessment
     Then rule "SEL-001" does not fire
     And there are no steps

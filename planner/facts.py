@@ -82,6 +82,7 @@ def catalogue_facts(kb):
     facts = []
     for rank, (aid, a) in enumerate(kb.activities.items(), start=1):
         facts.append(_fact("activity", activity=aid, stage=a["stage"], enrichment=a["enrichment"],
+                           adapts_to_interests=a.get("adapts_to_interests", False),
                            dev_min=a["dev_age"]["min"], dev_max=a["dev_age"]["max"], rank=rank))
         facts += [_fact("activity_target", activity=aid, region=r, stage=a["stage"]) for r in a["targets"]]
         facts += [_fact("activity_tag", activity=aid, tag=t) for t in a["tags"]]
@@ -90,5 +91,6 @@ def catalogue_facts(kb):
     for did, dose in kb.doses.items():
         facts.append(_fact("dose", dose=did, phase=dose["phase"]))
         facts += [_fact("dose_gives", dose=did, phase=dose["phase"], r=r) for r in sorted(dose["gives"])]
+    facts += [_fact("strength_use", function=fid, how=use["how"]) for fid, use in kb.strength_uses.items()]
     _CATALOGUE[kb.digest] = facts
     return facts

@@ -30,6 +30,8 @@ def _citations(kb):
             yield f"{name} {ident}", item["sources"]
     for aid, a in kb.activities.items():
         yield f"activities.yaml {aid}", a["provenance"]["sources"]
+    for fid, use in kb.strength_uses.items():
+        yield f"strengths.yaml {fid}", use["sources"]
     for rid, rule in kb.rules.items():
         yield f"{kb.rule_files[rid]} {rid}", rule["sources"]
 
@@ -81,6 +83,7 @@ def _check_catalogue(kb):
         if d["phase"] not in kb.phases:
             errors.append(f"doses.yaml {did}: unknown phase '{d['phase']}'")
         errors.extend(f"doses.yaml {did}: where: unknown setting '{s}'" for s in d["where"] if s not in settings)
+    errors.extend(f"strengths.yaml {fid}: unknown function" for fid in kb.strength_uses if fid not in kb.functions)
     for where, citations in _citations(kb):
         for citation in citations:
             if citation.split("#")[0] not in kb.sources:

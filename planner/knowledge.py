@@ -19,6 +19,7 @@ FILES = {
     "activities.yaml": "activities",
     "doses.yaml": "doses",
     "vocabulary.yaml": "vocabulary",
+    "strengths.yaml": "strengths",
 }
 RULES_GLOB = "rules/*.yaml"
 _CACHE = {}
@@ -43,6 +44,7 @@ class KnowledgeBase:
     functions: dict           # id -> entry, catalogue order
     activities: dict          # id -> entry, catalogue order (the rank)
     doses: dict
+    strength_uses: dict       # function id -> how a strength in it shapes delivery
     tag_words: dict           # lower-case word -> tag
     role_words: dict          # lower-case word -> role
     setting_words: dict       # lower-case word -> setting
@@ -162,6 +164,7 @@ def load_knowledge_base(directory=None):
         functions=_by_id(data["functions.yaml"]["functions"], "function", "functions.yaml"),
         activities=_by_id(data["activities.yaml"]["activities"], "activity", "activities.yaml"),
         doses=_by_id(data["doses.yaml"]["doses"], "dose", "doses.yaml"),
+        strength_uses={u["function"]: u for u in data["strengths.yaml"]["strength_uses"]},
         tag_words=_words(data["vocabulary.yaml"]["tags"]),
         role_words=_words(data["vocabulary.yaml"]["roles"]),
         setting_words=_words(data["vocabulary.yaml"]["settings"]),

@@ -24,6 +24,7 @@ class Plan:
     deferred: list
     excluded: list
     strengths: list
+    delivery: list            # how the child's strengths shape the delivery of every step
     cautions: list
     risks: list
     regulate_duration: dict | None

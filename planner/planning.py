@@ -265,6 +265,8 @@ def make_plan(assessment, kb=None, *, redact=False):
         deferred=deferred,
         excluded=excluded,
         strengths=strengths,
+        delivery=[{"function": f["function"], "rules": [reasons.rule(f)], "because": reasons.text(f)}
+                  for f in ev.of_kind("delivery")],
         cautions=_unique([{"caution": f["caution"], "rules": [reasons.rule(f)], "because": reasons.text(f)}
                           for f in ev.of_kind("caution")]),
         risks=[{"period": f["period"], "domain": f["domain"], "rules": [reasons.rule(f)], "because": reasons.text(f)}

@@ -17,14 +17,14 @@ def validate_file(path, kb_dir=None):
     """Every problem with the assessment at ``path`` (an empty list when it is valid)."""
     from pathlib import Path
 
-    from .assessment import _parse, read_text, validation_errors
+    from .assessment import parse, read_text, validation_errors
     from .errors import InputError
     from .knowledge import load_knowledge_base
 
     path = Path(path)
     text = read_text(path)
     try:
-        data = _parse(path, text)
+        data = parse(path, text)
     except InputError as exc:
         return [exc]
     return validation_errors(data, path, text, load_knowledge_base(kb_dir))

@@ -51,24 +51,34 @@ def _schema():
     return _SCHEMA
 
 
-def schema():
-    """The published JSON Schema of the assessment format."""
-    return _schema()
-
-
 def suggest(word, choices):
     """A ' did you mean ...?' hint, or '' when nothing is close."""
     close = difflib.get_close_matches(str(word), sorted(choices), n=1, cutoff=0.6)
     return f"did you mean '{close[0]}'?" if close else None
 
 
-def _loader():
-    """A safe YAML loader that leaves dates as the text written (validated later), so an
-    impossible date is an input error, not a crash."""
+class DuplicateKey(ValueError):
+    """The same key twice in one mapping: which value was meant is unknown."""
+
+    def __init__(self, key, line=None):
+        super().__init__(key)
+        self.key, self.line = key, line
+
+
+def strict_loader():
+    """A safe YAML loader that refuses duplicate keys (a second score would silently
+    replace the first) and leaves dates as the text written, validated later."""
     import yaml
 
     class Loader(yaml.SafeLoader):
-        pass
+        def construct_mapping(self, node, deep=False):
+            seen = set()
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=deep)
+                if key in seen:
+                    raise DuplicateKey(key, key_node.start_mark.line + 1)
+                seen.add(key)
+            return super().construct_mapping(node, deep=deep)
 
     Loader.yaml_implicit_resolvers = {
         first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
@@ -77,17 +87,28 @@ def _loader():
     return Loader
 
 
-def _parse(path: Path, text: str):
-    """Parse YAML or JSON; syntax errors carry the line number."""
+def _no_duplicates(pairs):
+    keys = [k for k, _ in pairs]
+    for key in keys:
+        if keys.count(key) > 1:
+            raise DuplicateKey(key)
+    return dict(pairs)
+
+
+def parse(path: Path, text: str):
+    """Parse YAML or JSON; syntax errors carry the line number, duplicate keys are errors."""
     import yaml
 
-    if path.suffix.lower() == ".json":
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InputError(path, None, f"invalid JSON: {exc.msg}", "fix the syntax at that line", exc.lineno)
     try:
-        return yaml.load(text, Loader=_loader())
+        if path.suffix.lower() == ".json":
+            try:
+                return json.loads(text, object_pairs_hook=_no_duplicates)
+            except json.JSONDecodeError as exc:
+                raise InputError(path, None, f"invalid JSON: {exc.msg}", "fix the syntax at that line", exc.lineno)
+        return yaml.load(text, Loader=strict_loader())
+    except DuplicateKey as exc:
+        raise InputError(path, str(exc.key), "appears twice in the same mapping",
+                         "keep one value: seqplan will not guess which one was meant", exc.line)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
@@ -120,13 +141,16 @@ def _line_index(text):
 
 
 def _plain(value):
-    """YAML turns ISO dates into date objects; the contract is ISO strings."""
+    """The canonical form: ISO date strings, and whole numbers as integers (a score of
+    4.0 is the score 4), so the input digest depends on what was meant, not how."""
     if isinstance(value, dict):
         return {str(k) if not isinstance(k, str) else k: _plain(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_plain(v) for v in value]
     if isinstance(value, (_dt.date, _dt.datetime)):
         return value.isoformat()[:10]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
     return value
 
 
@@ -143,9 +167,9 @@ def _describe(error, path):
         return _dotted(path + (missing,)), "required field is missing", f"add '{missing}'"
     if kind == "additionalProperties":
         allowed = set(error.schema.get("properties", {}))
-        extra = sorted(k for k in v if k not in allowed)[0]
-        hint = suggest(extra, allowed) or f"allowed: {', '.join(sorted(allowed))}"
-        return _dotted(path + (extra,)), "unknown field", hint
+        return [(_dotted(path + (extra,)), "unknown field",
+                 suggest(extra, allowed) or f"allowed: {', '.join(sorted(allowed))}")
+                for extra in sorted(k for k in v if k not in allowed)]
     if kind == "type":
         want = {"integer": "a whole number", "number": "a number", "string": "text",
                 "object": "a mapping", "array": "a list"}.get(arg, arg)
@@ -160,8 +184,10 @@ def _describe(error, path):
         return here, f"'{v}' is not allowed", suggest(v, arg) or f"use one of: {', '.join(arg)}"
     if kind == "const":
         return here, f"must be '{arg}', got {json.dumps(v, default=str)}", f"write {here}: {arg}"
-    if kind == "pattern":
+    if kind == "pattern" and path == ("assessed_on",):
         return here, f"'{v}' is not an ISO date", "write it as YYYY-MM-DD"
+    if kind == "pattern":
+        return here, "contains a line break or control character", "write it on one line"
     if kind in ("minProperties", "minLength"):
         return here, "must not be empty", None
     return here, error.message, None
@@ -183,8 +209,9 @@ def validation_errors(data, path, text="", kb=None):
     errors = []
     for error in sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path]):
         fpath = tuple(error.absolute_path)
-        name, problem, fix = _describe(error, fpath)
-        errors.append(InputError(path, name, problem, fix, lines.get(tuple(name.split(".")), lines.get(fpath))))
+        described = _describe(error, fpath)
+        for name, problem, fix in described if isinstance(described, list) else [described]:
+            errors.append(InputError(path, name, problem, fix, lines.get(tuple(name.split(".")), lines.get(fpath))))
     errors.extend(_semantic_errors(data, path, lines, kb))
     # file order; problems with no line (a missing field) last, after e.g. the misspelt key
     return sorted(errors, key=lambda e: (e.line is None, e.line or 0, e.field or ""))
@@ -212,7 +239,7 @@ def _semantic_errors(data, path, lines, kb):
                                      lines.get(("assessed_on",))))
     client = data.get("client")
     age = client.get("age_years") if isinstance(client, dict) else None
-    if isinstance(age, float) and not math.isfinite(age):
+    if isinstance(age, float) and math.isnan(age):    # the schema's range checks pass NaN
         errors.append(InputError(path, "client.age_years", f"{age} is not a finite number",
                                  "use the age in years, e.g. 9.5", lines.get(("client", "age_years"))))
         age = None
@@ -239,7 +266,6 @@ def from_data(data, source="<data>", text="", kb=None):
         first = errors[0]
         if len(errors) > 1:
             first.args = (f"{first.args[0]} [and {len(errors) - 1} more: run `seqplan validate {source}`]",)
-        first.all_errors = errors
         raise first
     client, ctx, cur = data["client"], data.get("context", {}), data.get("current", {})
     return Assessment(
@@ -279,4 +305,4 @@ def load_assessment(path, kb=None):
     """Read, parse and validate one assessment file (YAML or JSON)."""
     path = Path(path)
     text = read_text(path)
-    return from_data(_parse(path, text), path, text, kb)
+    return from_data(parse(path, text), path, text, kb)

@@ -5,6 +5,8 @@ firings that read the same values (every activity a caregiver delivers) cost one
 """
 from __future__ import annotations
 
+from .errors import KnowledgeBaseError
+
 _ENV = None
 _TEMPLATES = {}      # (kb digest, rule id) -> (template or constant text, fields it reads or None)
 _HELPERS = {}        # kb digest -> helper functions
@@ -38,7 +40,7 @@ def helpers(kb):
             "dose_summary": dose_summary, "deliverers": deliverers}
 
 
-def _fields_read(template_ast, names):
+def fields_read(template_ast, names):
     """The (pattern, field) pairs a template reads, or None if it uses a pattern whole."""
     from jinja2 import nodes
 
@@ -57,14 +59,26 @@ def _fields_read(template_ast, names):
 def _compiled(kb, rule_id):
     key = (kb.digest, rule_id)
     if key not in _TEMPLATES:
+        import jinja2
+
         source = kb.rules[rule_id]["because"]
         if "{" not in source:    # no Jinja syntax: the text is its own rendering
             _TEMPLATES[key] = (" ".join(source.split()), ())
         else:
             env = _env()
-            reads = _fields_read(env.parse(source), set(helpers(kb)))
-            _TEMPLATES[key] = (env.from_string(source), reads)
+            try:
+                reads = fields_read(env.parse(source), set(helpers(kb)))
+                _TEMPLATES[key] = (env.from_string(source), reads)
+            except jinja2.TemplateSyntaxError as exc:
+                raise KnowledgeBaseError(f"{kb.rule_files[rule_id]}: rule {rule_id}: because: {exc.message}") from exc
     return _TEMPLATES[key]
+
+
+def compile_all(kb):
+    """Compile every active rule's justification: a syntax error is found when the
+    knowledge base loads, not halfway through a plan."""
+    for rule in kb.active_rules:
+        _compiled(kb, rule["id"])
 
 
 def because(kb, firing):
@@ -74,12 +88,15 @@ def because(kb, firing):
         return template
     memo = None
     if reads is not None:
-        memo = (kb.digest, firing.rule, tuple(firing.matched[p].get(f) for p, f in reads))
+        memo = (kb.digest, firing.rule, tuple(firing.matched.get(p, {}).get(f) for p, f in reads))
         if memo in _RENDERED:
             return _RENDERED[memo]
     if kb.digest not in _HELPERS:
         _HELPERS[kb.digest] = helpers(kb)
-    text = " ".join(template.render(**_HELPERS[kb.digest], **firing.matched).split())
+    try:
+        text = " ".join(template.render(**_HELPERS[kb.digest], **firing.matched).split())
+    except Exception as exc:   # a broken justification is the knowledge base's error, not a crash
+        raise KnowledgeBaseError(f"rule {firing.rule}: because: {type(exc).__name__}: {exc}") from exc
     if memo is not None:
         if len(_RENDERED) >= _RENDERED_MAX:
             _RENDERED.clear()

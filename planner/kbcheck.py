@@ -12,6 +12,8 @@ from pathlib import Path
 
 from .compiler import RESERVED
 from .errors import KnowledgeBaseError
+from .explain import fields_read
+from .explain import helpers as explain_helpers
 
 R_NAMES = ("relational", "relevant", "repetitive", "rewarding", "rhythmic", "respectful")
 # durable-rules limits (../shared/engineering/durable-rules.md, sharp edge 7)
@@ -37,13 +39,29 @@ def _citations(kb):
 
 
 def _producers(kb):
-    """kind -> the lowest layer index (0 = input) at which a fact of that kind can exist."""
-    first = {kind: 0 for kind in kb.input_facts}
+    """kind -> [(layer index, conclusion template)]; input facts are layer 0, template None."""
+    producers = {kind: [(0, None)] for kind in kb.input_facts}
     for rule in kb.active_rules:
         layer = kb.layers.index(rule["layer"]) + 1
         for template in rule["then"]:
-            first[template["fact"]] = min(first.get(template["fact"], layer), layer)
-    return first
+            producers.setdefault(template["fact"], []).append((layer, template))
+    return producers
+
+
+def _may_match(template, pattern):
+    """Could a fact concluded by ``template`` match ``pattern``? Only literal equality
+    tests can rule it out (e.g. ``r: respectful`` against a conclusion ``r: relational``)."""
+    if template is None:
+        return True
+    for field, test in pattern.items():
+        if field in RESERVED or isinstance(test, (dict, list)) or str(test).startswith("$"):
+            continue
+        value = template.get(field)
+        if isinstance(value, str) and value.startswith("$"):
+            continue
+        if field in template and value != test:
+            return False
+    return True
 
 
 def _fields(kb):
@@ -99,17 +117,18 @@ def _check_rule(kb, rule, producers, fields, env):
     errors, positive = [], {}
     for name, pattern in rule["when"].items():
         kind = pattern["fact"]
-        if kind not in producers:
-            errors.append(f"{where}: can never fire: nothing produces '{kind}' facts (pattern '{name}')")
+        layers = [lay for lay, template in producers.get(kind, []) if _may_match(template, pattern)]
+        if not layers:
+            errors.append(f"{where}: can never fire: nothing produces '{kind}' facts like pattern '{name}'")
             continue
         if pattern.get("not"):
-            if producers[kind] >= layer:
+            if max(layers) >= layer:
                 errors.append(f"{where}: pattern '{name}' negates '{kind}', which layer "
-                              f"'{kb.layers[producers[kind] - 1]}' produces: a negation may only look at "
+                              f"'{kb.layers[max(layers) - 1]}' produces: a negation may only look at "
                               f"input facts or earlier layers")
-        elif producers[kind] > layer:
+        elif min(layers) > layer:
             errors.append(f"{where}: can never fire: '{kind}' (pattern '{name}') is first produced in the later "
-                          f"layer '{kb.layers[producers[kind] - 1]}'")
+                          f"layer '{kb.layers[min(layers) - 1]}'")
         for field, test in pattern.items():
             if field in RESERVED:
                 continue
@@ -125,9 +144,12 @@ def _check_rule(kb, rule, producers, fields, env):
         names = jinja2.meta.find_undeclared_variables(env.parse(rule["because"]))
     except jinja2.TemplateSyntaxError as exc:
         return errors + [f"{where}: because: template error: {exc.message}"]
-    helpers = {"params", "label", "dose_text", "dose_summary", "deliverers"}
+    helpers = set(explain_helpers(kb))
     errors.extend(f"{where}: because uses '{n}', which is neither a positive pattern nor a helper"
                   for n in sorted(names - helpers - set(positive)))
+    for pattern, field in fields_read(env.parse(rule["because"]), helpers) or ():
+        if pattern in positive and field not in fields.get(positive[pattern], ()):
+            errors.append(f"{where}: because reads '{pattern}.{field}', which '{positive[pattern]}' facts do not carry")
     kinds = {t["fact"] for t in rule["then"]}
     if "step" in kinds and not any(p.get("not") and p["fact"] == "deferred" for p in rule["when"].values()):
         errors.append(f"{where}: concludes a step without excluding a deferral of the same activity "

@@ -101,12 +101,12 @@ def _read_yaml(path, schema, definition):
     return data
 
 
-def _by_id(items, what, path):
+def _by_id(items, what, path, key="id"):
     table = {}
     for item in items:
-        if item["id"] in table:
-            raise KnowledgeBaseError(f"{path}: duplicate {what} id '{item['id']}'")
-        table[item["id"]] = item
+        if item[key] in table:
+            raise KnowledgeBaseError(f"{path}: duplicate {what} '{item[key]}'")
+        table[item[key]] = item
     return table
 
 
@@ -164,7 +164,7 @@ def load_knowledge_base(directory=None):
         functions=_by_id(data["functions.yaml"]["functions"], "function", "functions.yaml"),
         activities=_by_id(data["activities.yaml"]["activities"], "activity", "activities.yaml"),
         doses=_by_id(data["doses.yaml"]["doses"], "dose", "doses.yaml"),
-        strength_uses={u["function"]: u for u in data["strengths.yaml"]["strength_uses"]},
+        strength_uses=_by_id(data["strengths.yaml"]["strength_uses"], "strength use", "strengths.yaml", key="function"),
         tag_words=_words(data["vocabulary.yaml"]["tags"]),
         role_words=_words(data["vocabulary.yaml"]["roles"]),
         setting_words=_words(data["vocabulary.yaml"]["settings"]),
@@ -175,5 +175,8 @@ def load_knowledge_base(directory=None):
         if rule["layer"] not in kb.layers:
             raise KnowledgeBaseError(f"{owners[rule['id']]}: rule {rule['id']}: unknown layer '{rule['layer']}' "
                                      f"(layers: {', '.join(kb.layers)})")
+    from .explain import compile_all
+
+    compile_all(kb)
     _CACHE[(str(directory.resolve()), digest)] = kb
     return kb

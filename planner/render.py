@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 FORMATS = ("md", "json", "html")
 AUDIENCES = ("therapist", "trainer", "auditor")
@@ -56,8 +57,19 @@ def _env():
             keep_trailing_newline=True,
         )
         _ENV.filters["pretty_json"] = pretty_json
-        _ENV.filters["cell"] = lambda text: str(text).replace("|", "\\|").replace("\n", " ")
+        _ENV.filters["md"] = md_text
     return _ENV
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~&])")
+
+
+def md_text(value):
+    """A value from the input, as inert Markdown text on one line: whitespace folded,
+    control characters dropped, markup characters escaped (a name cannot add a heading,
+    a link or HTML to a plan)."""
+    text = " ".join("".join(ch if ch.isprintable() else " " for ch in str(value)).split())
+    return _MD_SPECIAL.sub(r"\\\1", text)
 
 
 def pretty_json(data, one_line_keys=("trace", "facts")):
@@ -94,7 +106,7 @@ def render_plan(plan, fmt="md", audience="therapist"):
         html = _html_env()
         html.filters["label"] = kb.label
         return html.get_template("report.html.j2").render(
-            plan=plan, label=kb.label, cite=kb.cite, phases=kb.phases, cited=cited,
+            plan=plan, label=kb.label, cite=kb.cite, phases=kb.phases, cited=cited, params=kb.parameter_values,
             map_svg=Markup(render_map(plan)))
     return env.get_template(TEMPLATES[(fmt, audience)]).render(
         plan=plan, label=kb.label, cite=kb.cite, phases=kb.phases, rules=kb.rules,

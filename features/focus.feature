@@ -218,3 +218,22 @@ Feature: Focus the plan (layer 2: knowledge_base/rules/focus.yaml)
     When seqplan plans the assessment
     Then rule "STR-002" does not fire
     And the plan names no strength to deliver through
+
+  @rule:GATE-003
+  Scenario: A barely rated brainstem keeps cortical work waiting
+    Given a 10-year-old with region scores brainstem 12, diencephalon 10, limbic 9, cortex 8
+    And only 1 brainstem function is rated
+    And the child's typical arousal is "calm"
+    When seqplan plans the assessment
+    Then rule "GATE-003" fires
+    And the brainstem band is "insufficient data"
+    And "cbt" is deferred by rule "GATE-003" until "the brainstem and diencephalon are rated (at least half of their functions each) and are mild or typical"
+    And no step is in the "reason" phase
+
+  @rule:GATE-003 @must_not_fire
+  Scenario: A barely rated cortex does not gate cortical work
+    Given a 10-year-old with region scores brainstem 10, diencephalon 10, limbic 9, cortex 8
+    And only 2 cortex functions are rated
+    And the child's typical arousal is "calm"
+    When seqplan plans the assessment
+    Then rule "GATE-003" does not fire

@@ -96,3 +96,17 @@ Feature: Select steps and the review (layer 6: knowledge_base/rules/select.yaml)
     Then rule "REVIEW-005" fires
     And rule "REVIEW-003" does not fire
     And the review is in 8 weeks
+
+  @rule:REVIEW-006
+  Scenario: An assessment that rates one function is not read as a typical child
+    Given a 8-year-old with every region scored 12
+    And only 1 brainstem function is rated
+    And no diencephalon functions are rated
+    And no limbic functions are rated
+    And no cortex functions are rated
+    And the child's typical arousal is "calm"
+    When seqplan plans the assessment
+    Then rule "REVIEW-006" fires
+    And rule "REVIEW-003" does not fire
+    And the review is in 4 weeks
+    And the review says "complete the assessment within 4 weeks"

@@ -85,7 +85,9 @@ def _regions(kb, assessment, summaries, ev, reasons):
             "id": s["region"],
             "label": kb.label(s["region"]),
             "mean": s.get("mean"),
-            "band": bands[s["region"]]["band"] if s["region"] in bands else "insufficient_data",
+            # only what a rule concluded: a band, "insufficient_data", or, if no rule judged it, "unjudged"
+            "band": fact["band"] if fact and fact["kind"] == "region_band"
+            else "insufficient_data" if fact else "unjudged",
             "developmental_age_years": s.get("developmental_age") if s["region"] in bands else None,
             "rated": s["rated_functions"],
             "unrated": s["unrated_functions"],

@@ -32,14 +32,14 @@ class Plan:
     notes: list
     context_notes: str | None
     facts: dict               # fact id -> fact: input facts, then derived ones in order
-    _firings: list = field(default_factory=list, repr=False)   # planner.engine.Firing, in order
+    _evaluation: object = field(default=None, repr=False, compare=False)   # planner.engine.Evaluation
     _kb: object = field(default=None, repr=False, compare=False)
 
     @cached_property
     def trace(self):
         """Every rule firing in order: rule id, matched {pattern: fact id}, concluded [fact ids].
         Built on first use: only audit output needs it."""
-        return [firing.to_dict() for firing in self._firings]
+        return [firing.to_dict() for firing in self._evaluation.trace]
 
     def to_dict(self):
         """The JSON contract, in a fixed key order (the trace, then the facts it names)."""

@@ -278,6 +278,6 @@ def make_plan(assessment, kb=None, *, redact=False):
         notes=_notes(kb, assessment),
         context_notes=assessment.notes,
         facts=ev.facts,
-        _firings=ev.trace,
+        _evaluation=ev,
         _kb=kb,
     )

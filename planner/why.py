@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from .errors import InputError
 from .explain import because
-from .matcher import firing_tests, trace_rule
+from .matcher import evaluate_pattern, firing_tests, trace_rule
 
 HIDDEN = ("id", "kind", "sid")
 
@@ -37,21 +37,21 @@ class Node:
 
 
 def _producers(plan):
-    return {fid: firing for firing in plan._firings for fid in firing.concluded}
+    """fact id -> the firing that first concluded it."""
+    ev = plan._evaluation
+    return {fid: ev.trace[index] for fid, index in ev.producers.items()}
 
 
 def targets(plan, target):
     """The conclusions ``target`` (a step id or an activity id) stands for, and a title."""
-    kb = plan.knowledge
-    facts = plan.facts.values()
+    kb, ev = plan.knowledge, plan._evaluation
     for step in plan.steps:
         if target in (step["id"], step["activity"]):
-            lead = [f for f in facts if f["kind"] == "step" and f["activity"] == step["activity"]
-                    and f["phase"] == step["phase"] and f["region"] == step["targets"][0]]
-            return lead, f"{step['id']} {step['name']} ({step['phase']} phase)"
+            facts = [f for f in ev.of_kind("step") if f["activity"] == step["activity"] and f["phase"] == step["phase"]]
+            return facts, f"{step['id']} {step['name']} ({step['phase']} phase)"
     if target in kb.activities:
         for kind, title in (("step", "an alternative step"), ("deferred", "deferred"), ("fails", "not recommended now")):
-            found = [f for f in facts if f["kind"] == kind and f["activity"] == target]
+            found = [f for f in ev.of_kind(kind) if f["activity"] == target]
             if found:
                 return found, f"{kb.activities[target]['name']}: {title}"
         return [], f"{kb.activities[target]['name']}: never proposed"
@@ -87,7 +87,7 @@ def input_origin(plan, fact):
     """The scores an input fact was computed from (a region summary's function scores)."""
     if fact["kind"] != "region_summary":
         return []
-    return [f for f in plan.facts.values() if f["kind"] == "function_score" and f["region"] == fact["region"]]
+    return [f for f in plan._evaluation.of_kind("function_score") if f["region"] == fact["region"]]
 
 
 def render_how(plan, target):
@@ -128,12 +128,12 @@ def render_why_not(plan, activity):
         return f"{name} is step {step['id']} of the plan; `seqplan why FILE {step['id']}` shows how.\n"
     if any(a["activity"] == activity for a in plan.alternatives):
         return (f"{name} meets all six Rs and is listed as an alternative: each phase lists "
-                f"{kb.parameter_values['steps_per_phase']} steps (parameter steps_per_phase), in catalogue order.\n")
+                f"{kb.parameter_values['steps_per_phase']} steps (parameter steps_per_phase), taken bottom-up by "
+                f"region and then in catalogue order.\n")
     producers = _producers(plan)
     lines = []
     for kind, heading in (("deferred", "deferred"), ("fails", "fails one of the 6 Rs")):
-        for fact in sorted((f for f in plan.facts.values() if f["kind"] == kind and f["activity"] == activity),
-                           key=lambda f: f["id"]):
+        for fact in (f for f in plan._evaluation.of_kind(kind) if f["activity"] == activity):
             firing = producers[fact["id"]]
             lines.append(f"- {heading}: {describe(fact)}")
             lines.append(f"  rule {firing.rule}: {kb.rules[firing.rule]['title']}")
@@ -143,24 +143,23 @@ def render_why_not(plan, activity):
                     lines.append(f"  condition: {test.describe()}")
             for pattern, spec in kb.rules[firing.rule]["when"].items():
                 if spec.get("not"):
-                    lines.append(f"  condition: no {spec['fact']} fact matching "
-                                 f"{ {k: v for k, v in spec.items() if k not in ('fact', 'not')} }")
+                    tests = evaluate_pattern(pattern, spec, {}, firing.matched, kb.parameter_values)
+                    wanted = ", ".join(f"{t.field}={t.required}" for t in tests)
+                    lines.append(f"  condition: no {spec['fact']} fact with {wanted}")
             # a matched fact with an `until` is a gate: show the conditions that closed it
             for matched in firing.matched.values():
                 gate = producers.get(matched["id"])
                 if gate is None or "until" not in matched:
                     continue
-                lines.append(f"  gate {gate.rule} ({kb.rules[gate.rule]['title']}):")
-                for test in firing_tests(kb, gate):
-                    if not test.is_link:
-                        lines.append(f"    closed because {test.describe()}; lifting it requires "
-                                     f"{test.field} {test.describe(negate=True).split('; required ', 1)[1]}")
+                lines.append(f"  gate {gate.rule} ({kb.rules[gate.rule]['title']}), closed because:")
+                for cause in [gate] + [producers[f["id"]] for f in gate.matched.values() if f["id"] in producers]:
+                    for test in firing_tests(kb, cause):
+                        if not test.is_link:
+                            lines.append(f"    {test.describe()} ({cause.rule})")
                 lines.append(f"  would change when: {matched['until']}")
     if lines:
         return f"Why not {name} ({activity}):\n" + "\n".join(lines) + "\n"
-    by_kind = {}
-    for fact in plan.facts.values():
-        by_kind.setdefault(fact["kind"], []).append(fact)
+    by_kind = {kind: plan._evaluation.of_kind(kind) for kind in {f["kind"] for f in plan.facts.values()}}
     lines.append(f"Why not {name} ({activity}): no rule proposed it. Rules that could have:")
     for rule in kb.active_rules:
         if not any(t["fact"] == "candidate" for t in rule["then"]):
@@ -182,7 +181,7 @@ def render_why_not(plan, activity):
 def render_trace(plan, fmt="text"):
     """Every firing in order: text, or JSON Lines with the matched facts inline."""
     lines = []
-    for firing in plan._firings:
+    for firing in plan._evaluation.trace:
         if fmt == "jsonl":
             lines.append(json.dumps({"n": firing.n, "rule": firing.rule,
                                      "matched": {k: {f: v for f, v in fact.items() if f != "sid"}

@@ -1,27 +1,95 @@
-"""Library functions behind each CLI command, importable by users."""
+"""Library functions behind each CLI command, importable by users.
+
+Wherever a function takes an assessment ``path``, the name of a bundled example works too.
+"""
 from __future__ import annotations
 
+from pathlib import Path
 
-def plan_file(path, fmt="md", redact=False, kb_dir=None, audience="therapist"):
-    """Plan the assessment at ``path`` and return the rendered text."""
+
+def assessment_path(path):
+    """``path`` as given, or the bundled example of that name when no such file exists."""
+    from .examples import example_paths
+
+    if not Path(path).exists() and str(path) in example_paths():
+        return example_paths()[str(path)]
+    return Path(path)
+
+
+def plan_for(path, kb_dir=None, redact=False):
+    """Validate and plan one assessment; returns the ``Plan``."""
     from .assessment import load_assessment
     from .knowledge import load_knowledge_base
     from .planning import make_plan
-    from .render import render_plan
 
     kb = load_knowledge_base(kb_dir)
-    return render_plan(make_plan(load_assessment(path, kb), kb, redact=redact), fmt, audience)
+    return make_plan(load_assessment(assessment_path(path), kb), kb, redact=redact)
+
+
+def plan_file(path, fmt="md", redact=False, kb_dir=None, audience="therapist"):
+    """Plan the assessment at ``path`` and return it rendered (md, json or html)."""
+    from .render import render_plan
+
+    return render_plan(plan_for(path, kb_dir, redact), fmt, audience)
+
+
+def explain_how(path, target, kb_dir=None):
+    """How the plan reached ``target`` (a step id or an activity id), as text."""
+    from .why import render_how
+
+    return render_how(plan_for(path, kb_dir), target)
+
+
+def explain_why_not(path, activity, kb_dir=None):
+    """Why ``activity`` is not a step of the plan, as text."""
+    from .why import render_why_not
+
+    return render_why_not(plan_for(path, kb_dir), activity)
+
+
+def trace_text(path, fmt="text", kb_dir=None):
+    """Every rule firing of the plan, as text or JSON Lines."""
+    from .why import render_trace
+
+    return render_trace(plan_for(path, kb_dir), fmt)
+
+
+def brain_map(path, kb_dir=None, redact=False):
+    """The Functional Brain Map of the assessment, as SVG."""
+    from .render import render_map
+
+    return render_map(plan_for(path, kb_dir, redact))
+
+
+def progress_report(old, new, fmt="md", kb_dir=None, redact=False):
+    """Progress between two assessments of one client, rendered (md, html or json)."""
+    from .progress import progress
+    from .render import render_progress
+
+    return render_progress(*progress(assessment_path(old), assessment_path(new), kb_dir, redact), fmt)
+
+
+def audit_plan(plan_json, path, kb_dir=None):
+    """(reproduced?, report lines) for a stored JSON plan and the assessment it claims to follow from."""
+    from .audit import audit
+
+    return audit(plan_json, assessment_path(path), kb_dir)
+
+
+def diff_knowledge_bases(path, kb_a, kb_b):
+    """Report lines: how the plan for one assessment changes between two knowledge bases."""
+    from .audit import diff_knowledge_bases as diff
+
+    return diff(assessment_path(path), kb_a, kb_b)
 
 
 def validate_file(path, kb_dir=None):
     """Every problem with the assessment at ``path`` (an empty list when it is valid)."""
-    from pathlib import Path
-
     from .assessment import parse, read_text, validation_errors
     from .errors import InputError
     from .knowledge import load_knowledge_base
 
-    path = Path(path)
+    path = assessment_path(path)
     text = read_text(path)
     try:
         data = parse(path, text)
@@ -45,9 +113,13 @@ def check_knowledge_base(kb_dir=None):
 
 def rule_coverage(features_dir="features", kb_dir=None):
     """(report text, complete?) of active rules covered by a scenario tagged @rule:<ID>."""
+    from .errors import InputError
     from .kbcheck import coverage
     from .knowledge import load_knowledge_base
 
+    if not Path(features_dir).is_dir():
+        raise InputError(features_dir, "--features", "is not a directory of feature files",
+                         "run from the repository, or pass --features DIR")
     kb = load_knowledge_base(kb_dir)
     covered, uncovered, unknown = coverage(kb, features_dir)
     total = len(covered) + len(uncovered)

@@ -8,44 +8,57 @@ from pathlib import Path
 from .errors import InputError
 
 
-def _summary(plan):
-    """The parts of a plan (as its JSON dict) a reader compares."""
-    return {
-        "steps": {s["id"]: f"{s['phase']}: {s['activity']} ({', '.join(s['targets'])})" for s in plan["steps"]},
-        "deferred": {d["activity"]: f"until {d['until']}" for d in plan["deferred"]},
-        "excluded": {e["activity"]: ", ".join(f["r"] for f in e["fails"]) for e in plan["excluded"]},
-        "regions": {r["id"]: f"{r['band']} (mean {r['mean']})" for r in plan["regions"]},
-        "review": {"weeks": str((plan.get("review") or {}).get("weeks"))},
-        "because": {s["activity"]: s["because"] for s in plan["steps"]}
-                   | {f"deferred {d['activity']}": d["because"] for d in plan["deferred"]},
-    }
+def _keyed(items, key):
+    """A list of plan entries as {entry key: entry}, so moved entries compare by identity."""
+    if isinstance(items, list) and all(isinstance(i, dict) and key in i for i in items):
+        return {str(i[key]): i for i in items}
+    return items
 
 
-def differences(old, new):
-    """Lines naming every difference between two plan dicts, section by section."""
-    lines = []
-    a, b = _summary(old), _summary(new)
-    for section in a:
-        for key in sorted(set(a[section]) | set(b[section])):
-            before, after = a[section].get(key), b[section].get(key)
-            if before == after:
-                continue
-            if before is None:
-                lines.append(f"+ {section} {key}: {after}")
-            elif after is None:
-                lines.append(f"- {section} {key}: {before}")
+# lists whose entries have an identity: compared by it, not by position
+_KEYS = {"steps": "activity", "alternatives": "activity", "deferred": "activity", "excluded": "activity",
+         "regions": "id", "functions": "id", "strengths": "function", "delivery": "function", "cautions": "caution"}
+_SUMMARISED = ("trace", "facts")   # long audit sections: counted, not listed entry by entry
+MAX_LINES = 60
+
+
+def differences(old, new, path=""):
+    """Lines naming every difference between two plan dicts (or parts of them)."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        lines = []
+        for key in list(old) + [k for k in new if k not in old]:
+            where = f"{path}.{key}" if path else str(key)
+            if key not in new:
+                lines.append(f"- {where}: {_short(old[key])}")
+            elif key not in old:
+                lines.append(f"+ {where}: {_short(new[key])}")
+            elif key in _SUMMARISED and not path:
+                if old[key] != new[key]:
+                    lines.append(f"~ {where}: differs ({_count(old[key])} -> {_count(new[key])} entries)")
             else:
-                lines.append(f"~ {section} {key}: {before} -> {after}")
-    return lines
+                field = _KEYS.get(key)
+                lines += differences(_keyed(old[key], field), _keyed(new[key], field), where) if field \
+                    else differences(old[key], new[key], where)
+        return lines
+    if old != new:
+        return [f"~ {path}: {_short(old)} -> {_short(new)}"]
+    return []
 
 
-def load_plan_json(path):
-    """A stored JSON plan; an ``InputError`` naming the file if it is not one."""
-    from .assessment import read_text
+def _short(value, width=160):
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return text if len(text) <= width else text[:width - 3] + "..."
 
+
+def _count(value):
+    return len(value) if isinstance(value, (list, dict)) else 1
+
+
+def load_plan_json(path, text):
+    """A stored JSON plan (its file's ``text``); an ``InputError`` naming the file if it is not one."""
     path = Path(path)
     try:
-        data = json.loads(read_text(path))
+        data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(path, None, f"invalid JSON: {exc.msg}", "pass a plan made with --format json", exc.lineno)
     if not isinstance(data, dict) or data.get("format") != "seqplan/plan-1":
@@ -55,34 +68,33 @@ def load_plan_json(path):
 
 def audit(plan_path, assessment_path, kb_dir=None):
     """(reproduced?, report lines): re-plan the assessment and compare with the stored plan."""
-    from .assessment import load_assessment
+    from .assessment import load_assessment, read_text
     from .knowledge import load_knowledge_base
     from .planning import make_plan
     from .render import render_plan
 
-    stored_text = Path(plan_path).read_text("utf-8") if Path(plan_path).is_file() else None
-    stored = load_plan_json(plan_path)
+    stored_text = read_text(plan_path)
+    stored = load_plan_json(plan_path, stored_text)
     kb = load_knowledge_base(kb_dir)
     assessment = load_assessment(assessment_path, kb)
-    plan = make_plan(assessment, kb, redact="name" not in stored.get("client", {}))
+    client = stored.get("client")
+    plan = make_plan(assessment, kb, redact=not (isinstance(client, dict) and "name" in client))
     text = render_plan(plan, "json")
     if text == stored_text:
         return True, [f"reproduced: {plan_path} follows from {assessment_path} with {kb.name} {kb.version}"]
     lines = [f"not reproduced: {plan_path}"]
     if stored.get("input_digest") != assessment.digest:
         lines.append(f"input changed: {stored.get('input_digest')} -> {assessment.digest}")
-    stored_kb = stored.get("kb", {})
+    stored_kb = stored.get("kb") if isinstance(stored.get("kb"), dict) else {}
     if stored_kb.get("digest") != kb.digest:
         lines.append(f"knowledge base changed: {stored_kb.get('version')} {stored_kb.get('digest')} -> "
                      f"{kb.version} {kb.digest}")
-    if stored.get("seqplan_version") != plan.seqplan_version:
-        lines.append(f"seqplan version changed: {stored.get('seqplan_version')} -> {plan.seqplan_version}")
-    try:
-        lines += differences(stored, json.loads(text))
-    except (KeyError, TypeError):
-        lines.append("the stored plan is incomplete or edited: its sections cannot be compared")
-    if len(lines) == 1:
-        lines.append("the stored file differs from the re-planned one byte for byte (edited or reformatted?)")
+    changes = differences(stored, json.loads(text))
+    lines += changes[:MAX_LINES]
+    if len(changes) > MAX_LINES:
+        lines.append(f"... and {len(changes) - MAX_LINES} more differences")
+    if not changes:
+        lines.append("same content, different bytes: the stored file was reformatted")
     return False, lines
 
 
@@ -98,5 +110,10 @@ def diff_knowledge_bases(assessment_path, kb_a, kb_b):
         plans.append((kb, make_plan(load_assessment(assessment_path, kb), kb).to_dict()))
     (a, plan_a), (b, plan_b) = plans
     lines = [f"A: {a.name} {a.version} {a.digest} ({kb_a})", f"B: {b.name} {b.version} {b.digest} ({kb_b})"]
-    changes = differences(plan_a, plan_b)
-    return lines + (changes or ["no difference in steps, deferrals, exclusions, regions, review or justifications"])
+    if a.version == b.version and a.digest != b.digest:
+        lines.append("note: both knowledge bases say version "
+                     f"{a.version} but their contents differ: bump the version when a rule changes")
+    sections = ("regions", "start", "steps", "alternatives", "deferred", "excluded", "strengths", "delivery",
+                "cautions", "risks", "regulate_duration", "review")
+    changes = differences({k: plan_a[k] for k in sections}, {k: plan_b[k] for k in sections})
+    return lines + (changes or ["no difference in what is recommended, deferred or excluded, or why"])

@@ -11,7 +11,7 @@ import click
 
 from . import __version__
 
-FORMAT_CHOICES = click.Choice(["md", "json", "html"])
+FORMAT_CHOICES = click.Choice(["md", "json", "html"])     # planner.render.FORMATS (imported lazily there)
 
 
 def _fail(exc):
@@ -60,7 +60,7 @@ def write_output(text, out, protect=()):
 
 def kb_option():
     """The --kb option shared by every command that reads the knowledge base."""
-    return click.option("--kb", "kb_dir", type=click.Path(file_okay=False),
+    return click.option("--kb", "kb_dir", type=click.Path(),
                         help="Knowledge-base directory (default: the bundled one).")
 
 
@@ -71,7 +71,7 @@ def _assessment_path(file, example):
     if bool(file) == bool(example):
         raise InputError("seqplan plan", None, "give exactly one assessment",
                          "pass a FILE or --example NAME (see `seqplan examples`)")
-    return Path(file) if file else example_path(example)
+    return file if file else example_path(example)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -89,10 +89,10 @@ def main():
 
 
 @main.command()
-@click.argument("file", required=False, type=click.Path(dir_okay=False))
+@click.argument("file", required=False, type=click.Path())
 @click.option("--example", metavar="NAME", help="Plan a bundled example instead of FILE (see `seqplan examples`).")
 @click.option("--format", "fmt", type=FORMAT_CHOICES, default="md", show_default=True, help="Output format.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file instead of stdout.")
+@click.option("-o", "--output", type=click.Path(), help="Write to this file instead of stdout.")
 @click.option("--redact", is_flag=True, help="Leave the client's name out of the output.")
 @click.option("--audience", type=click.Choice(["therapist", "trainer", "auditor"]), default="therapist",
               show_default=True, help="Markdown for a therapist, a trainer (adds principles and the path through "
@@ -114,13 +114,14 @@ def plan(file, example, fmt, output, redact, audience, kb_dir):
 
     path = _assessment_path(file, example)
     text = api.plan_file(path, fmt=fmt, redact=redact, kb_dir=kb_dir, audience=audience)
-    write_output(text, output, protect=[path])
+    write_output(text, output, protect=[api.assessment_path(path)])
 
 
 @main.command()
-@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("file", type=click.Path())
+@kb_option()
 @user_errors
-def validate(file):
+def validate(file, kb_dir):
     """Check an assessment FILE against the format and the function catalogue.
 
     Prints every problem, one per line, and exits 2 if there is any.
@@ -131,7 +132,7 @@ def validate(file):
     """
     from .api import validate_file
 
-    problems = validate_file(file)
+    problems = validate_file(file, kb_dir)
     for problem in problems:
         click.echo(f"seqplan: error: {problem}", err=True)
     if problems:
@@ -139,27 +140,8 @@ def validate(file):
     click.echo(f"{file}: valid")
 
 
-def _example_or_path(file):
-    """FILE as given, or the bundled example of that name when no such file exists."""
-    from .examples import example_paths
-
-    path = Path(file)
-    return example_paths()[file] if not path.exists() and file in example_paths() else path
-
-
-def _planned(file, kb_dir, redact=False):
-    """Validate and plan FILE (a path or a bundled example name) for an explanation command."""
-    from .assessment import load_assessment
-    from .knowledge import load_knowledge_base
-    from .planning import make_plan
-
-    path = _example_or_path(file)
-    kb = load_knowledge_base(kb_dir)
-    return make_plan(load_assessment(path, kb), kb, redact=redact)
-
-
 @main.command()
-@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("file", type=click.Path())
 @click.argument("target")
 @kb_option()
 @user_errors
@@ -173,13 +155,13 @@ def why(file, target, kb_dir):
       seqplan why child.yaml S1
       seqplan why young-child-brainstem drumming
     """
-    from .why import render_how
+    from .api import explain_how
 
-    click.echo(render_how(_planned(file, kb_dir), target), nl=False)
+    click.echo(explain_how(file, target, kb_dir), nl=False)
 
 
 @main.command("why-not")
-@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("file", type=click.Path())
 @click.argument("activity")
 @kb_option()
 @user_errors
@@ -192,13 +174,13 @@ def why_not(file, activity, kb_dir):
     Example:
       seqplan why-not young-child-brainstem cbt
     """
-    from .why import render_why_not
+    from .api import explain_why_not
 
-    click.echo(render_why_not(_planned(file, kb_dir), activity), nl=False)
+    click.echo(explain_why_not(file, activity, kb_dir), nl=False)
 
 
 @main.command()
-@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("file", type=click.Path())
 @click.option("--format", "fmt", type=click.Choice(["text", "jsonl"]), default="text", show_default=True,
               help="One line per firing: text, or JSON Lines with the matched and concluded facts inline.")
 @kb_option()
@@ -210,14 +192,14 @@ def trace(file, fmt, kb_dir):
     Example:
       seqplan trace child.yaml --format jsonl > trace.jsonl
     """
-    from .why import render_trace
+    from .api import trace_text
 
-    click.echo(render_trace(_planned(file, kb_dir), fmt), nl=False)
+    click.echo(trace_text(file, fmt, kb_dir), nl=False)
 
 
 @main.command()
-@click.argument("plan_json", metavar="PLAN.json", type=click.Path(dir_okay=False))
-@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("plan_json", metavar="PLAN.json", type=click.Path())
+@click.argument("file", type=click.Path())
 @kb_option()
 @user_errors
 def audit(plan_json, file, kb_dir):
@@ -231,9 +213,9 @@ def audit(plan_json, file, kb_dir):
       seqplan plan child.yaml --format json -o plan.json
       seqplan audit plan.json child.yaml
     """
-    from .audit import audit as run_audit
+    from .api import audit_plan
 
-    reproduced, lines = run_audit(plan_json, file, kb_dir)
+    reproduced, lines = audit_plan(plan_json, file, kb_dir)
 
     click.echo("\n".join(lines))
     if not reproduced:
@@ -241,9 +223,9 @@ def audit(plan_json, file, kb_dir):
 
 
 @main.command()
-@click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--kb-a", required=True, type=click.Path(file_okay=False), help="The first knowledge-base directory.")
-@click.option("--kb-b", required=True, type=click.Path(file_okay=False), help="The second knowledge-base directory.")
+@click.argument("file", type=click.Path())
+@click.option("--kb-a", required=True, type=click.Path(), help="The first knowledge-base directory.")
+@click.option("--kb-b", required=True, type=click.Path(), help="The second knowledge-base directory.")
 @user_errors
 def diff(file, kb_a, kb_b):
     """How the plan for FILE changes between two knowledge-base versions: steps,
@@ -253,14 +235,14 @@ def diff(file, kb_a, kb_b):
     Example:
       seqplan diff child.yaml --kb-a kb-v1 --kb-b kb-v2
     """
-    from .audit import diff_knowledge_bases
+    from .api import diff_knowledge_bases
 
     click.echo("\n".join(diff_knowledge_bases(file, kb_a, kb_b)))
 
 
 @main.command("map")
-@click.argument("file", type=click.Path(dir_okay=False))
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the SVG to this file instead of stdout.")
+@click.argument("file", type=click.Path())
+@click.option("-o", "--output", type=click.Path(), help="Write the SVG to this file instead of stdout.")
 @click.option("--redact", is_flag=True, help="Leave the client's name out of the map's title.")
 @kb_option()
 @user_errors
@@ -273,16 +255,16 @@ def brain_map(file, output, redact, kb_dir):
     Example:
       seqplan map child.yaml -o map.svg
     """
-    from .render import render_map
+    from .api import assessment_path, brain_map
 
-    write_output(render_map(_planned(file, kb_dir, redact=redact)), output, protect=[file])
+    write_output(brain_map(file, kb_dir, redact), output, protect=[assessment_path(file)])
 
 
 @main.command()
-@click.argument("old", type=click.Path(dir_okay=False))
-@click.argument("new", type=click.Path(dir_okay=False))
+@click.argument("old", type=click.Path())
+@click.argument("new", type=click.Path())
 @click.option("--format", "fmt", type=FORMAT_CHOICES, default="md", show_default=True, help="Output format.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file instead of stdout.")
+@click.option("-o", "--output", type=click.Path(), help="Write to this file instead of stdout.")
 @click.option("--redact", is_flag=True, help="Leave the client's name out of the output.")
 @kb_option()
 @user_errors
@@ -294,11 +276,10 @@ def progress(old, new, fmt, output, redact, kb_dir):
     Example:
       seqplan progress robin-2026-03.yaml robin-2026-10.yaml --format html -o progress.html
     """
-    from .progress import progress as compare
-    from .render import render_progress
+    from .api import assessment_path, progress_report
 
-    report, old_plan, new_plan = compare(_example_or_path(old), _example_or_path(new), kb_dir, redact)
-    write_output(render_progress(report, old_plan, new_plan, fmt), output, protect=[old, new])
+    text = progress_report(old, new, fmt, kb_dir, redact)
+    write_output(text, output, protect=[assessment_path(old), assessment_path(new)])
 
 
 @main.command()
@@ -351,7 +332,7 @@ def kb_check(kb_dir):
 
 @kb.command("coverage")
 @kb_option()
-@click.option("--features", "features_dir", type=click.Path(file_okay=False, exists=True), default="features",
+@click.option("--features", "features_dir", type=click.Path(), default="features",
               show_default=True, help="Directory of Gherkin feature files tagged @rule:<ID>.")
 @user_errors
 def kb_coverage(kb_dir, features_dir):

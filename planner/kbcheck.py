@@ -15,7 +15,6 @@ from .errors import KnowledgeBaseError
 from .explain import fields_read
 from .explain import helpers as explain_helpers
 
-R_NAMES = ("relational", "relevant", "repetitive", "rewarding", "rhythmic", "respectful")
 # durable-rules limits (../shared/engineering/durable-rules.md, sharp edge 7)
 MAX_RULES = 4096
 MAX_RULES_PER_FIRST_TEST = 256
@@ -89,7 +88,7 @@ def _check_catalogue(kb):
         if a["stage"] not in stages:
             errors.append(f"{where}: stage '{a['stage']}' is no region's stage ({', '.join(sorted(stages))})")
         for field, known in (("targets", kb.regions), ("functions", kb.functions), ("tags", tags),
-                             ("delivered_by", roles), ("settings", settings), ("rs_by_design", R_NAMES)):
+                             ("delivered_by", roles), ("settings", settings), ("rs_by_design", kb.six_rs)):
             for value in a.get(field, []):
                 if value not in known:
                     errors.append(f"{where}: {field}: unknown '{value}'")

@@ -33,6 +33,7 @@ class KnowledgeBase:
     name: str
     version: str
     digest: str
+    six_rs: list
     layers: list
     input_facts: dict
     sources: dict
@@ -153,6 +154,7 @@ def load_knowledge_base(directory=None):
         name=manifest["name"],
         version=manifest["version"],
         digest=digest,
+        six_rs=manifest["six_rs"],
         layers=manifest["layers"],
         input_facts=manifest["input_facts"],
         sources=_by_id(data["sources.yaml"]["sources"], "source", "sources.yaml"),

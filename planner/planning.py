@@ -11,7 +11,6 @@ from .facts import build_facts, normalise, region_summaries
 from .plan import Plan
 
 PLAN_FORMAT = "seqplan/plan-1"
-SIX_RS = ("relational", "relevant", "repetitive", "rewarding", "rhythmic", "respectful")
 
 
 class _Reasons:
@@ -135,9 +134,9 @@ def _step(kb, assessment, ev, reasons, facts, step_id):
     chain = reasons.chain(lead)
     dose_fact = ev.index("dosed", "activity", "region")[(activity_id, region)][0]
     meets = ev.index("meets", "activity", "region", "r")
-    rs_facts = {r: meets[(activity_id, region, r)] for r in SIX_RS}
+    rs_facts = {r: meets[(activity_id, region, r)] for r in kb.six_rs}
     rules = _unique([reasons.rule(f) for f in reversed(chain)]
-                    + [reasons.rule(f) for r in SIX_RS for f in rs_facts[r]]
+                    + [reasons.rule(f) for r in kb.six_rs for f in rs_facts[r]]
                     + [reasons.rule(dose_fact)])
     dose = kb.doses[dose_fact["dose"]]
     activity = kb.activities[activity_id]
@@ -157,7 +156,7 @@ def _step(kb, assessment, ev, reasons, facts, step_id):
             "where": [s for s in activity["settings"] if not settings or s in settings] or activity["settings"],
             "because": reasons.text(dose_fact),
         },
-        "six_rs": {r: "; ".join(reasons.text(f) for f in rs_facts[r]) for r in SIX_RS},
+        "six_rs": {r: "; ".join(reasons.text(f) for f in rs_facts[r]) for r in kb.six_rs},
         "rules": rules,
         "because": " ".join(reasons.text(f) for f in reversed(chain) if f["kind"] in ("need", "candidate", "step")),
         "sources": _unique(reasons.sources(rules) + activity["provenance"]["sources"]),
@@ -197,7 +196,7 @@ def _excluded(kb, ev, reasons, considered):
     out = []
     for activity_id in sorted(grouped, key=rank.get):
         region_order = {rid: r["order"] for rid, r in kb.regions.items()}
-        fails = sorted(grouped[activity_id], key=lambda f: (SIX_RS.index(f["r"]), region_order[f["region"]]))
+        fails = sorted(grouped[activity_id], key=lambda f: (kb.six_rs.index(f["r"]), region_order[f["region"]]))
         first = {}
         for f in fails:   # one reason per R: the one for the lowest region
             first.setdefault(f["r"], f)

@@ -121,3 +121,30 @@ def test_readme_documents_every_command_and_option():
                 if opt.startswith("-") and opt not in readme:
                     missing.append(f"seqplan {' '.join(path)} {opt}")
     assert not missing, f"README.md does not mention: {missing}"
+
+
+def test_check_catches_a_negation_of_what_its_own_layer_concludes(kb_copy):
+    """A verdict rule negating `fails` with r=relational: the verdict layer itself
+    concludes such facts, so the negation could fire before them (no stratification)."""
+    path = kb_copy / "rules" / "verdict.yaml"
+    data = yaml.safe_load(path.read_text())
+    data["rules"].append({
+        "id": "DEMO-001", "title": "t", "version": 1, "status": "active", "layer": "verdict", "principle": "p",
+        "when": {"candidate": {"fact": "candidate"},
+                 "gone": {"fact": "fails", "not": True, "activity": "$candidate.activity", "r": "relational"}},
+        "then": [{"fact": "note", "activity": "$candidate.activity"}],
+        "because": "x", "sources": ["seqplan#4"]})
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    result = run("kb", "check", "--kb", str(kb_copy))
+    assert result.exit_code == 1
+    assert "DEMO-001: pattern 'gone' negates 'fails', which layer 'verdict' produces" in result.output
+
+
+def test_a_broken_justification_is_a_one_line_error_not_a_crash(kb_copy):
+    edit_rule(kb_copy, "DOSE-001", lambda r: r.update(because="{{ step.nofield }}"))
+    assert "because reads 'step.nofield'" in run("kb", "check", "--kb", str(kb_copy)).output
+    result = run("plan", "--example", "middle-limbic", "--kb", str(kb_copy))
+    assert result.exit_code == 2 and "DOSE-001" in result.output and "Traceback" not in result.output
+    edit_rule(kb_copy, "DOSE-001", lambda r: r.update(because="{{ x }"))
+    result = run("plan", "--example", "middle-limbic", "--kb", str(kb_copy))
+    assert result.exit_code == 2 and "DOSE-001: because" in result.output

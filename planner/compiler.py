@@ -33,12 +33,9 @@ class Ref:
 
 @dataclass(frozen=True)
 class CompiledRule:
-    """What the engine needs to run a rule: its id, layer and conclusion templates."""
+    """What the engine needs to run a rule: its id and conclusion templates."""
 
     id: str
-    layer: int
-    patterns: tuple        # names, in order (negated ones included)
-    negated: frozenset
     then: tuple            # fact templates with Ref/literal values
 
 
@@ -107,7 +104,7 @@ def compile_rule(rule, layer_index, params):
     """One knowledge-base rule -> (durable-rules rule definition, CompiledRule)."""
     where = f"rule {rule['id']}"
     conditions = [{"_layer": {"$and": [{"kind": LAYER_KIND}, {"n": layer_index}]}}]
-    positive, negated, names = [], set(), []
+    positive = []
     for name, pattern in rule["when"].items():
         pwhere = f"{where}.when.{name}"
         if not isinstance(pattern, dict) or "fact" not in pattern:
@@ -119,18 +116,16 @@ def compile_rule(rule, layer_index, params):
         tests.sort(key=_test_order)
         expression = tests[0] if len(tests) == 1 else {"$and": tests}
         if pattern.get("not"):
-            negated.add(name)
             conditions.append({f"{name}$not": expression})
         else:
             positive.append(name)
             conditions.append({name: expression})
-        names.append(name)
     then = tuple(
         {("kind" if key == "fact" else key): resolve(value, params, positive, f"{where}.then")
          for key, value in template.items()}
         for template in rule["then"]
     )
-    compiled = CompiledRule(rule["id"], layer_index, tuple(names), frozenset(negated), then)
+    compiled = CompiledRule(rule["id"], then)
     return {"all": conditions}, compiled
 
 

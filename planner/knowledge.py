@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from .errors import KnowledgeBaseError
@@ -54,6 +55,15 @@ class KnowledgeBase:
 
     def __repr__(self):
         return f"<KnowledgeBase {self.name} {self.version} {self.digest[:19]} at {self.directory}>"
+
+    @cached_property
+    def rank(self):
+        """Catalogue order of activities and functions (the tie-break of a plan's steps)."""
+        return {ident: i for table in (self.activities, self.functions) for i, ident in enumerate(table)}
+
+    @cached_property
+    def region_order(self):
+        return {rid: r["order"] for rid, r in self.regions.items()}
 
     @property
     def active_rules(self):

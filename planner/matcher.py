@@ -59,7 +59,7 @@ def _tests(pattern):
         if field in RESERVED:
             continue
         for op, raw in (test.items() if isinstance(test, dict) else [("eq", test)]):
-            yield field, ("in" if op == "eq" and isinstance(raw, list) else op), raw
+            yield field, op, raw
 
 
 def evaluate_pattern(name, pattern, fact, bindings, params):

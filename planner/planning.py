@@ -78,8 +78,7 @@ def _regions(kb, assessment, summaries, ev, reasons):
             functions.append({"id": fid, "label": kb.label(fid), "score": assessment.functioning.get(fid),
                               "band": band["band"] if band else "unrated",
                               "rules": [reasons.rule(band)] if band else []})
-        rank = {fid: i for i, fid in enumerate(kb.functions)}
-        functions.sort(key=lambda f: rank[f["id"]])
+        functions.sort(key=lambda f: kb.rank[f["id"]])
         rows.append({
             "id": s["region"],
             "label": kb.label(s["region"]),
@@ -104,8 +103,7 @@ def _steps(kb, assessment, ev, reasons):
     by_activity = {}
     for step in ev.of_kind("step"):
         by_activity.setdefault(step["activity"], []).append(step)
-    region_order = {rid: r["order"] for rid, r in kb.regions.items()}
-    rank = {aid: i for i, aid in enumerate(kb.activities)}
+    region_order, rank = kb.region_order, kb.rank
     ranked = []
     for activity_id, facts in by_activity.items():
         phase = min((f["phase"] for f in facts), key=lambda p: _phase_order(kb, p))
@@ -169,8 +167,7 @@ def _deferred(kb, ev, reasons, stepped):
         if f["activity"] not in stepped:
             grouped.setdefault(f["activity"], []).append(f)
     out = []
-    rank = {aid: i for i, aid in enumerate(kb.activities)}
-    for activity_id in sorted(grouped, key=rank.get):
+    for activity_id in sorted(grouped, key=kb.rank.get):
         facts = grouped[activity_id]
         gates = [f for fact in facts for f in reasons.firing(fact).matched.values() if f["kind"] == "gate"]
         rules = _unique([reasons.rule(f) for f in facts] + [reasons.rule(g) for g in gates])
@@ -192,11 +189,9 @@ def _excluded(kb, ev, reasons, considered):
     for f in ev.of_kind("fails"):
         if f["activity"] not in considered:
             grouped.setdefault(f["activity"], []).append(f)
-    rank = {aid: i for i, aid in enumerate(kb.activities)}
     out = []
-    for activity_id in sorted(grouped, key=rank.get):
-        region_order = {rid: r["order"] for rid, r in kb.regions.items()}
-        fails = sorted(grouped[activity_id], key=lambda f: (kb.six_rs.index(f["r"]), region_order[f["region"]]))
+    for activity_id in sorted(grouped, key=kb.rank.get):
+        fails = sorted(grouped[activity_id], key=lambda f: (kb.six_rs.index(f["r"]), kb.region_order[f["region"]]))
         first = {}
         for f in fails:   # one reason per R: the one for the lowest region
             first.setdefault(f["r"], f)
@@ -249,7 +244,7 @@ def make_plan(assessment, kb=None, *, redact=False):
         client["name"] = assessment.name
     strengths = [dict(function=f["function"], label=kb.label(f["function"]), region=f["region"], score=f["score"],
                       rules=[reasons.rule(f)], because=reasons.text(f)) for f in ev.of_kind("strength")]
-    strengths.sort(key=lambda s: list(kb.functions).index(s["function"]))
+    strengths.sort(key=lambda s: kb.rank[s["function"]])
     return Plan(
         format=PLAN_FORMAT,
         seqplan_version=__version__,

@@ -711,3 +711,158 @@ def then_not_strength(case, function):
 def then_unmatched(case, word, field):
     notes = {n["field"]: n["unmatched"] for n in case.plan.notes}
     assert word in notes.get(f"context.{field}", []), notes
+
+
+# ------------------------------------------------------------ explanations and audit
+
+@pytest.fixture
+def asked():
+    return {}
+
+
+@given(P('the bundled example "{name:q}"'), target_fixture="example")
+def given_example(name):
+    return name
+
+
+@when(P('I ask why "{target:q}"'))
+def when_why(asked, example, target):
+    from planner.api import explain_how
+
+    asked["answer"] = explain_how(example, target)
+
+
+@when(P('I ask why not "{activity:q}"'))
+def when_why_not(asked, example, activity):
+    from planner.api import explain_why_not
+    from planner.errors import SeqplanError
+
+    try:
+        asked["answer"] = explain_why_not(example, activity)
+    except SeqplanError as exc:
+        asked["refused"] = str(exc)
+
+
+@when(P('I ask for the trace as "{fmt:q}"'))
+def when_trace(asked, example, fmt):
+    from planner.api import trace_text
+
+    asked["answer"] = trace_text(example, fmt)
+
+
+@then(P('the answer names rule "{a:q}"'))
+@then(P('the answer names rule "{a:q}" and rule "{b:q}"'))
+@then(P('the answer names rule "{a:q}" and rule "{b:q}" and rule "{c:q}"'))
+@then(P('the answer names rule "{a:q}" and rule "{b:q}" and rule "{c:q}" and rule "{d:q}"'))
+def then_names_rules(asked, a, b=None, c=None, d=None):
+    for rule in filter(None, (a, b, c, d)):
+        assert rule in asked["answer"], rule
+
+
+@then(P('the answer reaches the rating "{text:q}"'))
+@then(P('the answer says "{text:q}"'))
+def then_answer_says(asked, text):
+    assert text in asked["answer"], asked["answer"][:2000]
+
+
+@then(P('the request is refused with "{text:q}"'))
+def then_refused(asked, text):
+    assert text in asked.get("refused", ""), asked
+
+
+@then("for every bundled example, why each step reaches a rating")
+def then_every_step_reaches_ratings():
+    from planner.api import explain_how, plan_for
+    from planner.examples import example_paths
+
+    for name in example_paths():
+        for step in plan_for(name).steps:
+            answer = explain_how(name, step["id"])
+            assert "      from " in answer and " = " in answer, f"{name} {step['id']} stops before the ratings"
+
+
+@then("every line is one firing, numbered from 1 without gaps, with its rule and the facts it matched")
+def then_trace_lines(asked):
+    import json
+
+    entries = [json.loads(line) for line in asked["answer"].splitlines()]
+    assert [e["n"] for e in entries] == list(range(1, len(entries) + 1))
+    assert all(e["rule"] and e["matched"] and all("kind" in f for f in e["matched"].values()) for e in entries)
+
+
+@given(P('the bundled example "{name:q}" planned and stored as JSON'), target_fixture="stored")
+def given_stored(tmp_path, name):
+    from planner.api import assessment_path, plan_file
+
+    path = tmp_path / "plan.json"
+    path.write_text(plan_file(name, fmt="json"), encoding="utf-8")
+    return {"plan": path, "assessment": assessment_path(name)}
+
+
+@given(P('a copy of the knowledge base with "{parameter:q}" set to {value:d}'), target_fixture="kb_copy")
+def given_kb_copy(tmp_path, parameter, value):
+    import shutil
+
+    import yaml
+
+    from planner.resources import data_dir
+
+    target = tmp_path / "kb-copy"
+    shutil.copytree(data_dir("knowledge_base"), target)
+    path = target / "parameters.yaml"
+    data = yaml.safe_load(path.read_text())
+    next(p for p in data["parameters"] if p["id"] == parameter)["value"] = value
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return target
+
+
+def _audit(asked, stored, assessment, kb_dir=None):
+    from planner.api import audit_plan
+
+    asked["reproduced"], lines = audit_plan(stored["plan"], assessment, kb_dir)
+    asked["answer"] = "\n".join(lines)
+
+
+@when("I audit the stored plan against the same assessment")
+def when_audit_same(asked, stored):
+    _audit(asked, stored, stored["assessment"])
+
+
+@when(P('I audit the stored plan against the assessment with "{function:q}" rated {score:d}'))
+def when_audit_edited(asked, stored, tmp_path, function, score):
+    import yaml
+
+    data = yaml.safe_load(stored["assessment"].read_text())
+    data["functioning"][function] = score
+    edited = tmp_path / "edited.yaml"
+    edited.write_text(yaml.safe_dump(data, sort_keys=False))
+    _audit(asked, stored, edited)
+
+
+@when("I audit the stored plan with that knowledge base")
+def when_audit_kb(asked, stored, kb_copy):
+    _audit(asked, stored, stored["assessment"], kb_copy)
+
+
+@then(P('the audit says "{text:q}"'))
+def then_audit_says(asked, text):
+    assert text in asked["answer"], asked["answer"]
+
+
+@then(P('the audit fails and says "{text:q}"'))
+def then_audit_fails(asked, text):
+    assert asked["reproduced"] is False
+    assert text in asked["answer"], asked["answer"]
+
+
+@when(P('I compare the bundled example "{name:q}" between the bundled and the copied knowledge base'))
+def when_diff(asked, kb_copy, name):
+    from planner.api import diff_knowledge_bases
+    from planner.resources import data_dir
+
+    asked["answer"] = "\n".join(diff_knowledge_bases(name, data_dir("knowledge_base"), kb_copy))
+
+
+@then(P('the comparison says "{text:q}"'))
+def then_diff_says(asked, text):
+    assert text in asked["answer"], asked["answer"]

@@ -1,4 +1,5 @@
-"""Collects the rule scenarios: one .feature file per rule file of knowledge_base/rules/.
+"""Collects the scenarios: one .feature file per rule file of knowledge_base/rules/, and
+explanation.feature for why, why-not, trace, audit and diff.
 
 Step definitions live in features/conftest.py. Paths are relative to
 ``bdd_features_base_dir`` (features/, set in pyproject.toml).
@@ -13,4 +14,5 @@ scenarios(
     "verdict.feature",
     "select.feature",
     "dose.feature",
+    "explanation.feature",
 )

@@ -25,7 +25,13 @@ def _html_env():
             undefined=jinja2.StrictUndefined, autoescape=True, trim_blocks=True, lstrip_blocks=True,
             keep_trailing_newline=True,
         )
+        _HTML_ENV.filters["label"] = jinja2.pass_context(_label)
     return _HTML_ENV
+
+
+def _label(context, ident):
+    """``x | label``: the catalogue label, from the knowledge base the template renders."""
+    return context["label"](ident)
 
 
 def render_map(plan, prefix=""):
@@ -58,6 +64,7 @@ def _env():
         )
         _ENV.filters["pretty_json"] = pretty_json
         _ENV.filters["md"] = md_text
+        _ENV.filters["label"] = jinja2.pass_context(_label)
     return _ENV
 
 
@@ -94,7 +101,6 @@ def render_plan(plan, fmt="md", audience="therapist"):
     JSON plan is the same for everyone). Output is deterministic."""
     kb = plan.knowledge
     env = _env()
-    env.filters["label"] = kb.label
     cited = []
     for item in plan.steps + plan.deferred:
         cited.extend(c for c in item["sources"] if c not in cited)
@@ -104,7 +110,6 @@ def render_plan(plan, fmt="md", audience="therapist"):
         from markupsafe import Markup
 
         html = _html_env()
-        html.filters["label"] = kb.label
         return html.get_template("report.html.j2").render(
             plan=plan, label=kb.label, cite=kb.cite, phases=kb.phases, cited=cited, params=kb.parameter_values,
             map_svg=Markup(render_map(plan)))

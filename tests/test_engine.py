@@ -266,3 +266,28 @@ def test_the_catalogue_matches_the_assessment_contract(kb):
     for region, ids in REGION_FUNCTIONS.items():
         assert [f for f, e in kb.functions.items() if e["region"] == region] == ids, region
     assert list(kb.regions) == list(REGION_FUNCTIONS)
+
+
+def test_shuffled_input_facts_give_the_same_plan(kb, monkeypatch):
+    """The same check one level up: with the engine fed the input facts in random orders,
+    every recommendation, deferral, exclusion and review of the plan is unchanged."""
+    from planner import facts as facts_module
+    from planner import planning
+    from planner.assessment import from_data
+
+    data = make_assessment(brainstem=4, diencephalon=6, limbic=5, cortex=7, age=8,
+                           context={"avoid": ["touch"], "interests": ["music", "animals"], "team": ["caregiver"]},
+                           current={"arousal": "alarm", "relational_health": 4})
+    assessment = from_data(data, kb=kb)
+    sections = ("regions", "start", "steps", "alternatives", "deferred", "excluded", "strengths", "review")
+    baseline = {k: v for k, v in planning.make_plan(assessment, kb).to_dict().items() if k in sections}
+    original = facts_module.build_facts
+    rng = random.Random(11)
+    for _ in range(3):
+        def shuffled(*args, **kwargs):
+            out = list(original(*args, **kwargs))
+            rng.shuffle(out)
+            return out
+        monkeypatch.setattr(planning, "build_facts", shuffled)
+        again = {k: v for k, v in planning.make_plan(assessment, kb).to_dict().items() if k in sections}
+        assert again == baseline

@@ -25,19 +25,30 @@ def _env():
 
 def helpers(kb):
     """Functions a ``because`` template may call; all read the knowledge base."""
-    def dose_text(dose_id, r):
-        return kb.doses[dose_id]["gives"][r]
+    def dose_text(phase, r):
+        return kb.dose_gives[phase][r]
 
     def dose_summary(dose_id):
         d = kb.doses[dose_id]
-        return f"{d['frequency']}, {d['minutes']} minutes, by {d['who']}"
+        return f"{d['frequency']}, {minutes_text(d)} minutes, by {d['who']}"
+
+    def roles(role_ids):
+        return "a " + " or a ".join(r.replace("_", " ") for r in role_ids)
 
     def deliverers(activity_id):
-        roles = [r.replace("_", " ") for r in kb.activities[activity_id]["delivered_by"]]
-        return "a " + " or a ".join(roles)
+        return roles(kb.activities[activity_id]["delivered_by"])
+
+    def needed(activity_id):
+        return roles(kb.activities[activity_id].get("needs", ()))
 
     return {"label": kb.label, "params": kb.parameter_values, "dose_text": dose_text,
-            "dose_summary": dose_summary, "deliverers": deliverers}
+            "dose_summary": dose_summary, "deliverers": deliverers, "needed": needed}
+
+
+def minutes_text(dose):
+    """A dose's session length as written in plans: [7, 10] -> '7-10'."""
+    low, high = dose["minutes"]
+    return f"{low:g}-{high:g}" if low != high else f"{low:g}"
 
 
 def fields_read(template_ast, names):

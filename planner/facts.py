@@ -22,11 +22,6 @@ def _fact(kind, **fields):
     return fact
 
 
-def normalise(words, vocabulary):
-    """Map free words (interests, avoid, team) onto catalogue tags/roles; keep unknown words."""
-    return sorted({vocabulary.get(w.strip().lower(), w.strip().lower()) for w in words})
-
-
 def region_summaries(assessment, kb):
     """Per region: rated and total functions, coverage, mean and developmental age."""
     scale = kb.parameters["rating_scale_max"]["value"]
@@ -64,10 +59,14 @@ def build_facts(assessment, kb, summaries=None):
         facts.append(_fact("relational_health", score=assessment.relational_health))
     if assessment.arousal is not None:
         facts.append(_fact("arousal", state=assessment.arousal))
-    facts.append(_fact("context", team_given=bool(assessment.team), interests_given=bool(assessment.interests)))
-    facts += [_fact("team", role=r) for r in normalise(assessment.team, kb.role_words)]
-    facts += [_fact("interest", tag=t) for t in normalise(assessment.interests, kb.tag_words)]
-    facts += [_fact("avoid", tag=t) for t in normalise(assessment.avoid, kb.tag_words)]
+    roles = kb.role_words.normalise(assessment.team)[0]
+    # The default team is assumed unless someone named can deliver an activity (a team of
+    # only a social worker, or of words seqplan does not know, delivers nothing itself).
+    facts.append(_fact("context", team_delivers=bool(set(roles) & kb.delivering_roles),
+                       interests_given=bool(assessment.interests)))
+    facts += [_fact("team", role=r) for r in roles]
+    facts += [_fact("interest", tag=t) for t in kb.tag_words.normalise(assessment.interests)[0]]
+    facts += [_fact("avoid", tag=t) for t in kb.tag_words.normalise(assessment.avoid)[0]]
     return facts + catalogue_facts(kb)
 
 
@@ -88,9 +87,10 @@ def catalogue_facts(kb):
         facts += [_fact("activity_tag", activity=aid, tag=t) for t in a["tags"]]
         facts += [_fact("activity_design", activity=aid, r=r) for r in a["rs_by_design"]]
         facts += [_fact("activity_deliverer", activity=aid, role=r) for r in a["delivered_by"]]
+        facts += [_fact("activity_need", activity=aid, role=r) for r in a.get("needs", ())]
     for did, dose in kb.doses.items():
-        facts.append(_fact("dose", dose=did, phase=dose["phase"]))
-        facts += [_fact("dose_gives", dose=did, phase=dose["phase"], r=r) for r in sorted(dose["gives"])]
+        facts += [_fact("dose_band", dose=did, phase=dose["phase"], band=b) for b in dose["bands"]]
+    facts += [_fact("dose_gives", phase=phase, r=r) for phase, gives in kb.dose_gives.items() for r in sorted(gives)]
     facts += [_fact("strength_use", function=fid, how=use["how"]) for fid, use in kb.strength_uses.items()]
     _CATALOGUE[kb.digest] = facts
     return facts

@@ -37,6 +37,11 @@ def _citations(kb):
         yield f"{kb.rule_files[rid]} {rid}", rule["sources"]
 
 
+# Parameters seqplan itself reads (facts: the rating scale; plan layout: steps per phase,
+# the day's minutes, the order of steps), so no rule needs to mention them.
+READ_BY_PLANNER = {"rating_scale_max", "steps_per_phase", "daily_minutes_max", "prefer_matched_interests"}
+
+
 def _producers(kb):
     """kind -> [(layer index, conclusion template)]; input facts are layer 0, template None."""
     producers = {kind: [(0, None)] for kind in kb.input_facts}
@@ -74,7 +79,7 @@ def _fields(kb):
 
 def _check_catalogue(kb):
     errors = []
-    roles, tags, settings = set(kb.role_words.values()), set(kb.tag_words.values()), set(kb.setting_words.values())
+    roles, tags, settings = kb.role_words.ids, kb.tag_words.ids, kb.setting_words.ids
     for fid, f in kb.functions.items():
         if f["region"] not in kb.regions:
             errors.append(f"functions.yaml {fid}: unknown region '{f['region']}'")
@@ -88,7 +93,8 @@ def _check_catalogue(kb):
         if a["stage"] not in stages:
             errors.append(f"{where}: stage '{a['stage']}' is no region's stage ({', '.join(sorted(stages))})")
         for field, known in (("targets", kb.regions), ("functions", kb.functions), ("tags", tags),
-                             ("delivered_by", roles), ("settings", settings), ("rs_by_design", kb.six_rs)):
+                             ("delivered_by", roles), ("needs", roles), ("settings", settings),
+                             ("rs_by_design", kb.six_rs)):
             for value in a.get(field, []):
                 if value not in known:
                     errors.append(f"{where}: {field}: unknown '{value}'")
@@ -96,10 +102,23 @@ def _check_catalogue(kb):
             errors.append(f"{where}: targets no region of its own stage '{a['stage']}'")
         if a["dev_age"]["min"] > a["dev_age"]["max"]:
             errors.append(f"{where}: dev_age min is above max")
+    covered = {}
     for did, d in kb.doses.items():
         if d["phase"] not in kb.phases:
             errors.append(f"doses.yaml {did}: unknown phase '{d['phase']}'")
         errors.extend(f"doses.yaml {did}: where: unknown setting '{s}'" for s in d["where"] if s not in settings)
+        for band in d["bands"]:
+            if band in covered.get(d["phase"], {}):
+                errors.append(f"doses.yaml {did}: band '{band}' of phase '{d['phase']}' already has dose "
+                              f"'{covered[d['phase']][band]}'")
+            covered.setdefault(d["phase"], {})[band] = did
+    # Every step gets exactly one dose: each phase needs one for every band and for an unjudged region.
+    for phase in kb.phases:
+        missing = [b for b in [*kb.bands, "unjudged"] if b not in covered.get(phase, {})]
+        if missing:
+            errors.append(f"doses.yaml: phase '{phase}' has no dose for band(s) {', '.join(missing)}")
+        if phase not in kb.dose_gives:
+            errors.append(f"doses.yaml: gives: no entry for phase '{phase}'")
     errors.extend(f"strengths.yaml {fid}: unknown function" for fid in kb.strength_uses if fid not in kb.functions)
     for where, citations in _citations(kb):
         for citation in citations:
@@ -121,7 +140,12 @@ def _check_rule(kb, rule, producers, fields, env):
             errors.append(f"{where}: can never fire: nothing produces '{kind}' facts like pattern '{name}'")
             continue
         if pattern.get("not"):
-            if max(layers) >= layer:
+            # A rule's own conclusion may match its negation ("met provisionally unless already
+            # met"): it only stops the rule firing twice for the same facts, so it is safe.
+            own = [template for template in rule["then"] if template["fact"] == kind]
+            layers = [lay for lay, template in producers.get(kind, [])
+                      if _may_match(template, pattern) and not any(template is t for t in own)]
+            if layers and max(layers) >= layer:
                 errors.append(f"{where}: pattern '{name}' negates '{kind}', which layer "
                               f"'{kb.layers[max(layers) - 1]}' produces: a negation may only look at "
                               f"input facts or earlier layers")
@@ -192,7 +216,7 @@ def check(kb):
     for rule in kb.active_rules:
         errors.extend(_check_rule(kb, rule, producers, fields, env))
     used = {value[1:] for rule in kb.active_rules for value in _values(rule) if value.startswith("$") and "." not in value}
-    used |= {"rating_scale_max", "steps_per_phase"}     # read by seqplan itself (facts, plan layout)
+    used |= READ_BY_PLANNER
     errors.extend(f"parameters.yaml {pid}: no active rule uses it" for pid in kb.parameters if pid not in used)
     if len(kb.rules) > MAX_RULES:
         errors.append(f"{len(kb.rules)} rules: durable-rules handles at most {MAX_RULES}")

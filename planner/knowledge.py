@@ -9,6 +9,7 @@ from pathlib import Path
 
 from .errors import KnowledgeBaseError
 from .resources import data_dir
+from .vocabulary import Vocabulary
 
 # file (relative to the knowledge-base directory) -> schema definition that checks it
 FILES = {
@@ -47,9 +48,10 @@ class KnowledgeBase:
     activities: dict          # id -> entry, catalogue order (the rank)
     doses: dict
     strength_uses: dict       # function id -> how a strength in it shapes delivery
-    tag_words: dict           # lower-case word -> tag
-    role_words: dict          # lower-case word -> role
-    setting_words: dict       # lower-case word -> setting
+    dose_gives: dict          # phase -> {r: how the phase's dose gives it}
+    tag_words: Vocabulary     # interests and avoid words -> tags
+    role_words: Vocabulary    # team words -> roles
+    setting_words: Vocabulary # settings words -> settings
     rules: dict               # id -> rule, in file order
     rule_files: dict = field(default_factory=dict)   # rule id -> relative file
 
@@ -64,6 +66,11 @@ class KnowledgeBase:
     @cached_property
     def region_order(self):
         return {rid: r["order"] for rid, r in self.regions.items()}
+
+    @cached_property
+    def delivering_roles(self):
+        """Roles that deliver at least one activity of the catalogue."""
+        return {role for a in self.activities.values() for role in a["delivered_by"]}
 
     @property
     def active_rules(self):
@@ -128,15 +135,6 @@ def _digest(directory, files):
     return "sha256:" + sha.hexdigest()
 
 
-def _words(mapping):
-    """{canonical: [synonyms]} -> {lower-case word: canonical}."""
-    words = {}
-    for canonical, synonyms in mapping.items():
-        for word in [canonical, *synonyms]:
-            words[word.lower()] = canonical
-    return words
-
-
 def load_knowledge_base(directory=None):
     """Load and validate the knowledge base in ``directory`` (default: the bundled one)."""
     directory = Path(directory) if directory else data_dir("knowledge_base")
@@ -158,7 +156,7 @@ def load_knowledge_base(directory=None):
                 raise KnowledgeBaseError(f"{directory / rel}: duplicate rule id '{rule['id']}' (also in {owners[rule['id']]})")
             rules[rule["id"]] = rule
             owners[rule["id"]] = rel
-    manifest, regions = data["kb.yaml"], data["regions.yaml"]
+    manifest, regions, vocabulary = data["kb.yaml"], data["regions.yaml"], data["vocabulary.yaml"]
     kb = KnowledgeBase(
         directory=directory,
         name=manifest["name"],
@@ -177,9 +175,10 @@ def load_knowledge_base(directory=None):
         activities=_by_id(data["activities.yaml"]["activities"], "activity", "activities.yaml"),
         doses=_by_id(data["doses.yaml"]["doses"], "dose", "doses.yaml"),
         strength_uses=_by_id(data["strengths.yaml"]["strength_uses"], "strength use", "strengths.yaml", key="function"),
-        tag_words=_words(data["vocabulary.yaml"]["tags"]),
-        role_words=_words(data["vocabulary.yaml"]["roles"]),
-        setting_words=_words(data["vocabulary.yaml"]["settings"]),
+        dose_gives=data["doses.yaml"]["gives"],
+        **{f"{kind[:-1]}_words": Vocabulary.build(vocabulary[kind], vocabulary.get("ignore_prefixes", ()),
+                                                  vocabulary.get("joiners", ()))
+           for kind in ("tags", "roles", "settings")},
         rules=rules,
         rule_files=owners,
     )

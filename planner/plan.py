@@ -18,11 +18,14 @@ class Plan:
     assessor: str | None
     state: dict
     regions: list
-    start: dict | None
+    start: dict | None       # phase and region where the plan starts; blocked when S1 is not there
+    phases_needed: list       # phases some need calls for, bottom-up
     steps: list
+    daily_time: dict          # the steps' minutes a day [low, high], the limit, and steps left out for it
     alternatives: list
     deferred: list
     excluded: list
+    referrals: list           # activities that need a professional the team lacks
     strengths: list
     delivery: list            # how the child's strengths shape the delivery of every step
     cautions: list

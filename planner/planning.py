@@ -6,9 +6,10 @@ strength and review carries the ids of the rules behind it and their justificati
 from __future__ import annotations
 
 from . import __version__
-from .explain import because
-from .facts import build_facts, normalise, region_summaries
+from .explain import because, minutes_text
+from .facts import build_facts, region_summaries
 from .plan import Plan
+from .vocabulary import unrecognised
 
 PLAN_FORMAT = "seqplan/plan-1"
 
@@ -96,33 +97,76 @@ def _regions(kb, assessment, summaries, ev, reasons):
     return rows
 
 
+def _provisional(ev, fact):
+    """The Rs of a step met only provisionally (e.g. Rewarding: to try and watch)."""
+    meets = ev.index("meets", "activity", "region", "r")
+    return [r for r in ("rewarding",)
+            if all(f["via"] in PROVISIONAL for f in meets.get((fact["activity"], fact["region"], r), []))]
+
+
+PROVISIONAL = ("to_try", "to_confirm")   # `via` of a Rewarding met without a recorded interest
+
+
 def _steps(kb, assessment, ev, reasons):
     """Steps grouped by activity (one per activity, in its earliest phase), ordered
-    bottom-up by phase, then target region, then catalogue rank. The first
-    ``steps_per_phase`` of each phase are steps; the rest are listed as alternatives."""
+    bottom-up by phase, then target region, then (parameter prefer_matched_interests)
+    those matching a recorded interest before those to try, then catalogue rank. The
+    first ``steps_per_phase`` of each phase are steps while the day's total stays within
+    ``daily_minutes_max``; the rest are listed as alternatives."""
     by_activity = {}
     for step in ev.of_kind("step"):
         by_activity.setdefault(step["activity"], []).append(step)
     region_order, rank = kb.region_order, kb.rank
+    prefer = kb.parameter_values.get("prefer_matched_interests", False)
     ranked = []
     for activity_id, facts in by_activity.items():
         phase = min((f["phase"] for f in facts), key=lambda p: _phase_order(kb, p))
         facts = sorted((f for f in facts if f["phase"] == phase), key=lambda f: region_order[f["region"]])
-        ranked.append(((_phase_order(kb, phase), region_order[facts[0]["region"]], rank[activity_id]), facts))
+        to_try = bool(prefer and _provisional(ev, facts[0]))
+        ranked.append(((_phase_order(kb, phase), region_order[facts[0]["region"]], to_try, rank[activity_id]), facts))
     ranked.sort(key=lambda item: item[0])
-    limit = kb.parameter_values["steps_per_phase"]
-    steps, alternatives, per_phase = [], [], {}
+    per_phase_limit = kb.parameter_values["steps_per_phase"]
+    day_limit = _daily_limit(kb, assessment, ev)
+    steps, alternatives, over_day, per_phase, day = [], [], [], {}, {}
     for _, facts in ranked:
         phase = facts[0]["phase"]
-        per_phase[phase] = per_phase.get(phase, 0) + 1
-        if per_phase[phase] <= limit:
-            steps.append(_step(kb, assessment, ev, reasons, facts, f"S{len(steps) + 1}"))
+        step = None
+        if per_phase.get(phase, 0) < per_phase_limit:
+            step = _step(kb, assessment, ev, reasons, facts, f"S{len(steps) + 1}")
+            with_step = _add_to_day(day, step)
+            if steps and sum(high for _, high in with_step.values()) > day_limit:
+                over_day.append(step["name"])
+                step = None
+        if step:
+            per_phase[phase] = per_phase.get(phase, 0) + 1
+            day = with_step
+            steps.append(step)
         else:
             alternatives.append({"phase": phase, "activity": facts[0]["activity"],
                                  "name": kb.activities[facts[0]["activity"]]["name"],
                                  "targets": [f["region"] for f in facts],
                                  "rules": _unique(reasons.rule(f) for f in reversed(reasons.chain(facts[0])))})
-    return steps, alternatives
+    daily_time = {"minutes": [round(sum(low for low, _ in day.values())), round(sum(high for _, high in day.values()))],
+                  "limit": day_limit, "parameter": "daily_minutes_max", "left_out": over_day}
+    return steps, alternatives, daily_time
+
+
+def _add_to_day(day, step):
+    """The day's minutes {part: (low, high)} with ``step`` added: a shared dose is counted
+    once for its phase (the steps are rotated within it), any other dose per step."""
+    part = step["phase"] if step["dose"]["shared"] else step["id"]
+    low, high = step["dose"]["daily_minutes"]
+    old_low, old_high = day.get(part, (0, 0))
+    return dict(day, **{part: (max(old_low, low), max(old_high, high))})
+
+
+def _daily_limit(kb, assessment, ev):
+    """daily_minutes_max for the developmental age of the lowest judged region
+    (chronological age when no region is judged)."""
+    ages = [f["developmental_age"] for f in ev.of_kind("region_band") if f.get("developmental_age") is not None]
+    age = min(ages) if ages else assessment.age_years
+    table = kb.parameter_values["daily_minutes_max"]
+    return next((row["minutes"] for row in table if age < row["dev_age_below"]), table[-1]["minutes"])
 
 
 def _step(kb, assessment, ev, reasons, facts, step_id):
@@ -130,7 +174,7 @@ def _step(kb, assessment, ev, reasons, facts, step_id):
     lead = facts[0]
     activity_id, region = lead["activity"], lead["region"]
     chain = reasons.chain(lead)
-    dose_fact = ev.index("dosed", "activity", "region")[(activity_id, region)][0]
+    dose_fact = ev.index("dosed", "activity", "region", "phase")[(activity_id, region, lead["phase"])][0]
     meets = ev.index("meets", "activity", "region", "r")
     rs_facts = {r: meets[(activity_id, region, r)] for r in kb.six_rs}
     rules = _unique([reasons.rule(f) for f in reversed(chain)]
@@ -138,7 +182,8 @@ def _step(kb, assessment, ev, reasons, facts, step_id):
                     + [reasons.rule(dose_fact)])
     dose = kb.doses[dose_fact["dose"]]
     activity = kb.activities[activity_id]
-    settings = set(normalise(assessment.settings, kb.setting_words))
+    settings = set(kb.setting_words.normalise(assessment.settings)[0])
+    per_day = 1 if dose["per"] == "day" else 7
     return {
         "id": step_id,
         "phase": lead["phase"],
@@ -149,16 +194,35 @@ def _step(kb, assessment, ev, reasons, facts, step_id):
         "functions": activity.get("functions", []),
         "dose": {
             "frequency": dose["frequency"],
-            "minutes": dose["minutes"],
+            "minutes": minutes_text(dose),
+            "daily_minutes": [round(dose["times"][i] * dose["minutes"][i] / per_day, 1) for i in (0, 1)],
+            "shared": dose.get("shared", False),
             "who": sorted({f["via"] for f in rs_facts["relational"]}),
             "where": [s for s in activity["settings"] if not settings or s in settings] or activity["settings"],
             "because": reasons.text(dose_fact),
         },
         "six_rs": {r: "; ".join(reasons.text(f) for f in rs_facts[r]) for r in kb.six_rs},
+        "provisional": _provisional(ev, lead),
         "rules": rules,
         "because": " ".join(reasons.text(f) for f in reversed(chain) if f["kind"] in ("need", "candidate", "step")),
         "sources": _unique(reasons.sources(rules) + activity["provenance"]["sources"]),
     }
+
+
+def _blockers(kb, ev, reasons, activity_id):
+    """Everything besides a gate that keeps ``activity_id`` from being a step: each R it
+    fails (one reason per R, for the lowest region) and any referral it needs."""
+    fails = sorted(ev.index("fails", "activity").get((activity_id,), []),
+                   key=lambda f: (kb.six_rs.index(f["r"]), kb.region_order[f["region"]]))
+    first = {}
+    for f in fails:
+        first.setdefault(f["r"], f)
+    out = [{"r": r, "because": reasons.text(f), "rule": reasons.rule(f)} for r, f in first.items()]
+    referrals = ev.index("referral", "activity").get((activity_id,), [])
+    if referrals:
+        out.append({"r": "referral", "because": reasons.text(referrals[0]), "rule": reasons.rule(referrals[0]),
+                    "roles": sorted({f["role"] for f in referrals})})
+    return out
 
 
 def _deferred(kb, ev, reasons, stepped):
@@ -170,7 +234,8 @@ def _deferred(kb, ev, reasons, stepped):
     for activity_id in sorted(grouped, key=kb.rank.get):
         facts = grouped[activity_id]
         gates = [f for fact in facts for f in reasons.firing(fact).matched.values() if f["kind"] == "gate"]
-        rules = _unique([reasons.rule(f) for f in facts] + [reasons.rule(g) for g in gates])
+        also = _blockers(kb, ev, reasons, activity_id)
+        rules = _unique([reasons.rule(f) for f in facts] + [reasons.rule(g) for g in gates] + [b["rule"] for b in also])
         out.append({
             "activity": activity_id,
             "name": kb.activities[activity_id]["name"],
@@ -178,30 +243,64 @@ def _deferred(kb, ev, reasons, stepped):
             "rules": rules,
             "because": " ".join(_unique([reasons.text(facts[0])] + [reasons.text(g) for g in gates])),
             "gates": _unique([{"by": g["by"], "because": reasons.text(g), "rule": reasons.rule(g)} for g in gates]),
-            "until": " and ".join(_unique(f["until"] for f in facts)),
+            # every blocker, so the activity is eligible once `until` holds: the gates' conditions,
+            # then each R it fails and any referral it needs, in the rules' own words
+            "until": "; ".join(_unique([" and ".join(_unique(f["until"] for f in facts))]
+                                       + [f"{b['r']}: {b['because']}" for b in also])),
+            "also_blocked_by": also,
             "sources": reasons.sources(rules),
         })
     return out
 
 
 def _excluded(kb, ev, reasons, considered):
-    grouped = {}
-    for f in ev.of_kind("fails"):
-        if f["activity"] not in considered:
-            grouped.setdefault(f["activity"], []).append(f)
+    """Activities that fail an R (each with one reason per R, and any referral it also needs)."""
+    failing = {f["activity"] for f in ev.of_kind("fails")} - considered
     out = []
-    for activity_id in sorted(grouped, key=kb.rank.get):
-        fails = sorted(grouped[activity_id], key=lambda f: (kb.six_rs.index(f["r"]), kb.region_order[f["region"]]))
-        first = {}
-        for f in fails:   # one reason per R: the one for the lowest region
-            first.setdefault(f["r"], f)
+    for activity_id in sorted(failing, key=kb.rank.get):
+        blockers = _blockers(kb, ev, reasons, activity_id)
         out.append({
             "activity": activity_id,
             "name": kb.activities[activity_id]["name"],
-            "fails": [{"r": r, "because": reasons.text(f), "rule": reasons.rule(f)} for r, f in first.items()],
-            "rules": _unique(reasons.rule(f) for f in fails),
+            "fails": blockers,
+            "rules": _unique(b["rule"] for b in blockers),
         })
     return out
+
+
+def _referrals(kb, ev, reasons, considered):
+    """Activities that meet every R the team can judge but need a professional the team lacks."""
+    grouped = {}
+    for f in ev.of_kind("referral"):
+        if f["activity"] not in considered:
+            grouped.setdefault(f["activity"], []).append(f)
+    return [{"activity": activity_id, "name": kb.activities[activity_id]["name"],
+             "roles": sorted({f["role"] for f in grouped[activity_id]}),
+             "phase": kb.activities[activity_id]["stage"],
+             "rules": [reasons.rule(grouped[activity_id][0])], "because": reasons.text(grouped[activity_id][0])}
+            for activity_id in sorted(grouped, key=kb.rank.get)]
+
+
+def _start(kb, ev, reasons, steps):
+    """Where the plan starts (phase and region), and whether its first step is there."""
+    start = _one(ev, reasons, "start_region") or _one(ev, reasons, "start_state")
+    if start is None:
+        return None
+    first = steps[0] if steps else None
+    start["blocked"] = not (first and first["phase"] == start["phase"] and start["region"] in first["targets"])
+    return start
+
+
+def _review(ev, reasons):
+    """Every review rule that fired proposes an interval; the plan uses the shortest and
+    keeps every reason (what would count as progress, what to complete)."""
+    facts = sorted(ev.of_kind("review"), key=lambda f: (f["weeks"], reasons.rule(f), f["id"]))
+    if not facts:
+        return None
+    return {"weeks": facts[0]["weeks"], "region": facts[0]["region"], "band": facts[0]["band"],
+            "rules": _unique(reasons.rule(f) for f in facts),
+            "because": " ".join(_unique(reasons.text(f) for f in facts)),
+            "reasons": [{"weeks": f["weeks"], "rule": reasons.rule(f), "because": reasons.text(f)} for f in facts]}
 
 
 def _one(ev, reasons, kind):
@@ -213,19 +312,6 @@ def _one(ev, reasons, kind):
                 rules=[reasons.rule(fact)], because=reasons.text(fact))
 
 
-def _notes(kb, assessment):
-    """Words the vocabulary does not know: the plan cannot use them, so it says so."""
-    notes = []
-    for field, words, vocabulary in (("interests", assessment.interests, kb.tag_words),
-                                     ("avoid", assessment.avoid, kb.tag_words),
-                                     ("team", assessment.team, kb.role_words),
-                                     ("settings", assessment.settings, kb.setting_words)):
-        unknown = [w for w in normalise(words, vocabulary) if w not in vocabulary.values()]
-        if unknown:
-            notes.append({"field": f"context.{field}", "unmatched": unknown})
-    return notes
-
-
 def make_plan(assessment, kb=None, *, redact=False):
     """Plan one validated assessment with ``kb`` (the bundled knowledge base by default)."""
     from . import engine
@@ -235,10 +321,11 @@ def make_plan(assessment, kb=None, *, redact=False):
     summaries = region_summaries(assessment, kb)
     ev = engine.evaluate(kb, build_facts(assessment, kb, summaries))
     reasons = _Reasons(kb, ev)
-    steps, alternatives = _steps(kb, assessment, ev, reasons)
+    steps, alternatives, daily_time = _steps(kb, assessment, ev, reasons)
     stepped = {s["activity"] for s in steps + alternatives}
     deferred = _deferred(kb, ev, reasons, stepped)
     excluded = _excluded(kb, ev, reasons, stepped | {d["activity"] for d in deferred})
+    considered = stepped | {d["activity"] for d in deferred} | {e["activity"] for e in excluded}
     client = {"id": assessment.client_id, "age_years": assessment.age_years}
     if assessment.name and not redact:
         client["name"] = assessment.name
@@ -255,21 +342,24 @@ def make_plan(assessment, kb=None, *, redact=False):
         assessor=assessment.assessor,
         state={"arousal": assessment.arousal, "relational_health": assessment.relational_health},
         regions=_regions(kb, assessment, summaries, ev, reasons),
-        start=_one(ev, reasons, "start_region") or _one(ev, reasons, "start_state"),
+        start=_start(kb, ev, reasons, steps),
+        phases_needed=sorted({f["phase"] for f in ev.of_kind("need")}, key=lambda p: _phase_order(kb, p)),
         steps=steps,
+        daily_time=daily_time,
         alternatives=alternatives,
         deferred=deferred,
         excluded=excluded,
+        referrals=_referrals(kb, ev, reasons, considered),
         strengths=strengths,
-        delivery=[{"function": f["function"], "rules": [reasons.rule(f)], "because": reasons.text(f)}
-                  for f in ev.of_kind("delivery")],
+        delivery=[{"function": f.get("function"), "via": f.get("via", "strength"), "rules": [reasons.rule(f)],
+                   "because": reasons.text(f)} for f in ev.of_kind("delivery")],
         cautions=_unique([{"caution": f["caution"], "rules": [reasons.rule(f)], "because": reasons.text(f)}
                           for f in ev.of_kind("caution")]),
         risks=[{"period": f["period"], "domain": f["domain"], "rules": [reasons.rule(f)], "because": reasons.text(f)}
                for f in ev.of_kind("early_risk")],
         regulate_duration=_one(ev, reasons, "regulate_duration"),
-        review=_one(ev, reasons, "review"),
-        notes=_notes(kb, assessment),
+        review=_review(ev, reasons),
+        notes=unrecognised(assessment, kb),
         context_notes=assessment.notes,
         facts=ev.facts,
         _evaluation=ev,

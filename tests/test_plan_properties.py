@@ -192,7 +192,7 @@ def test_nothing_the_family_asked_to_avoid_is_recommended(index, kb):
     words = data.get("context", {}).get("avoid", [])
     if not words:
         pytest.skip("nothing to avoid")
-    avoid = {kb.tag_words.get(w.lower(), w.lower()) for w in words}
+    avoid = set(kb.tag_words.normalise(words)[0])
     for entry in _recommended(plan):
         clash = set(kb.activities[entry["activity"]]["tags"]) & avoid
         assert not clash, f"{entry['activity']} recommended although the child avoids {sorted(clash)}"
@@ -201,10 +201,12 @@ def test_nothing_the_family_asked_to_avoid_is_recommended(index, kb):
 @pytest.mark.parametrize("index", range(N_CASES), ids=CASE_IDS)
 def test_steps_are_delivered_by_the_childs_team(index, kb):
     """Relational: who delivers a step is a trusted adult the assessment names (roles are
-    normalised: 'foster carer' is a caregiver); with no team named, the default is assumed."""
+    normalised: 'foster carer' is a caregiver); with nobody named who can deliver an
+    activity, the default team is assumed."""
     data, plan, _ = planned(index)
-    words = data.get("context", {}).get("team")
-    team = {kb.role_words.get(w.lower(), w.lower()) for w in words} if words else {"caregiver"}
+    team = set(kb.role_words.normalise(data.get("context", {}).get("team", []))[0])
+    if not team & kb.delivering_roles:
+        team = set(kb.parameters["default_team"]["value"])
     for entry in plan.steps:
         who = set(entry["dose"]["who"])
         assert who, f"{entry['activity']}: nobody delivers it"

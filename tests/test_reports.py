@@ -477,7 +477,7 @@ def test_progress_json_on_the_bundled_pair(cli):
     assert not [g for g in report["gates"] if g["status"] == "closed"]
     added = [p for p in report["plan_changes"] if p["change"] == "added"]
     assert added and all(p["phase"] == "relate" for p in added)
-    assert {p["name"] for p in added} >= {"Filial play therapy"}
+    assert {p["name"] for p in added} >= {"Contact with animals"}
     assert not [p for p in report["plan_changes"] if p["change"] == "removed"]
     new_steps = {s["activity"]: s for s in plan_json(cli, NEW)["steps"]}
     old_steps = {s["activity"] for s in plan_json(cli, OLD)["steps"]}
@@ -494,7 +494,7 @@ def test_progress_markdown_on_the_bundled_pair(cli):
     assert re.search(r"gated by brainstem: \*\*still closed\*\*", text)
     added = re.findall(r"^- Added: (.+) \((\w+)\)$", text, re.M)
     assert added and {phase for _, phase in added} == {"relate"}
-    assert "Filial play therapy" in {name for name, _ in added}
+    assert "Contact with animals" in {name for name, _ in added}
     assert "not the\n> NMT Metric" in text or "not the NMT Metric" in text
 
 
@@ -509,7 +509,7 @@ def test_progress_html_on_the_bundled_pair(cli):
     assert {a.get("class") for a, _ in doc.tags("div")} >= {"maps"}
     assert re.search(r"Brainstem 3\.75 7\.38 \+3\.63 severe moderate \(better\)", doc.text)
     assert re.search(r"gated by arousal: opened", doc.text)
-    for name in ("Filial play therapy",):
+    for name in ("Contact with animals",):
         assert f"Added: {name} (relate)" in doc.text
     assert "not the NMT Metric" in doc.text
     assert any("@media print" in css for css in doc.styles)

@@ -1,0 +1,130 @@
+"""Free words people write (interests, avoid, team, settings) -> the catalogue's ids.
+
+The words themselves live in knowledge_base/vocabulary.yaml; this module only knows
+how people write them: any case, stray punctuation, plurals, a leading "being" or
+"loves", two things in one entry ("dogs and horses"). A word that maps to nothing is
+returned as unknown, so the plan and ``seqplan validate`` can say so.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_STRIP = " \t.,!?\"'()[]{}:-"
+
+
+def _clean(text):
+    return " ".join(str(text).replace("_", " ").lower().split()).strip(_STRIP)
+
+
+def _singulars(word):
+    """Plural readings of the last word: 'puppies' -> 'puppy', 'boxes' -> 'box', 'swings' -> 'swing'."""
+    head, _, last = word.rpartition(" ")
+    forms = []
+    if last.endswith("ies") and len(last) > 4:
+        forms.append(last[:-3] + "y")
+    if last.endswith("es") and len(last) > 3:
+        forms.append(last[:-2])
+    if last.endswith("s") and not last.endswith("ss") and len(last) > 2:
+        forms.append(last[:-1])
+    return [f"{head} {form}".strip() for form in forms]
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """One vocabulary (tags, roles or settings): {word: (ids it names)}."""
+
+    words: dict
+    prefixes: tuple = ()
+    joiners: tuple = ()
+
+    @classmethod
+    def build(cls, mapping, prefixes=(), joiners=()):
+        """{canonical id: [words]} -> Vocabulary; a word listed under several ids names them all."""
+        words = {}
+        for canonical, synonyms in mapping.items():
+            for word in [canonical, *synonyms]:
+                key = _clean(word)
+                words[key] = tuple(sorted(set(words.get(key, ())) | {canonical}))
+        # Longest prefixes first, so "likes to" is removed before "likes".
+        ordered = tuple(sorted((_clean(p) for p in prefixes), key=len, reverse=True))
+        return cls(words, ordered, tuple(_clean(j) or j for j in joiners))
+
+    @property
+    def ids(self):
+        """Every id this vocabulary can name."""
+        return {i for ids in self.words.values() for i in ids}
+
+    def _lookup(self, text):
+        """Ids for one phrase, trying it as written, without leading filler words, and singular."""
+        tries = [text]
+        stripped = text
+        changed = True
+        while changed:
+            changed = False
+            for prefix in self.prefixes:
+                if stripped.startswith(prefix + " "):
+                    stripped = stripped[len(prefix) + 1:].strip()
+                    tries.append(stripped)
+                    changed = True
+        for form in list(tries):
+            tries.extend(_singulars(form))
+        for form in tries:
+            if form in self.words:
+                return self.words[form]
+        return ()
+
+    def _parts(self, text):
+        pattern = "|".join(r"\s+" + re.escape(j) + r"\s+" if j.isalpha() else r"\s*" + re.escape(j) + r"\s*"
+                           for j in self.joiners)
+        return [p for p in (re.split(pattern, text) if pattern else [text]) if p]
+
+    def match(self, entry):
+        """(ids, unknown parts) for one entry as the user wrote it."""
+        text = _clean(entry)
+        if not text:
+            return (), []
+        ids = self._lookup(text)
+        if ids:
+            return ids, []
+        found, unknown = set(), []
+        for part in self._parts(text):
+            part_ids = self._lookup(part.strip(_STRIP))
+            if part_ids:
+                found.update(part_ids)
+            else:
+                unknown.append(part.strip(_STRIP))
+        if not found:
+            return (), [str(entry).strip()]
+        return tuple(sorted(found)), unknown
+
+    def normalise(self, entries):
+        """(sorted ids named by ``entries``, unknown words in the order written, without repeats)."""
+        ids, unknown = set(), []
+        for entry in entries:
+            found, missing = self.match(entry)
+            ids.update(found)
+            unknown.extend(w for w in missing if w not in unknown)
+        return sorted(ids), unknown
+
+
+def unrecognised(assessment, kb):
+    """Per context field, the words the plan could not use: [{field, unmatched}].
+
+    Interests: words the vocabulary does not know, or whose tags no activity carries
+    (listed "to confirm"); avoid: words it does not know (the plan could not check
+    them); team and settings: words it does not know.
+    """
+    carried = {t for a in kb.activities.values() for t in a["tags"]}
+    notes = []
+    for field, vocabulary in (("interests", kb.tag_words), ("avoid", kb.tag_words),
+                              ("team", kb.role_words), ("settings", kb.setting_words)):
+        unmatched = []
+        for entry in getattr(assessment, field):
+            ids, unknown = vocabulary.match(entry)
+            if field == "interests" and ids and not set(ids) & carried:
+                unknown = [str(entry).strip()]
+            unmatched.extend(w for w in unknown if w not in unmatched)
+        if unmatched:
+            notes.append({"field": f"context.{field}", "unmatched": unmatched})
+    return notes

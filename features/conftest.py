@@ -337,7 +337,8 @@ def _must_step(plan, activity):
 
 
 def _all_listed(plan):
-    return {e["activity"] for group in (plan.steps, plan.alternatives, plan.deferred, plan.excluded) for e in group}
+    return {e["activity"] for group in (plan.steps, plan.alternatives, plan.deferred, plan.excluded, plan.referrals)
+            for e in group}
 
 
 # -------------------------------------------------------------------- then: trace
@@ -541,7 +542,7 @@ def then_meets_because(case, activity, r, text):
 @then(P('"{activity:q}" is done "{frequency:q}" for "{minutes:q}" minutes'))
 def then_dose(case, activity, frequency, minutes):
     dose = _must_step(case.plan, activity)["dose"]
-    assert (dose["frequency"], dose["minutes"]) == (frequency, minutes), dose
+    assert dose["frequency"].startswith(frequency) and dose["minutes"] == minutes, dose
 
 
 @then(P('"{activity:q}" is delivered by "{roles:q}"'))
@@ -615,6 +616,56 @@ def then_fails_because(case, activity, r, text):
     assert text in fail["because"], fail["because"]
 
 
+@then(P('"{activity:q}" needs a referral to "{role:q}" by rule "{rule:q}"'))
+def then_referral(case, activity, role, rule):
+    entry = _entry(case.plan.referrals, activity)
+    assert entry, f"{activity} is not a referral; referrals: {[r['activity'] for r in case.plan.referrals]}"
+    assert role in entry["roles"] and rule in entry["rules"], entry
+
+
+@then(P('"{activity:q}" is not a referral'))
+def then_not_referral(case, activity):
+    assert not _entry(case.plan.referrals, activity), f"{activity} is a referral"
+
+
+@then(P('"{activity:q}" is to try'))
+def then_to_try(case, activity):
+    step = _must_step(case.plan, activity)
+    assert "rewarding" in step["provisional"], step["six_rs"]["rewarding"]
+
+
+@then(P('"{activity:q}" is not to try'))
+def then_not_to_try(case, activity):
+    step = _must_step(case.plan, activity)
+    assert "rewarding" not in step["provisional"], step["six_rs"]["rewarding"]
+
+
+@then(P('the plan starts with "{phase:q}" work on the {region}'))
+def then_start_phase_region(case, phase, region):
+    start = case.plan.start
+    assert start and start["phase"] == phase and start["region"] == _ident(region), start
+    assert not start["blocked"], "the first step is not where the plan starts"
+    assert case.plan.steps[0]["phase"] == phase and _ident(region) in case.plan.steps[0]["targets"]
+
+
+@then("the plan says nothing qualifies where it starts")
+def then_start_blocked(case):
+    assert case.plan.start and case.plan.start["blocked"], case.plan.start
+
+
+@then(P("the steps take at most {minutes:d} minutes a day"))
+def then_day_within(case, minutes):
+    assert case.plan.daily_time["minutes"][1] <= minutes, case.plan.daily_time
+    assert case.plan.daily_time["minutes"][1] <= case.plan.daily_time["limit"], case.plan.daily_time
+
+
+@then(P('the plan delivers the steps through the relationship with the {region}'))
+def then_relational_delivery(case, region):
+    entries = [d for d in case.plan.delivery if d["via"] == "relationship"]
+    assert entries, case.plan.delivery
+    assert _kb().label(_ident(region)) in entries[0]["because"], entries[0]["because"]
+
+
 @then(P('"{activity:q}" is not excluded'))
 def then_not_excluded(case, activity):
     entry = _entry(case.plan.excluded, activity)
@@ -631,9 +682,11 @@ def then_all_accounted(case):
 
 @then("every candidate has a verdict on all six Rs")
 def then_all_verdicts(case):
-    """Each R of each (activity, region) candidate ends met or failed (the verdict layer's contract)."""
+    """Each R of each (activity, region) candidate ends met or failed (the verdict layer's
+    contract); Relational may instead end in a referral to a professional the team lacks."""
     verdicts = {(f["activity"], f["region"], f["r"]) for kind in ("r_met", "fails")
                 for f in _concluded(case.plan, kind)}
+    verdicts |= {(f["activity"], f["region"], "relational") for f in _concluded(case.plan, "referral")}
     open_ = sorted((c["activity"], c["region"], r) for c in _concluded(case.plan, "candidate")
                    for r in SIX_RS if (c["activity"], c["region"], r) not in verdicts)
     assert not open_, f"candidates with an R neither met nor failed: {open_}"
@@ -705,6 +758,11 @@ def then_strength(case, function):
 @then(P('"{function:q}" is not listed as a strength'))
 def then_not_strength(case, function):
     assert function not in [s["function"] for s in case.plan.strengths]
+
+
+@then("the plan notes nothing unmatched")
+def then_nothing_unmatched(case):
+    assert not case.plan.notes, case.plan.notes
 
 
 @then(P('the plan notes "{word:q}" as unmatched in the child\'s {field}'))

@@ -15,7 +15,7 @@ Feature: Dose, who and where (layer 7: knowledge_base/rules/dose.yaml)
 
     Examples:
       | activity     | phase    | frequency                                        | minutes |
-      | drumming     | regulate | 5-6 times a day, every day                       | 7-10    |
+      | drumming     | regulate | 1-2 brief moments a day in all                   | 5-10    |
       | play_therapy | relate   | daily, plus weekly sessions where a therapist leads it | 15-30   |
       | storytelling | reason   | weekly sessions, practised between sessions      | 30-50   |
 
@@ -35,4 +35,87 @@ Feature: Dose, who and where (layer 7: knowledge_base/rules/dose.yaml)
     When seqplan plans the assessment
     Then "drumming" is delivered by "caregiver"
     And "drumming" happens at "home"
-    And the dose of "drumming" says "5-6 times a day, every day, 7-10 minutes, by caregivers and teachers"
+    And the dose of "drumming" says "3-4 brief moments a day in all, every day, rotating among the regulating steps, 5-10 minutes, by caregivers and teachers"
+
+  @rule:DOSE-001
+  Scenario Outline: A regulating step's dose follows the band of the region it targets
+    Given a 7-year-old with region scores brainstem <score>, diencephalon 12, limbic 12, cortex 12
+    And the child's typical arousal is "calm"
+    When seqplan plans the assessment
+    Then "drumming" is a step in the "regulate" phase
+    And "drumming" is done "<frequency>" for "<minutes>" minutes
+
+    Examples:
+      | score | frequency                      | minutes |
+      | 3     | 5-6 brief moments a day in all | 7-10    |
+      | 6     | 3-4 brief moments a day in all | 5-10    |
+      | 9     | 1-2 brief moments a day in all | 5-10    |
+
+  @rule:DOSE-001
+  Scenario: A teenager in fear with typical scores gets regulating steps at a regulating dose, not enrichment
+    Given a 15-year-old with every region scored 12
+    And the child's typical arousal is "fear"
+    When seqplan plans the assessment
+    Then the first step is in the "regulate" phase
+    And "drumming" is a step in the "regulate" phase
+    And "drumming" is done "3-4 brief moments a day in all" for "5-10" minutes
+
+  @rule:DOSE-002
+  Scenario: A step on a region too sparsely rated to band gets the middle dose
+    Given a 6-year-old with every region scored 12
+    And only 2 brainstem functions are rated
+    And the child's typical arousal is "alarm"
+    When seqplan plans the assessment
+    Then rule "DOSE-002" fires
+    And "drumming" is done "3-4 brief moments a day in all" for "5-10" minutes
+
+  @rule:DOSE-002 @must_not_fire
+  Scenario: Every region banded: no step needs the middle dose
+    Given a 6-year-old with region scores brainstem 6, diencephalon 6, limbic 9, cortex 9
+    When seqplan plans the assessment
+    Then rule "DOSE-002" does not fire
+
+  @rule:DOSE-001
+  Scenario: Severe regions everywhere: the day stays within its limit, the regulating moments shared
+    Given a 4-year-old with every region scored 2
+    And the child's typical arousal is "alarm"
+    And the child enjoys "dinosaurs, lego, trampolining"
+    When seqplan plans the assessment
+    Then the "regulate" phase lists 3 steps
+    And the steps take at most 90 minutes a day
+
+  @rule:REVIEW-007
+  Scenario: Nothing the team can deliver fits where the plan starts: the plan says so and the review asks for it
+    Given a 9-year-old with region scores brainstem 6, diencephalon 9, limbic 9, cortex 9
+    And the child's typical arousal is "calm"
+    And the child must avoid "music, movement, touch, breathing, rocking, water, outdoors, quiet, running"
+    When seqplan plans the assessment
+    Then rule "REVIEW-007" fires
+    And the plan says nothing qualifies where it starts
+    And the review is in 4 weeks
+    And the review says "No regulate-phase activity qualifies yet for the Brainstem"
+
+  @rule:REVIEW-007 @must_not_fire
+  Scenario: A regulating step where the plan starts: nothing to unblock
+    Given a 9-year-old with region scores brainstem 6, diencephalon 9, limbic 9, cortex 9
+    When seqplan plans the assessment
+    Then rule "REVIEW-007" does not fire
+    And the plan starts with "regulate" work on the brainstem
+
+  @rule:REVIEW-008
+  Scenario: A child in alarm for whom nothing regulating fits: the plan says so
+    Given a 9-year-old with every region scored 12
+    And the child's typical arousal is "alarm"
+    And the child must avoid "music, movement, touch, breathing, rocking, water, outdoors, quiet, running"
+    When seqplan plans the assessment
+    Then rule "REVIEW-008" fires
+    And the plan says nothing qualifies where it starts
+    And the review says "no regulating activity qualifies yet"
+
+  @rule:REVIEW-008 @must_not_fire
+  Scenario: A child in alarm with regulating steps: nothing to unblock
+    Given a 9-year-old with every region scored 12
+    And the child's typical arousal is "alarm"
+    When seqplan plans the assessment
+    Then rule "REVIEW-008" does not fire
+    And the plan starts with "regulate" work on the brainstem

@@ -237,3 +237,44 @@ Feature: Focus the plan (layer 2: knowledge_base/rules/focus.yaml)
     And the child's typical arousal is "calm"
     When seqplan plans the assessment
     Then rule "GATE-003" does not fire
+
+  @rule:GATE-004 @rule:REL-003 @rule:DEFER-001
+  Scenario: A severely dysregulated brainstem defers relate activities, which are then delivered through the regulating steps
+    Given a 7-year-old with region scores brainstem 3, diencephalon 6, limbic 3, cortex 9
+    And the child's typical arousal is "alert"
+    And the team is "foster carer, play therapist"
+    When seqplan plans the assessment
+    Then rule "GATE-004" fires
+    And "play_therapy" is deferred by rule "GATE-004" until "the brainstem and diencephalon are moderate or better"
+    And no step is in the "relate" phase
+    And the plan starts with "regulate" work on the brainstem
+    And the plan delivers the steps through the relationship with the limbic
+
+  @rule:GATE-004 @rule:REL-003 @must_not_fire
+  Scenario: Moderate lower regions: relate work runs alongside regulating work
+    Given a 7-year-old with region scores brainstem 6, diencephalon 6, limbic 6, cortex 9
+    And the child's typical arousal is "alert"
+    And the team is "foster carer, play therapist"
+    When seqplan plans the assessment
+    Then rule "GATE-004" does not fire
+    And "play_therapy" is a step in the "relate" phase
+
+  @rule:GATE-005
+  Scenario: A child typically in terror: relate activities wait, regulating steps lead
+    Given a 10-year-old with region scores brainstem 9, diencephalon 9, limbic 6, cortex 9
+    And the child's typical arousal is "terror"
+    And the team is "parent, therapist"
+    When seqplan plans the assessment
+    Then rule "GATE-005" fires
+    And "play_therapy" is deferred by rule "GATE-005" until "the child's typical state is alarm or calmer"
+    And the first step is in the "regulate" phase
+    And no step is in the "reason" phase
+
+  @rule:GATE-005 @must_not_fire
+  Scenario: A child in alarm may still do relate work
+    Given a 10-year-old with region scores brainstem 9, diencephalon 9, limbic 6, cortex 9
+    And the child's typical arousal is "alarm"
+    And the team is "parent, therapist"
+    When seqplan plans the assessment
+    Then rule "GATE-005" does not fire
+    And "play_therapy" is a step in the "relate" phase

@@ -62,9 +62,17 @@ Feature: Judge each candidate (layer 4: knowledge_base/rules/judge.yaml)
     When seqplan plans the assessment
     Then rule "RS-RELATIONAL-002" fires
     And rule "RS-RELATIONAL-001" does not fire
-    And "drumming" meets "relational" because "assumed: the assessment names no team; confirm who is available"
+    And "drumming" meets "relational" because "assumed: the assessment names nobody on the team who can deliver activities"
     And "drumming" is delivered by "caregiver"
-    And "play_therapy" fails "relational" by rule "RS-RELATIONAL-003"
+    And "play_therapy" needs a referral to "therapist" by rule "REF-001"
+
+  @rule:RS-RELATIONAL-002
+  Scenario: A team of nobody who delivers activities: the caregiver is assumed too
+    Given a 6-year-old with region scores brainstem 6, diencephalon 6, limbic 9, cortex 9
+    And the team is "social worker"
+    When seqplan plans the assessment
+    Then rule "RS-RELATIONAL-002" fires
+    And "drumming" is delivered by "caregiver"
 
   # ------------------------------------------------------------------ relevant
 
@@ -166,7 +174,7 @@ Feature: Judge each candidate (layer 4: knowledge_base/rules/judge.yaml)
     Then rule "RS-DOSE-001" fires
     And "water_play" is a step in the "regulate" phase
     And "water_play" meets "rhythmic" because "done at the same points of the day, it becomes part of the day's predictable rhythm"
-    And "water_play" meets "repetitive" because "short sessions 5-6 times a day give the patterned, repeated input lower networks need"
+    And "water_play" meets "repetitive" because "brief sessions several times a day give the patterned, repeated input lower networks need"
 
   # ----------------------------------------------------------------- rewarding
 
@@ -196,8 +204,29 @@ Feature: Judge each candidate (layer 4: knowledge_base/rules/judge.yaml)
     When seqplan plans the assessment
     Then rule "RS-RESPECTFUL-001" fires
     And "therapeutic_massage" fails "respectful" by rule "RS-RESPECTFUL-001"
-    And "therapeutic_massage" fails "respectful" because "involves touch, which the assessment says to avoid"
+    And "therapeutic_massage" fails "respectful" because "involves interpersonal touch, which the assessment says to avoid"
     And "therapeutic_massage" is not a step
+
+  @rule:RS-RESPECTFUL-001
+  Scenario: Avoiding being touched does not remove sand, animals or singing
+    Given an 8-year-old with region scores brainstem 5, diencephalon 6, limbic 6, cortex 9
+    And the child must avoid "touch, hugs, loud noise"
+    And the team is "parent, therapist"
+    When seqplan plans the assessment
+    Then "therapeutic_massage" fails "respectful" by rule "RS-RESPECTFUL-001"
+    And "drumming" fails "respectful" because "involves loud sound"
+    And "singing" is recommended
+    And "animal_assisted" is not excluded
+    And "sand_play" is not excluded
+
+  @rule:RS-RESPECTFUL-001
+  Scenario: Avoiding messy materials removes sand play but not massage
+    Given an 8-year-old with region scores brainstem 5, diencephalon 6, limbic 6, cortex 9
+    And the child must avoid "sand, messy play"
+    And the team is "parent, therapist"
+    When seqplan plans the assessment
+    Then "sand_play" fails "respectful" because "involves tactile material"
+    And "therapeutic_massage" is not excluded
 
   @rule:RS-RESPECTFUL-001 @must_not_fire
   Scenario: Nothing to avoid: massage by a coached caregiver stays on the list
@@ -215,7 +244,7 @@ Feature: Judge each candidate (layer 4: knowledge_base/rules/judge.yaml)
     When seqplan plans the assessment
     Then rule "RS-REWARDING-004" fires
     And "play_therapy" meets "rewarding" because "child-led"
-    And "drumming" fails "rewarding"
+    And "drumming" meets "rewarding" because "to try, and watch whether the child enjoys it"
 
   @rule:RS-REWARDING-004 @must_not_fire
   Scenario: With no interests recorded, rewarding is to be confirmed, not child-led
@@ -224,3 +253,42 @@ Feature: Judge each candidate (layer 4: knowledge_base/rules/judge.yaml)
     When seqplan plans the assessment
     Then rule "RS-REWARDING-004" does not fire
     And "play_therapy" meets "rewarding" because "to be confirmed"
+
+  # ------------------------------------------------------------------ referral
+
+  @rule:REF-001
+  Scenario: Filial play therapy with no therapist on the team is a referral, not a step
+    Given a 7-year-old with region scores brainstem 12, diencephalon 12, limbic 6, cortex 12
+    And the team is "foster carer, teaching assistant"
+    When seqplan plans the assessment
+    Then rule "REF-001" fires
+    And rule "NEED-001" does not fire
+    And "filial_play" needs a referral to "therapist" by rule "REF-001"
+    And "caregiver_coaching" is not a step
+    And "filial_play" is not a step
+    And "creative_arts" is a step in the "relate" phase
+
+  @rule:NEED-001
+  Scenario: A play therapist on the team meets the need: filial play therapy is a step
+    Given a 7-year-old with region scores brainstem 12, diencephalon 12, limbic 6, cortex 12
+    And the team is "adoptive parent, play therapist"
+    When seqplan plans the assessment
+    Then rule "NEED-001" fires
+    And "filial_play" is a step in the "relate" phase
+    And "filial_play" is not a referral
+    And "filial_play" is delivered by "caregiver"
+
+  @rule:RS-RELATIONAL-001
+  Scenario Outline: Roles people write are understood
+    Given a 7-year-old with region scores brainstem 6, diencephalon 12, limbic 12, cortex 12
+    And the team is "<words>"
+    When seqplan plans the assessment
+    Then "<activity>" is delivered by "<role>"
+
+    Examples:
+      | words                  | activity          | role               |
+      | mother                 | drumming          | caregiver          |
+      | grandparent            | drumming          | caregiver          |
+      | key worker             | drumming          | caregiver          |
+      | teaching assistant     | drumming          | teaching_assistant |
+      | OT                     | balance_activities | occupational_therapist |

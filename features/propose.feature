@@ -56,7 +56,7 @@ Feature: Propose activities (layer 3: knowledge_base/rules/propose.yaml)
     And "caregiver_coaching" is a step in the "relate" phase
     And "caregiver_coaching" targets the limbic
     And "caregiver_coaching" cites rule "REL-002"
-    And "caregiver_coaching" is delivered by "therapist"
+    And "caregiver_coaching" is delivered by "caregiver"
 
   @rule:REL-002 @must_not_fire
   Scenario: Good relational health and a typical limbic region: no caregiver coaching

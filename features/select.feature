@@ -18,16 +18,36 @@ Feature: Select steps and the review (layer 6: knowledge_base/rules/select.yaml)
     And "play_therapy" is a step in the "relate" phase
     And "storytelling" is a step in the "reason" phase
 
-  @rule:SEL-001 @must_not_fire
-  Scenario: Interests that match no activity, and a team that can lead nothing child-led, leave no step
+  @rule:SEL-001
+  Scenario: Interests that match no activity do not empty the plan: the steps are to try
     Given a 9-year-old with region scores brainstem 6, diencephalon 7, limbic 6, cortex 8
     And the child enjoys "knitting"
     And the team is "coach"
     When seqplan plans the assessment
-    Then rule "SEL-001" does not fire
-    And there are no steps
-    And "drumming" fails "rewarding" by rule "RS-REWARDING-003"
+    Then rule "SEL-001" fires
+    And the plan starts with "regulate" work on the brainstem
+    And "dance" is to try
     And the plan notes "knitting" as unmatched in the child's interests
+
+  @rule:REVIEW-007 @rule:REF-001
+  Scenario: A team that can deliver nothing for where the plan starts: the plan says what blocks it
+    Given a 14-year-old with region scores brainstem 12, diencephalon 12, limbic 12, cortex 6
+    And the child's typical arousal is "calm"
+    And the team is "coach"
+    When seqplan plans the assessment
+    Then the plan says nothing qualifies where it starts
+    And "cbt" needs a referral to "therapist" by rule "REF-001"
+    And the review is in 4 weeks
+
+  @rule:SEL-001 @rule:RS-REWARDING-001
+  Scenario: A 4-year-old in alarm with interests the old vocabulary did not know gets regulating steps
+    Given a 4.5-year-old with region scores brainstem 4, diencephalon 5, limbic 5, cortex 6
+    And the child's typical arousal is "alarm"
+    And the child enjoys "dinosaurs, lego, trampolining"
+    When seqplan plans the assessment
+    Then the plan starts with "regulate" work on the brainstem
+    And "dance" is not to try
+    And no step is in the "reason" phase
 
   @rule:SEL-001 @rule:DEFER-001
   Scenario: A deferred activity is not a step even when it meets the other Rs
@@ -54,9 +74,10 @@ Feature: Select steps and the review (layer 6: knowledge_base/rules/select.yaml)
     And perinatal history is adversity 0 and relational poverty 3
     When seqplan plans the assessment
     Then rule "REVIEW-002" fires
-    And rule "REVIEW-001" does not fire
+    And rule "REVIEW-001" fires
     And the review is in 8 weeks
-    And the review says "Severe early relational poverty: reassess sooner, in 8 weeks"
+    And the review says "Severe relational poverty in the Perinatal (0-2 months) period: reassess within 8 weeks"
+    And the review says "Progress: the Brainstem moves up from moderate"
 
   @rule:REVIEW-003
   Scenario: A calm child with every region typical is reviewed for maintenance
@@ -65,7 +86,7 @@ Feature: Select steps and the review (layer 6: knowledge_base/rules/select.yaml)
     When seqplan plans the assessment
     Then rule "REVIEW-003" fires
     And the review is in 26 weeks
-    And the review says "No judged region is below typical"
+    And the review says "Every region is typical"
 
   @rule:REVIEW-004
   Scenario: A child in fear with typical scores is reviewed at the standard interval
@@ -77,25 +98,37 @@ Feature: Select steps and the review (layer 6: knowledge_base/rules/select.yaml)
     And the review is in 12 weeks
     And the review says "Progress: the child's typical state is calm or alert"
 
-  @rule:REVIEW-005
-  Scenario: A child in fear after a severe perinatal history is reviewed sooner
+  @rule:REVIEW-002 @rule:REVIEW-004
+  Scenario: A child in fear after a severe perinatal history is reviewed sooner, with both reasons
     Given a 9-year-old with every region scored 12
     And the child's typical arousal is "fear"
     And perinatal history is adversity 3 and relational poverty 1
     When seqplan plans the assessment
-    Then rule "REVIEW-005" fires
-    And rule "REVIEW-004" does not fire
+    Then rule "REVIEW-002" fires
+    And rule "REVIEW-004" fires
     And the review is in 8 weeks
+    And the review says "Progress: the child's typical state is calm or alert"
 
-  @rule:REVIEW-005
+  @rule:REVIEW-002 @rule:REVIEW-003
   Scenario: A calm, typical child with severe infancy relational poverty is reviewed sooner
     Given a 9-year-old with every region scored 12
     And the child's typical arousal is "calm"
     And infancy history is adversity 0 and relational poverty 3
     When seqplan plans the assessment
-    Then rule "REVIEW-005" fires
-    And rule "REVIEW-003" does not fire
+    Then rule "REVIEW-002" fires
     And the review is in 8 weeks
+
+  @rule:REVIEW-001 @rule:REVIEW-006
+  Scenario: A child with three regions unrated is asked to complete the assessment, whatever else holds
+    Given a 9-year-old with region scores brainstem 5, diencephalon 9, limbic 9, cortex 9
+    And no diencephalon functions are rated
+    And no limbic functions are rated
+    And no cortex functions are rated
+    When seqplan plans the assessment
+    Then rule "REVIEW-006" fires
+    And rule "REVIEW-001" fires
+    And the review is in 4 weeks
+    And the review says "complete the assessment within 4 weeks"
 
   @rule:REVIEW-006
   Scenario: An assessment that rates one function is not read as a typical child

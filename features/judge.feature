@@ -62,12 +62,12 @@ Feature: Judge each candidate (layer 4: knowledge_base/rules/judge.yaml)
     When seqplan plans the assessment
     Then rule "RS-RELATIONAL-002" fires
     And rule "RS-RELATIONAL-001" does not fire
-    And "drumming" meets "relational" because "assumed: the assessment names nobody on the team who can deliver activities"
+    And "drumming" meets "relational" because "assumed: the team names no carer or school adult"
     And "drumming" is delivered by "caregiver"
     And "play_therapy" needs a referral to "therapist" by rule "REF-001"
 
   @rule:RS-RELATIONAL-002
-  Scenario: A team of nobody who delivers activities: the caregiver is assumed too
+  Scenario: A team with no adult of the child's daily life: the caregiver is assumed too
     Given a 6-year-old with region scores brainstem 6, diencephalon 6, limbic 9, cortex 9
     And the team is "social worker"
     When seqplan plans the assessment

@@ -152,3 +152,15 @@ def list_knowledge(what, fmt="text", kb_dir=None):
         else:
             rows.append(f"{ident}\t{json.dumps(item['value'])}\t{item['label']}\t{item['about']}")
     return "\n".join(rows) + "\n"
+
+
+def vocabulary_warnings(path, kb_dir=None):
+    """[(field, word)]: free words in the assessment's context that seqplan could not use
+    (unknown interests, avoid, team or settings words, or interests no activity matches)."""
+    from .assessment import load_assessment
+    from .knowledge import load_knowledge_base
+    from .vocabulary import unrecognised
+
+    kb = load_knowledge_base(kb_dir)
+    assessment = load_assessment(assessment_path(path), kb)
+    return [(note["field"], word) for note in unrecognised(assessment, kb) for word in note["unmatched"]]

@@ -132,11 +132,17 @@ def validate(file, kb_dir):
     """
     from .api import validate_file
 
+    from .api import vocabulary_warnings
+
     problems = validate_file(file, kb_dir)
     for problem in problems:
         click.echo(f"seqplan: error: {problem}", err=True)
     if problems:
         sys.exit(2)
+    for field, word in vocabulary_warnings(file, kb_dir):
+        click.echo(f"seqplan: warning: {file}: {field}: {word!r} matches nothing in the knowledge base's vocabulary "
+                   f"(the plan lists it as not checked or to confirm; add it to knowledge_base/vocabulary.yaml "
+                   f"if it names something seqplan knows)", err=True)
     click.echo(f"{file}: valid")
 
 

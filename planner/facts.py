@@ -60,10 +60,11 @@ def build_facts(assessment, kb, summaries=None):
     if assessment.arousal is not None:
         facts.append(_fact("arousal", state=assessment.arousal))
     roles = kb.role_words.normalise(assessment.team)[0]
-    # The default team is assumed unless someone named can deliver an activity (a team of
-    # only a social worker, or of words seqplan does not know, delivers nothing itself).
-    facts.append(_fact("context", team_delivers=bool(set(roles) & kb.delivering_roles),
-                       interests_given=bool(assessment.interests)))
+    # The default team is assumed unless the team names an adult of the child's daily life
+    # (parameter daily_life_roles): a team of only a coach or a social worker still has a
+    # carer somewhere, who delivers most of the plan.
+    daily = set(kb.parameter_values["daily_life_roles"])
+    facts.append(_fact("context", team_daily=bool(set(roles) & daily), interests_given=bool(assessment.interests)))
     facts += [_fact("team", role=r) for r in roles]
     facts += [_fact("interest", tag=t) for t in kb.tag_words.normalise(assessment.interests)[0]]
     facts += [_fact("avoid", tag=t) for t in kb.tag_words.normalise(assessment.avoid)[0]]

@@ -39,7 +39,8 @@ def _citations(kb):
 
 # Parameters seqplan itself reads (facts: the rating scale; plan layout: steps per phase,
 # the day's minutes, the order of steps), so no rule needs to mention them.
-READ_BY_PLANNER = {"rating_scale_max", "steps_per_phase", "daily_minutes_max", "prefer_matched_interests"}
+READ_BY_PLANNER = {"rating_scale_max", "steps_per_phase", "daily_minutes_max", "prefer_matched_interests",
+                   "daily_life_roles"}
 
 
 def _producers(kb):

@@ -67,11 +67,6 @@ class KnowledgeBase:
     def region_order(self):
         return {rid: r["order"] for rid, r in self.regions.items()}
 
-    @cached_property
-    def delivering_roles(self):
-        """Roles that deliver at least one activity of the catalogue."""
-        return {role for a in self.activities.values() for role in a["delivered_by"]}
-
     @property
     def active_rules(self):
         return [r for r in self.rules.values() if r["status"] == "active"]

@@ -205,8 +205,8 @@ def test_steps_are_delivered_by_the_childs_team(index, kb):
     activity, the default team is assumed."""
     data, plan, _ = planned(index)
     team = set(kb.role_words.normalise(data.get("context", {}).get("team", []))[0])
-    if not team & kb.delivering_roles:
-        team = set(kb.parameters["default_team"]["value"])
+    if not team & set(kb.parameter_values["daily_life_roles"]):
+        team |= set(kb.parameter_values["default_team"])
     for entry in plan.steps:
         who = set(entry["dose"]["who"])
         assert who, f"{entry['activity']}: nobody delivers it"

@@ -194,3 +194,10 @@ def list_knowledge(what, fmt="text", kb_dir=None):
         else:
             rows.append(f"{ident}\t{json.dumps(item['value'])}\t{item['label']}\t{item['about']}")
     return "\n".join(rows) + "\n"
+
+
+def handout_file(path, reader, fmt="md", redact=False, kb_dir=None):
+    """A one-page handout for a caregiver or a teacher (``reader``), Markdown or HTML."""
+    from .render import render_handout
+
+    return render_handout(plan_for(path, kb_dir, redact), reader, fmt)

@@ -352,4 +352,12 @@ def parse(text, json_syntax):
     """(data, lines) of YAML or JSON text."""
     if json_syntax:
         return parse_json(text), None
+    if text.lstrip().startswith("{"):
+        # JSON saved as .yaml (JSON is YAML): read as JSON, so escapes such as the surrogate
+        # pairs Python's json.dumps writes for an emoji mean what they mean in JSON
+        try:
+            return parse_json(text), None
+        except LoadProblem as exc:
+            if not exc.problem.startswith("invalid JSON"):
+                raise
     return parse_yaml(text)

@@ -35,7 +35,7 @@ Feature: Dose, who and where (layer 7: knowledge_base/rules/dose.yaml)
     When seqplan plans the assessment
     Then "drumming" is delivered by "caregiver"
     And "drumming" happens at "home"
-    And the dose of "drumming" says "3-4 brief moments a day in all, every day, rotating among the regulating steps, 5-10 minutes, by caregivers and teachers"
+    And the dose of "drumming" says "3-4 brief moments a day in all, every day, 5-10 minutes, by caregivers and teachers"
 
   @rule:DOSE-001
   Scenario Outline: A regulating step's dose follows the band of the region it targets

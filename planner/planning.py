@@ -247,6 +247,7 @@ def _deferred(kb, ev, reasons, stepped):
             # then each R it fails and any referral it needs, in the rules' own words
             "until": "; ".join(_unique([" and ".join(_unique(f["until"] for f in facts))]
                                        + [f"{b['r']}: {b['because']}" for b in also])),
+            "gate_until": " and ".join(_unique(f["until"] for f in facts)),
             "also_blocked_by": also,
             "sources": reasons.sources(rules),
         })

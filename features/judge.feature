@@ -291,4 +291,3 @@ Feature: Judge each candidate (layer 4: knowledge_base/rules/judge.yaml)
       | grandparent            | drumming          | caregiver          |
       | key worker             | drumming          | caregiver          |
       | teaching assistant     | drumming          | teaching_assistant |
-      | OT                     | balance_activities | occupational_therapist |

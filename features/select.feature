@@ -34,9 +34,10 @@ Feature: Select steps and the review (layer 6: knowledge_base/rules/select.yaml)
     Given a 14-year-old with region scores brainstem 12, diencephalon 12, limbic 12, cortex 6
     And the child's typical arousal is "calm"
     And the team is "coach"
+    And the child must avoid "talking, competition, stories, music"
     When seqplan plans the assessment
     Then the plan says nothing qualifies where it starts
-    And "cbt" needs a referral to "therapist" by rule "REF-001"
+    And "cbt" fails "referral" by rule "REF-001"
     And the review is in 4 weeks
 
   @rule:SEL-001 @rule:RS-REWARDING-001

@@ -142,8 +142,11 @@ def _check_rule(kb, rule, producers, fields, env):
             continue
         if pattern.get("not"):
             # A rule's own conclusion may match its negation ("met provisionally unless already
-            # met"): it only stops the rule firing twice for the same facts, so it is safe.
-            own = [template for template in rule["then"] if template["fact"] == kind]
+            # met") when the negation pins every joined field of that conclusion: it then only
+            # stops the rule firing twice for the same facts, so firing order cannot matter.
+            own = [template for template in rule["then"] if template["fact"] == kind
+                   and all(pattern.get(f) == v for f, v in template.items()
+                           if isinstance(v, str) and v.startswith("$") and "." in v)]
             layers = [lay for lay, template in producers.get(kind, [])
                       if _may_match(template, pattern) and not any(template is t for t in own)]
             if layers and max(layers) >= layer:

@@ -107,7 +107,7 @@ def _provisional(ev, fact):
 PROVISIONAL = ("to_try", "to_confirm")   # `via` of a Rewarding met without a recorded interest
 
 
-def _steps(kb, assessment, ev, reasons):
+def _steps(kb, assessment, ev, reasons, start_phase):
     """Steps grouped by activity (one per activity, in its earliest phase), ordered
     bottom-up by phase, then target region, then (parameter prefer_matched_interests)
     those matching a recorded interest before those to try, then catalogue rank. The
@@ -123,7 +123,9 @@ def _steps(kb, assessment, ev, reasons):
         phase = min((f["phase"] for f in facts), key=lambda p: _phase_order(kb, p))
         facts = sorted((f for f in facts if f["phase"] == phase), key=lambda f: region_order[f["region"]])
         to_try = bool(prefer and _provisional(ev, facts[0]))
-        ranked.append(((_phase_order(kb, phase), region_order[facts[0]["region"]], to_try, rank[activity_id]), facts))
+        # Where the plan starts comes first (S1 is the start), then the phases bottom-up.
+        ranked.append(((phase != start_phase, _phase_order(kb, phase), region_order[facts[0]["region"]], to_try,
+                        rank[activity_id]), facts))
     ranked.sort(key=lambda item: item[0])
     per_phase_limit = kb.parameter_values["steps_per_phase"]
     day_limit = _daily_limit(kb, assessment, ev)
@@ -282,14 +284,9 @@ def _referrals(kb, ev, reasons, considered):
             for activity_id in sorted(grouped, key=kb.rank.get)]
 
 
-def _start(kb, ev, reasons, steps):
-    """Where the plan starts (phase and region), and whether its first step is there."""
-    start = _one(ev, reasons, "start_region") or _one(ev, reasons, "start_state")
-    if start is None:
-        return None
-    first = steps[0] if steps else None
-    start["blocked"] = not (first and first["phase"] == start["phase"] and start["region"] in first["targets"])
-    return start
+def _start(ev, reasons):
+    """Where the plan starts: the phase and region of the starting rule's conclusion."""
+    return _one(ev, reasons, "start_region") or _one(ev, reasons, "start_state")
 
 
 def _review(ev, reasons):
@@ -322,7 +319,10 @@ def make_plan(assessment, kb=None, *, redact=False):
     summaries = region_summaries(assessment, kb)
     ev = engine.evaluate(kb, build_facts(assessment, kb, summaries))
     reasons = _Reasons(kb, ev)
-    steps, alternatives, daily_time = _steps(kb, assessment, ev, reasons)
+    start = _start(ev, reasons)
+    steps, alternatives, daily_time = _steps(kb, assessment, ev, reasons, start and start["phase"])
+    if start:   # blocked: no step where the plan starts (the review then asks to unblock it)
+        start["blocked"] = not any(s["phase"] == start["phase"] and start["region"] in s["targets"] for s in steps)
     stepped = {s["activity"] for s in steps + alternatives}
     deferred = _deferred(kb, ev, reasons, stepped)
     excluded = _excluded(kb, ev, reasons, stepped | {d["activity"] for d in deferred})
@@ -343,7 +343,7 @@ def make_plan(assessment, kb=None, *, redact=False):
         assessor=assessment.assessor,
         state={"arousal": assessment.arousal, "relational_health": assessment.relational_health},
         regions=_regions(kb, assessment, summaries, ev, reasons),
-        start=_start(kb, ev, reasons, steps),
+        start=start,
         phases_needed=sorted({f["phase"] for f in ev.of_kind("need")}, key=lambda p: _phase_order(kb, p)),
         steps=steps,
         daily_time=daily_time,

@@ -105,7 +105,7 @@ def test_handout_of_the_brainstem_example_says_what_to_avoid_and_what_waits():
 def test_teacher_handout_names_the_others_who_help():
     text = handout("middle-limbic", "teacher")
     others = text[text.index("## Others help too"):]
-    assert "Special play time (caregiver or therapist)" in others
+    assert "Special play time (caregiver)" in others
     assert "Play with a therapist (therapist)" in others
 
 

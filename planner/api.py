@@ -214,3 +214,10 @@ def blank_assessment(fmt="yaml", kb_dir=None):
     from .knowledge import load_knowledge_base
 
     return blank(load_knowledge_base(kb_dir), fmt)
+
+
+def handout_file(path, reader, fmt="md", redact=False, kb_dir=None):
+    """A one-page handout for a caregiver or a teacher (``reader``), Markdown or HTML."""
+    from .render import render_handout
+
+    return render_handout(plan_for(path, kb_dir, redact), reader, fmt)

@@ -421,6 +421,7 @@ def template(fmt, output, kb_dir):
     write_output(blank_assessment(fmt, kb_dir), output)
 
 
+@main.command()
 @click.argument("file", type=click.Path())
 @click.option("--for", "reader", type=click.Choice(["caregiver", "teacher"]), required=True,
               help="Who reads it: the child's caregiver (home) or teacher (school).")

@@ -77,14 +77,13 @@ def audit(plan_path, assessment_path, kb_dir=None):
     stored = load_plan_json(plan_path, stored_text)
     kb = load_knowledge_base(kb_dir)
     assessment = load_assessment(assessment_path, kb)
-    client = stored.get("client")
-    plan = make_plan(assessment, kb, redact=not (isinstance(client, dict) and "name" in client))
+    plan = make_plan(assessment, kb, redact=bool(stored.get("redacted")))
     text = render_plan(plan, "json")
     if text == stored_text:
         return True, [f"reproduced: {plan_path} follows from {assessment_path} with {kb.name} {kb.version}"]
     lines = [f"not reproduced: {plan_path}"]
-    if stored.get("input_digest") != assessment.digest:
-        lines.append(f"input changed: {stored.get('input_digest')} -> {assessment.digest}")
+    if stored.get("input_digest") != plan.input_digest:
+        lines.append(f"input changed: {stored.get('input_digest')} -> {plan.input_digest}")
     stored_kb = stored.get("kb") if isinstance(stored.get("kb"), dict) else {}
     if stored_kb.get("digest") != kb.digest:
         lines.append(f"knowledge base changed: {stored_kb.get('version')} {stored_kb.get('digest')} -> "

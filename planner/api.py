@@ -22,8 +22,13 @@ def plan_for(path, kb_dir=None, redact=False):
     from .knowledge import load_knowledge_base
     from .planning import make_plan
 
+    path = assessment_path(path)
+    if path.suffix.lower() == ".csv":
+        from .errors import InputError
+        raise InputError(path, None, "is a CSV file: one assessment per row",
+                         "plan its rows with `seqplan batch FILE -o DIR`; check them with `seqplan validate FILE`")
     kb = load_knowledge_base(kb_dir)
-    return make_plan(load_assessment(assessment_path(path), kb), kb, redact=redact)
+    return make_plan(load_assessment(path, kb), kb, redact=redact)
 
 
 def plan_file(path, fmt="md", redact=False, kb_dir=None, audience="therapist"):
@@ -132,6 +137,9 @@ def validate_file(path, kb_dir=None):
     from .knowledge import load_knowledge_base
 
     path = assessment_path(path)
+    if path.suffix.lower() == ".csv":       # one assessment per row: every problem of every row
+        from .caseload.csvinput import validate_csv
+        return validate_csv(path, load_knowledge_base(kb_dir))
     text = read_text(path)
     try:
         data = parse(path, text)
@@ -206,6 +214,23 @@ def vocabulary_warnings(path, kb_dir=None):
     kb = load_knowledge_base(kb_dir)
     assessment = load_assessment(assessment_path(path), kb)
     return [(note["field"], word) for note in unrecognised(assessment, kb) for word in note["unmatched"]]
+
+
+def plan_batch(inputs, outdir, fmt="md", jobs=None, redact=False, kb_dir=None, progress=False):
+    """Plan every assessment among ``inputs`` (files, directories of them, CSV files) into
+    ``outdir`` with ``jobs`` processes; also writes ``errors``, ``caseload.json`` and
+    ``caseload.html`` there. Returns a ``planner.caseload.batch.BatchResult``."""
+    from .caseload.batch import run_batch
+
+    return run_batch(inputs, outdir, fmt, jobs, redact, kb_dir, progress)
+
+
+def blank_assessment(fmt="yaml", kb_dir=None):
+    """A blank assessment (yaml or csv) with every function id and its rating guidance."""
+    from .caseload.template import blank_assessment as blank
+    from .knowledge import load_knowledge_base
+
+    return blank(load_knowledge_base(kb_dir), fmt)
 
 
 def handout_file(path, reader, fmt="md", redact=False, kb_dir=None):

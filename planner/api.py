@@ -212,8 +212,15 @@ def vocabulary_warnings(path, kb_dir=None):
     from .vocabulary import unrecognised
 
     kb = load_knowledge_base(kb_dir)
-    assessment = load_assessment(assessment_path(path), kb)
-    return [(note["field"], word) for note in unrecognised(assessment, kb) for word in note["unmatched"]]
+    path = assessment_path(path)
+    if path.suffix.lower() == ".csv":       # one assessment per row: the row names where
+        from .assessment import from_data
+        from .caseload.csvinput import read_rows
+
+        return [(f"row {row}: {note['field']}", word) for row, data in read_rows(path, kb)
+                for note in unrecognised(from_data(data, kb=kb), kb) for word in note["unmatched"]]
+    return [(note["field"], word) for note in unrecognised(load_assessment(path, kb), kb)
+            for word in note["unmatched"]]
 
 
 def plan_batch(inputs, outdir, fmt="md", jobs=None, redact=False, kb_dir=None, progress=False):

@@ -35,6 +35,48 @@ def plan_file(path, fmt="md", redact=False, kb_dir=None, audience="therapist"):
     return render_plan(plan_for(path, kb_dir, redact), fmt, audience)
 
 
+def _mapping_data(value):
+    """Any ``Mapping`` as a dict and any tuple as a list, recursively: the shapes a
+    parsed YAML or JSON file has, so a mapping is validated exactly like a file."""
+    from collections.abc import Mapping
+
+    if isinstance(value, Mapping):
+        return {k: _mapping_data(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_mapping_data(v) for v in value]
+    return value
+
+
+def plan_for_data(mapping, kb_dir=None, redact=False, source="<data>", kb=None):
+    """Validate and plan one assessment given as a mapping (the structure of an assessment
+    file, e.g. from ``json.loads``); returns the ``Plan``. Errors are the ``InputError``
+    a file would give, naming ``source`` instead of a file. ``mapping`` is not changed."""
+    from .assessment import from_data
+    from .knowledge import load_knowledge_base
+    from .planning import make_plan
+
+    kb = kb or load_knowledge_base(kb_dir)
+    assessment = from_data(_mapping_data(mapping), source, kb=kb,
+                           more="call planner.api.validate_data for the full list")
+    return make_plan(assessment, kb, redact=redact)
+
+
+def plan_data(mapping, fmt="md", redact=False, kb_dir=None, audience="therapist", source="<data>"):
+    """Plan the assessment given as a Python mapping and return it rendered (md, json or
+    html): the same validation, errors and output as ``plan_file`` on a file holding it."""
+    from .render import render_plan
+
+    return render_plan(plan_for_data(mapping, kb_dir, redact, source), fmt, audience)
+
+
+def validate_data(mapping, kb_dir=None, source="<data>"):
+    """Every problem with an assessment given as a mapping (an empty list when it is valid)."""
+    from .assessment import validation_errors
+    from .knowledge import load_knowledge_base
+
+    return validation_errors(_mapping_data(mapping), source, "", load_knowledge_base(kb_dir))
+
+
 def explain_how(path, target, kb_dir=None):
     """How the plan reached ``target`` (a step id or an activity id), as text."""
     from .why import render_how
@@ -154,6 +196,13 @@ def list_knowledge(what, fmt="text", kb_dir=None):
         else:
             rows.append(f"{ident}\t{json.dumps(item['value'])}\t{item['label']}\t{item['about']}")
     return "\n".join(rows) + "\n"
+
+
+def handout_file(path, reader, fmt="md", redact=False, kb_dir=None):
+    """A one-page handout for a caregiver or a teacher (``reader``), Markdown or HTML."""
+    from .render import render_handout
+
+    return render_handout(plan_for(path, kb_dir, redact), reader, fmt)
 
 
 def whatif_report(path, sets, fmt="md", kb_dir=None):

@@ -258,14 +258,18 @@ def _semantic_errors(data, path, lines, kb):
     return errors
 
 
-def from_data(data, source="<data>", text="", kb=None):
-    """Validate parsed data and build an ``Assessment``; raise the first ``InputError``."""
+def from_data(data, source="<data>", text="", kb=None, *, more=None):
+    """Validate parsed data and build an ``Assessment``; raise the first ``InputError``.
+
+    ``more`` says where to see every problem when there are several (default: the
+    ``seqplan validate`` command line for ``source``)."""
     errors = validation_errors(data, source, text, kb)
     data = _plain(data)
     if errors:
         first = errors[0]
         if len(errors) > 1:
-            first.args = (f"{first.args[0]} [and {len(errors) - 1} more: run `seqplan validate {source}`]",)
+            more = more or f"run `seqplan validate {source}`"
+            first.args = (f"{first.args[0]} [and {len(errors) - 1} more: {more}]",)
         raise first
     client, ctx, cur = data["client"], data.get("context", {}), data.get("current", {})
     return Assessment(

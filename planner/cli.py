@@ -369,6 +369,31 @@ def kb_list(what, fmt, kb_dir):
     click.echo(list_knowledge(what, fmt, kb_dir), nl=False)
 
 
+@main.command()
+@click.argument("file", type=click.Path())
+@click.option("--for", "reader", type=click.Choice(["caregiver", "teacher"]), required=True,
+              help="Who reads it: the child's caregiver (home) or teacher (school).")
+@click.option("--format", "fmt", type=click.Choice(["md", "html"]), default="md", show_default=True,
+              help="Markdown, or a self-contained HTML page that prints on one sheet.")
+@click.option("-o", "--output", type=click.Path(), help="Write to this file instead of stdout.")
+@click.option("--redact", is_flag=True, help="Leave the client's name (and what else redaction withholds) out.")
+@kb_option()
+@user_errors
+def handout(file, reader, fmt, output, redact, kb_dir):
+    """A one-page handout of the plan for FILE, in plain words, for the adults who do most
+    of it: what to do, how often and how long, how it fits the day, signs the child enjoys
+    it and signs to stop, what to do when the child is upset, and who to ask.
+
+    \b
+    Examples:
+      seqplan handout child.yaml --for caregiver
+      seqplan handout young-child-brainstem --for teacher --format html -o teacher.html
+    """
+    from .api import assessment_path, handout_file
+
+    write_output(handout_file(file, reader, fmt, redact, kb_dir), output, protect=[assessment_path(file)])
+
+
 # ---------------------------------------------------------------- trainer mode (issue 11)
 
 

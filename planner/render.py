@@ -129,3 +129,15 @@ def render_progress(report, old_plan, new_plan, fmt="md"):
         return _html_env().get_template("progress.html.j2").render(
             report=report, old_map=Markup(render_map(old_plan, "old-")), new_map=Markup(render_map(new_plan, "new-")))
     return _env().get_template("progress.md.j2").render(report=report)
+
+
+def render_handout(plan, reader, fmt="md"):
+    """A one-page handout of ``plan`` for ``reader`` (caregiver or teacher), Markdown or HTML."""
+    from .handout import HANDOUT_FORMATS, handout
+
+    if fmt not in HANDOUT_FORMATS:
+        from .errors import InputError
+
+        raise InputError("seqplan handout", "--format", f"unknown format '{fmt}'", "use md or html")
+    env = _html_env() if fmt == "html" else _env()
+    return env.get_template(f"handout.{fmt}.j2").render(plan=plan, h=handout(plan, reader))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import random
-import time
 
 import pytest
 
@@ -195,13 +194,14 @@ def test_more_plans_than_the_engine_has_sessions(kb):
     # A sparse assessment plans fast (few firings) but still opens a session.
     sparse = [from_data(make_assessment(None, None, None, None, client_id=f"S-{i}",
                                         functioning={"sleep": i % 13}), kb=kb) for i in range(13)]
-    start = time.monotonic()
+    # No timing here (a busy machine must not fail CI): benchmarks/many_plans.py measures speed.
     for n in range(1100):
         plan = make_plan(sparse[n % 13], kb)
         assert plan.review is not None
-    elapsed = time.monotonic() - start
+    from planner.engine import compiled
+
+    assert not compiled(kb)._sessions, "a plan left its engine session open"
     assert render_plan(_plan(RICH, kb), "json") == reference
-    assert elapsed < 40, f"1100 sparse plans took {elapsed:.1f} s"
 
 
 def test_bundled_example_plans_are_stable_across_cwd(tmp_path):

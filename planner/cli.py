@@ -469,5 +469,29 @@ def vignettes(name, fmt):
         click.echo(f"{vignette}\t{description}")
 
 
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to bind. Keep the default: the page is for this machine only.")
+@click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
+@kb_option()
+@user_errors
+def serve(host, port, kb_dir):
+    """Start the trainer's web page on this machine: vignettes and examples, upload or
+    paste an assessment, move any rating and watch the map, the plan and the reasoning
+    change. Nothing is stored on the server and nothing is fetched from the network.
+    Stop it with Ctrl-C.
+
+    \b
+    Example:
+      seqplan serve
+      (then open http://127.0.0.1:8765/ in a browser)
+      seqplan serve --port 9000
+    """
+    from .web.server import run
+
+    run(host, port, kb_dir)
+
+
 if __name__ == "__main__":   # pragma: no cover
     main()

@@ -8,6 +8,7 @@ Every firing is recorded: rule id, the facts it matched, the facts it concluded.
 from __future__ import annotations
 
 import itertools
+import threading
 from dataclasses import dataclass, field
 
 from .compiler import LAYER_KIND, Ref, compile_ruleset
@@ -16,6 +17,10 @@ from .facts import fact_id
 
 _HOST = None
 _SIDS = itertools.count(1)
+# durable-rules' Host is not thread-safe: registering a ruleset twice breaks every later
+# call, and concurrent sessions on one Host crash the C core. One lock serialises compile,
+# register and every evaluation (threads gave no speed-up anyway: the GIL and the C core).
+_LOCK = threading.RLock()
 
 
 @dataclass(slots=True)
@@ -169,12 +174,15 @@ _COMPILED = {}
 
 
 def compiled(kb):
-    """The compiled form of ``kb``, cached per process by knowledge-base digest."""
-    if kb.digest not in _COMPILED:
-        _COMPILED[kb.digest] = CompiledKnowledge(kb)
-    return _COMPILED[kb.digest]
+    """The compiled form of ``kb``, cached per process by knowledge-base digest (thread-safe)."""
+    with _LOCK:
+        if kb.digest not in _COMPILED:
+            _COMPILED[kb.digest] = CompiledKnowledge(kb)
+        return _COMPILED[kb.digest]
 
 
 def evaluate(kb, facts):
-    """Forward-chain ``facts`` through ``kb``'s rules; returns an ``Evaluation``."""
-    return compiled(kb).evaluate(facts)
+    """Forward-chain ``facts`` through ``kb``'s rules; returns an ``Evaluation``.
+    Safe to call from several threads: evaluations run one at a time."""
+    with _LOCK:
+        return compiled(kb).evaluate(facts)

@@ -2,11 +2,26 @@
 
 Rendering is memoised on the values a template reads (e.g. ``team.role``), so the many
 firings that read the same values (every activity a caregiver delivers) cost one render.
+
+A knowledge base may come from someone else, so its templates are untrusted:
+- at load, each template may only use what a justification needs (``template_problem``):
+  the rule's pattern names with a plain field (``score.score``), ``params.<parameter>``,
+  the helpers below, a few text filters, arithmetic without powers, and ``if``; no loops,
+  no indexing, no other names or attributes. Anything else refuses the knowledge base.
+- rendering runs in jinja2's ``ImmutableSandboxedEnvironment`` with no globals, only the
+  allowed filters, repetition (``*``) bounded, and the output capped at ``MAX_OUTPUT``.
 """
 from __future__ import annotations
 
+import re
+
 from .errors import KnowledgeBaseError
 
+MAX_OUTPUT = 4000              # characters of one rendered justification
+MAX_REPEAT = 1000              # the longest str/list a ``*`` may build
+FILTERS = ("replace", "round", "int", "float", "lower", "upper", "capitalize", "title", "trim", "default",
+           "abs", "string", "join")
+_FIELD = re.compile(r"[a-z][a-z0-9_]*\Z")
 _ENV = None
 _TEMPLATES = {}      # (kb digest, rule id) -> (template or constant text, fields it reads or None)
 _HELPERS = {}        # kb digest -> helper functions
@@ -18,9 +33,69 @@ def _env():
     global _ENV
     if _ENV is None:
         import jinja2
+        from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
-        _ENV = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=False)
+        class Sandbox(ImmutableSandboxedEnvironment):
+            """No globals (range, cycler, ...), a few filters, no powers, bounded repetition."""
+
+            intercepted_binops = frozenset({"*", "**", "%"})
+
+            def call_binop(self, context, operator, left, right):
+                if operator == "**" or (operator == "%" and isinstance(left, str)):
+                    raise SecurityError(f"the operator {operator} is not allowed in a justification")
+                if operator == "*":
+                    for seq, n in ((left, right), (right, left)):
+                        if isinstance(seq, (str, list, tuple)) and isinstance(n, int) and len(seq) * n > MAX_REPEAT:
+                            raise SecurityError("repetition too long for a justification")
+                return super().call_binop(context, operator, left, right)
+
+        _ENV = Sandbox(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=False)
+        _ENV.globals.clear()
+        _ENV.filters = {name: _ENV.filters[name] for name in FILTERS}
     return _ENV
+
+
+def template_problem(template_ast, helper_names, parameters):
+    """What a ``because`` template uses beyond what a justification needs, or None.
+    ``parameters``: the knowledge base's parameter ids.
+    Attributes must be plain lower-case fields of a name (``score.score``), never ``_x``
+    or ``a.b.c``: that is what closes the way from a template to Python's internals."""
+    from jinja2 import nodes
+
+    plain = (nodes.Template, nodes.Output, nodes.TemplateData, nodes.Const, nodes.If, nodes.CondExpr,
+             nodes.Compare, nodes.Operand, nodes.And, nodes.Or, nodes.Not, nodes.Neg, nodes.Pos, nodes.Add,
+             nodes.Sub, nodes.Mul, nodes.Div, nodes.FloorDiv, nodes.Concat)
+    callables = set(helper_names) - {"params"}
+    attribute_of = set()
+    for node in template_ast.find_all(nodes.Node):
+        if isinstance(node, nodes.Getattr):
+            if not isinstance(node.node, nodes.Name):
+                return f"'.{node.attr}' on something other than a pattern or params"
+            owner = node.node.name
+            if owner == "params":
+                if node.attr not in parameters:
+                    return f"'params.{node.attr}', which is not a parameter of this knowledge base"
+            elif owner in callables or not _FIELD.match(node.attr):
+                return f"'{owner}.{node.attr}'"
+            attribute_of.add(id(node.node))
+        elif isinstance(node, nodes.Name):
+            # a name that is neither a pattern nor a helper is undefined when rendered (the
+            # sandbox has no globals); `kb check` names it
+            if node.ctx != "load":
+                return f"an assignment to '{node.name}'"
+            if node.name == "params" and id(node) not in attribute_of:
+                return "'params' other than as params.NAME"
+        elif isinstance(node, nodes.Call):
+            if not isinstance(node.node, nodes.Name) or node.node.name not in callables:
+                return "a call of something other than " + ", ".join(sorted(callables))
+            if node.kwargs or node.dyn_args or node.dyn_kwargs:
+                return "keyword or unpacked arguments"
+        elif isinstance(node, nodes.Filter):
+            if node.name not in FILTERS or node.kwargs or node.dyn_args or node.dyn_kwargs:
+                return f"the filter '{node.name}'"
+        elif not isinstance(node, plain):
+            return f"'{type(node).__name__}' ({'loops, assignments, indexing, imports and macros are not allowed'})"
+    return None
 
 
 def helpers(kb):
@@ -67,7 +142,14 @@ def _compiled(kb, rule_id):
         else:
             env = _env()
             try:
-                reads = fields_read(env.parse(source), set(helpers(kb)))
+                ast = env.parse(source)
+                problem = template_problem(ast, set(helpers(kb)), set(kb.parameters))
+                if problem:
+                    raise KnowledgeBaseError(
+                        f"{kb.rule_files[rule_id]}: rule {rule_id}: because: uses {problem}, which a justification "
+                        "may not use (use pattern.field, params.NAME, label(), dose_text(), dose_summary(), "
+                        "deliverers())")
+                reads = fields_read(ast, set(helpers(kb)))
                 _TEMPLATES[key] = (env.from_string(source), reads)
             except jinja2.TemplateSyntaxError as exc:
                 raise KnowledgeBaseError(f"{kb.rule_files[rule_id]}: rule {rule_id}: because: {exc.message}") from exc
@@ -95,6 +177,8 @@ def because(kb, firing):
         _HELPERS[kb.digest] = helpers(kb)
     try:
         text = " ".join(template.render(**_HELPERS[kb.digest], **firing.matched).split())
+        if len(text) > MAX_OUTPUT:
+            raise ValueError(f"the justification is longer than {MAX_OUTPUT} characters")
     except Exception as exc:   # a broken justification is the knowledge base's error, not a crash
         raise KnowledgeBaseError(f"rule {firing.rule}: because: {type(exc).__name__}: {exc}") from exc
     if memo is not None:

@@ -96,14 +96,36 @@ class KnowledgeBase:
         return f"{source['citation']} [{source['label']}; domain brief section {section}]"
 
 
-def _read_yaml(path, schema, definition):
-    import jsonschema
-    import yaml
+# durable-rules limits (/work/shared/engineering/durable-rules.md): every rule of a layer
+# shares the layer's control-fact test; about 128 rules sharing a test abort the process
+# in delete_state, and a layer of 256 or more fails ruleset creation (error 108).
+MAX_RULES_PER_LAYER = 120
+MAX_KB_FILE_BYTES = 8 * 1024 * 1024
+
+
+def _read_bytes(directory, rel):
+    """The bytes of one knowledge-base file (a regular file, bounded): one-line errors."""
+    from .safeload import LoadProblem, read_bytes
 
     try:
-        data = yaml.safe_load(path.read_text("utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise KnowledgeBaseError(f"{path}: cannot read: {exc}".splitlines()[0])
+        return read_bytes(directory / rel, MAX_KB_FILE_BYTES)
+    except LoadProblem as exc:
+        raise KnowledgeBaseError(f"{directory / rel}: {exc.problem}" + (f" ({exc.fix})" if exc.fix else "")) from None
+
+
+def _read_yaml(path, raw, schema, definition):
+    """Parse (strictly: YAML 1.2 numbers, no aliases, no duplicate keys, numbers the engine
+    can take) and schema-check one knowledge-base file already read as ``raw`` bytes."""
+    import jsonschema
+
+    from .safeload import LoadProblem, decode, parse_yaml
+
+    try:
+        data, _ = parse_yaml(decode(raw))
+    except LoadProblem as exc:
+        where = f"{path}:{exc.line}" if exc.line else str(path)
+        field = f" {exc.field}:" if exc.field else ""
+        raise KnowledgeBaseError(f"{where}:{field} {exc.problem}" + (f" ({exc.fix})" if exc.fix else "")) from None
     validator = jsonschema.Draft202012Validator({"$ref": f"#/$defs/{definition}", "$defs": schema["$defs"]})
     error = next(iter(sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))), None)
     if error is not None:
@@ -121,10 +143,11 @@ def _by_id(items, what, path, key="id"):
     return table
 
 
-def _digest(directory, files):
+def _digest(raw):
+    """sha256 over every file (relative name and bytes), in name order."""
     sha = hashlib.sha256()
-    for rel in files:
-        sha.update(rel.encode() + b"\0" + (directory / rel).read_bytes() + b"\0")
+    for rel, data in raw.items():
+        sha.update(rel.encode() + b"\0" + data + b"\0")
     return "sha256:" + sha.hexdigest()
 
 
@@ -145,15 +168,16 @@ def load_knowledge_base(directory=None):
     missing = [f for f in FILES if not (directory / f).is_file()]
     if missing:
         raise KnowledgeBaseError(f"{directory}: not a seqplan knowledge base (missing {', '.join(missing)})")
-    digest = _digest(directory, files)
+    raw = {rel: _read_bytes(directory, rel) for rel in files}     # each file read once
+    digest = _digest(raw)
     cached = _CACHE.get((str(directory.resolve()), digest))
     if cached:
         return cached
     schema = json.loads((data_dir("schemas") / "knowledge-base.schema.json").read_text("utf-8"))
-    data = {rel: _read_yaml(directory / rel, schema, definition) for rel, definition in FILES.items()}
+    data = {rel: _read_yaml(directory / rel, raw[rel], schema, definition) for rel, definition in FILES.items()}
     rules, owners = {}, {}
     for rel in rule_files:
-        for rule in _read_yaml(directory / rel, schema, "rules")["rules"]:
+        for rule in _read_yaml(directory / rel, raw[rel], schema, "rules")["rules"]:
             if rule["id"] in rules:
                 raise KnowledgeBaseError(f"{directory / rel}: duplicate rule id '{rule['id']}' (also in {owners[rule['id']]})")
             rules[rule["id"]] = rule
@@ -187,6 +211,12 @@ def load_knowledge_base(directory=None):
         if rule["layer"] not in kb.layers:
             raise KnowledgeBaseError(f"{owners[rule['id']]}: rule {rule['id']}: unknown layer '{rule['layer']}' "
                                      f"(layers: {', '.join(kb.layers)})")
+    for layer in kb.layers:
+        count = sum(r["layer"] == layer for r in kb.active_rules)
+        if count > MAX_RULES_PER_LAYER:
+            raise KnowledgeBaseError(f"{directory}: layer '{layer}' has {count} active rules: the rule engine "
+                                     f"crashes above about {MAX_RULES_PER_LAYER} rules in one layer "
+                                     "(split the layer in kb.yaml)")
     from .explain import compile_all
 
     compile_all(kb)

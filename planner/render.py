@@ -26,7 +26,13 @@ def _html_env():
             keep_trailing_newline=True,
         )
         _HTML_ENV.filters["label"] = jinja2.pass_context(_label)
+        _HTML_ENV.filters["source_id"] = source_id
     return _HTML_ENV
+
+
+def source_id(citation):
+    """'perry2009#4' -> 'perry2009' (the source, without the brief's section)."""
+    return str(citation).partition("#")[0]
 
 
 def _label(context, ident):
@@ -65,6 +71,7 @@ def _env():
         _ENV.filters["pretty_json"] = pretty_json
         _ENV.filters["md"] = md_text
         _ENV.filters["label"] = jinja2.pass_context(_label)
+        _ENV.filters["source_id"] = source_id
     return _ENV
 
 
@@ -96,6 +103,80 @@ def pretty_json(data, one_line_keys=("trace", "facts")):
     return "{\n" + ",\n".join(parts) + "\n}"
 
 
+_SENTENCE = re.compile(r"(?<=\.)\s+")
+_CLAUSE = re.compile(r"; | (?=\()")       # clauses, and a closing parenthesis such as "(range 2-10)"
+
+
+def _join_clauses(parts):
+    """The inverse of ``_CLAUSE.split``."""
+    out = ""
+    for part in parts:
+        out += part if not out else (" " if part.startswith("(") else "; ") + part
+    return out
+
+
+def _shared(texts, split, join):
+    """(the parts every text has, in the first text's order; each text without them)."""
+    parts = [[p for p in split(t) if p] for t in texts]
+    common = [p for p in parts[0] if all(p in other for other in parts[1:])] if len(parts) > 1 else []
+    return join(common), [join([p for p in ps if p not in common]) for ps in parts]
+
+
+def _factor(texts_by_step, six_rs):
+    """[{"why", "rs"}] per step -> (what all of them share, each step's own rest)."""
+    why, whys = _shared([t["why"] for t in texts_by_step], _SENTENCE.split, " ".join)
+    shared, own = {"why": why, "rs": {}}, [{"why": w, "rs": {}} for w in whys]
+    for r in six_rs:
+        common, rest = _shared([t["rs"].get(r, "") for t in texts_by_step], _CLAUSE.split, _join_clauses)
+        if common:
+            shared["rs"][r] = common
+        for mine, text in zip(own, rest):
+            if text:
+                mine["rs"][r] = text
+    return shared, own
+
+
+def step_groups(steps, six_rs):
+    """Steps with what they share said once: first what every step shares (``everywhere``),
+    then, per run of steps of one phase, what those share (justification sentences, dose,
+    targets, the clauses of each R's reason), and each step's own rest. Text is only
+    regrouped here, never written."""
+    groups = []
+    for step in steps:
+        if not groups or groups[-1]["phase"] != step["phase"]:
+            groups.append({"phase": step["phase"], "steps": []})
+        groups[-1]["steps"].append(step)
+    texts = [{"why": s["because"], "rs": dict(s["six_rs"])} for s in steps]
+    everywhere = {"why": "", "rs": {}}
+    if len(groups) > 1:
+        everywhere, texts = _factor(texts, six_rs)
+    start = 0
+    for group in groups:
+        members = group["steps"]
+        mine, start = texts[start:start + len(members)], start + len(members)
+        shared, own = _factor(mine, six_rs) if len(members) > 1 else ({"why": "", "rs": {}}, mine)
+        group.update(why=shared["why"], rs=shared["rs"])
+        doses = {(s["dose"]["frequency"], s["dose"]["minutes"]) for s in members}
+        group["dose"] = members[0]["dose"] if len(members) > 1 and len(doses) == 1 else None
+        targets = {tuple(s["targets"]) for s in members}
+        group["targets"] = members[0]["targets"] if len(members) > 1 and len(targets) == 1 else None
+        group["items"] = [{"step": s, "why": o["why"], "rs": o["rs"]} for s, o in zip(members, own)]
+    return {"everywhere": everywhere, "groups": groups}
+
+
+def cited_sources(kb, cited):
+    """The cited sources once each, in first-cited order, with the brief sections cited:
+    [{"id", "citation", "label", "sections"}] ('perry2009#4' and 'perry2009#7' are one source)."""
+    out = {}
+    for citation in cited:
+        source_id, _, section = citation.partition("#")
+        entry = out.setdefault(source_id, dict(id=source_id, citation=kb.sources[source_id]["citation"],
+                                               label=kb.sources[source_id]["label"], sections=[]))
+        if section and section not in entry["sections"]:
+            entry["sections"].append(section)
+    return list(out.values())
+
+
 def render_plan(plan, fmt="md", audience="therapist"):
     """Render ``plan`` in ``fmt`` (one of FORMATS) for ``audience`` (Markdown only; the
     JSON plan is the same for everyone). Output is deterministic."""
@@ -112,10 +193,12 @@ def render_plan(plan, fmt="md", audience="therapist"):
         html = _html_env()
         return html.get_template("report.html.j2").render(
             plan=plan, label=kb.label, cite=kb.cite, phases=kb.phases, cited=cited, params=kb.parameter_values,
+            cited_sources=cited_sources(kb, cited), step_groups=step_groups(plan.steps, kb.six_rs),
             map_svg=Markup(render_map(plan)))
     return env.get_template(TEMPLATES[(fmt, audience)]).render(
         plan=plan, label=kb.label, cite=kb.cite, phases=kb.phases, rules=kb.rules,
-        params=kb.parameter_values, cited=cited,
+        params=kb.parameter_values, cited=cited, cited_sources=cited_sources(kb, cited),
+        step_groups=step_groups(plan.steps, kb.six_rs),
     )
 
 

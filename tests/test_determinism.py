@@ -209,3 +209,42 @@ def test_bundled_example_plans_are_stable_across_cwd(tmp_path):
     b = run_cli("plan", "--example", "teen-cortical", "--format", "json")
     assert a.returncode == 0 and b.returncode == 0, a.stderr + b.stderr
     assert a.stdout == b.stdout
+
+
+THREADED_COLD_START = r"""
+import sys, threading
+from planner import api
+
+names = ["young-child-brainstem", "middle-limbic", "teen-cortical", "young-child-brainstem"] * 2
+barrier = threading.Barrier(len(names))
+results, errors = {}, []
+
+def plan(i, name):
+    barrier.wait()                 # every thread reaches the first (cold) plan together
+    try:
+        results[i] = api.plan_file(name, fmt="json")
+    except Exception as exc:
+        errors.append(f"{type(exc).__name__}: {exc}")
+
+threads = [threading.Thread(target=plan, args=(i, n)) for i, n in enumerate(names)]
+for t in threads: t.start()
+for t in threads: t.join()
+if errors:
+    sys.exit("\n".join(errors))
+for i, name in enumerate(names):   # each thread's plan is the one a lone call makes
+    if results[i] != api.plan_file(name, fmt="json"):
+        sys.exit(f"thread {i} ({name}) planned differently")
+print("ok", len(results))
+"""
+
+
+@pytest.mark.parametrize("attempt", [1, 2, 3])
+def test_threads_planning_at_first_use_all_get_their_plan(attempt):
+    """A server planning on several threads from a cold start: no lost or crashed plan,
+    no broken engine for later plans (compile-and-register happens once)."""
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-c", THREADED_COLD_START], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.strip() == "ok 8"

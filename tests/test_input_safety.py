@@ -79,3 +79,161 @@ def test_audit_of_an_untouched_plan_reproduces(tmp_path):
     assert run_cli("plan", example, "--format", "json", "-o", path).returncode == 0
     result = run_cli("audit", path, example)
     assert result.returncode == 0 and result.stdout.startswith("reproduced")
+
+
+# --- The reproducers of issue 13 ("Why"), each kept as a regression case --------------------
+
+import os  # noqa: E402
+import stat  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+
+import pytest  # noqa: E402
+from click.testing import CliRunner  # noqa: E402
+
+VALID_YAML = yaml.safe_dump(make_assessment(brainstem=4), sort_keys=False)
+
+
+def _with(line_from, line_to):
+    assert line_from in VALID_YAML
+    return VALID_YAML.replace(line_from, line_to, 1)
+
+
+def _json_text(**change):
+    data = make_assessment(brainstem=4)
+    data["client"].update(change)
+    return json.dumps(data)
+
+
+# name -> (file suffix, file bytes, words the one-line error must contain)
+CORPUS = {
+    "octal score": (".yaml", _with("cardiovascular: 4", "cardiovascular: 010"), "functioning.cardiovascular: '010'"),
+    "hex score": (".yaml", _with("cardiovascular: 4", "cardiovascular: 0x0A"), "'0x0A' is not a plain decimal"),
+    "underscore score": (".yaml", _with("cardiovascular: 4", "cardiovascular: 1_1"), "'1_1'"),
+    "octal age": (".yaml", _with("age_years: 9.5", "age_years: 012"), "client.age_years: '012'"),
+    "exponent age": (".yaml", _with("age_years: 9.5", "age_years: 0.00001"), "client.age_years: 1e-05"),
+    "exponent age json": (".json", _json_text(age_years=1e-5), "client.age_years: 1e-05"),
+    "nan age json": (".json", _json_text().replace('"age_years": 9.5', '"age_years": NaN'), "'NaN'"),
+    "4300-digit score": (".yaml", _with("cardiovascular: 4", "cardiovascular: " + "9" * 4300),
+                         "is not a plain decimal number"),
+    "date with a line break": (".yaml", _with("assessed_on: '2026-11-02'", 'assessed_on: "2026-02-30\\n"'),
+                               "assessed_on: '2026-02-30\\n' is not an ISO date"),
+    "alias bomb": (".yaml", "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+                            "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
+                            "e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]\n"
+                            "g: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f]\nh: &h [*g, *g, *g, *g, *g, *g, *g, *g, *g]\n"
+                            "i: &i [*h, *h, *h, *h, *h, *h, *h, *h, *h]\n", "alias"),
+    "recursive alias": (".yaml", "a: &a [*a]\n", "alias"),
+    "unhashable key": (".yaml", "? [a]\n: 1\n", "key that is not plain text"),
+    "deep nesting": (".yaml", "a: " + "[" * 500 + "]" * 500 + "\n", "nested more than"),
+    "deep nesting json": (".json", "[" * 100_000 + "]" * 100_000, "nested more than"),
+    "lone surrogate": (".json", _json_text(name="Sam X").replace("Sam X", "Sam \\ud83d"), "lone UTF-16 surrogate"),
+    "lone surrogate in yaml": (".yaml", _with("age_years: 9.5", 'name: "Sam \\ud83d"\n  age_years: 9.5'),
+                               "child.yaml:4: "),
+    "python tag": (".yaml", "a: !!python/object/apply:os.system [id]\n", "uses the tag"),
+    "newline in a key": (".json", _json_text().replace('"client"', '"cli\\nent\\u001b[31m"', 1), "cli\\nent\\x1b[31m"),
+    "not utf-8": (".yaml", b"format: seqplan/assessment-1\nclient: {id: \xff}\n", ":2: is not UTF-8 text"),
+}
+
+
+def _one_line_refusal(result, words, out, every_problem=False):
+    """plan: one line; validate (every_problem): one line per problem, the first naming it."""
+    assert result.exit_code == 2, (result.exit_code, result.output)
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 or every_problem, result.stderr
+    assert all(line.startswith("seqplan: error: ") for line in lines), result.stderr
+    assert words in lines[0], lines[0]
+    assert "Traceback" not in result.output and not out.exists()
+    assert "\x1b" not in result.stderr
+
+
+@pytest.mark.parametrize("name", sorted(CORPUS))
+def test_each_reproducer_of_the_probe_is_one_line_exit_2_and_no_file(tmp_path, name):
+    suffix, content, words = CORPUS[name]
+    path = tmp_path / f"child{suffix}"
+    path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8", "surrogatepass"))
+    out = tmp_path / "plan.json"
+    for command in (["plan", str(path), "--format", "json", "-o", str(out)], ["validate", str(path)]):
+        _one_line_refusal(CliRunner().invoke(main_cli(), command), words, out, command[0] == "validate")
+
+
+def main_cli():
+    from planner.cli import main
+    return main
+
+
+def test_a_tiny_exponent_age_never_reaches_the_engine_through_the_library(tmp_path):
+    """It used to segfault durable-rules' C core (exit 139) and kill a host process."""
+    code = ("import sys\nfrom planner import api\nfrom planner.errors import InputError\n"
+            "from tests.conftest import make_assessment\n"
+            "try:\n    api.plan_data(make_assessment(age=0.00001))\nexcept InputError as e:\n"
+            "    print('refused', e)\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          cwd=EXAMPLES_DIR.parent)
+    assert proc.returncode == 0, proc.stderr[-800:]
+    assert proc.stdout.startswith("refused") and "client.age_years" in proc.stdout
+
+
+def test_yaml_1_1_words_are_text_not_booleans(tmp_path):
+    data = make_assessment(brainstem=4)
+    data["context"] = {"interests": ["music"], "avoid": ["yes"], "team": ["on", "teacher"]}
+    text = yaml.safe_dump(data, sort_keys=False).replace("'yes'", "yes").replace("'on'", "on")
+    assert "- yes" in text
+    result = CliRunner().invoke(main_cli(), ["plan", str(write_assessment(tmp_path, text)), "--format", "json"])
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("suffix", [".yaml", ".json"])
+def test_a_byte_order_mark_is_accepted_in_yaml_and_json(tmp_path, suffix):
+    data = make_assessment(brainstem=4)
+    text = json.dumps(data) if suffix == ".json" else yaml.safe_dump(data)
+    plain, bom = tmp_path / f"a{suffix}", tmp_path / f"b{suffix}"
+    plain.write_text(text, encoding="utf-8")
+    bom.write_text(text, encoding="utf-8-sig")
+    a = CliRunner().invoke(main_cli(), ["plan", str(plain), "--format", "json"])
+    b = CliRunner().invoke(main_cli(), ["plan", str(bom), "--format", "json"])
+    assert a.exit_code == 0 and b.exit_code == 0, b.output
+    assert a.stdout == b.stdout
+
+
+@pytest.mark.parametrize("device", ["/dev/zero", "/dev/urandom", "fifo", "loop", "big"])
+def test_inputs_that_are_not_regular_files_or_too_big_are_refused_at_once(tmp_path, device):
+    path = device
+    if device == "fifo":
+        path = tmp_path / "child.yaml"
+        os.mkfifo(path)                       # nobody writes: reading would wait for ever
+    elif device == "loop":
+        path = tmp_path / "child.yaml"
+        os.symlink(tmp_path / "other.yaml", tmp_path / "other.yaml")
+        os.symlink(tmp_path / "other.yaml", path)
+    elif device == "big":
+        path = tmp_path / "child.yaml"
+        path.write_text(VALID_YAML + "# padding\n" * 600_000)
+    out = tmp_path / "plan.md"
+    proc = run_cli("plan", path, "-o", out)
+    assert proc.returncode == 2 and len(proc.stderr.splitlines()) == 1, proc.stderr
+    assert not out.exists()
+    if device == "big":
+        assert "larger than 4 MB" in proc.stderr
+
+
+def test_an_unreadable_input_is_one_line_not_a_usage_error(tmp_path):
+    path = write_assessment(tmp_path, make_assessment())
+    path.chmod(0)
+    if os.access(path, os.R_OK):
+        pytest.skip("running as root: every file is readable")
+    proc = run_cli("plan", path)
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "permission denied" in proc.stderr
+    path.chmod(stat.S_IRUSR | stat.S_IWUSR)
+
+
+def test_json_with_an_emoji_written_by_python_is_read_the_same_as_yaml(tmp_path):
+    """json.dumps writes an emoji as a surrogate pair escape; saved as .yaml it used to crash."""
+    data = make_assessment(brainstem=4, name="Sam \U0001F600")
+    as_json = write_assessment(tmp_path, json.dumps(data), "child", "json")
+    as_yaml = write_assessment(tmp_path, json.dumps(data), "child", "yaml")
+    a = CliRunner().invoke(main_cli(), ["plan", str(as_json), "--format", "json"])
+    b = CliRunner().invoke(main_cli(), ["plan", str(as_yaml), "--format", "json"])
+    assert a.exit_code == 0 and b.exit_code == 0, b.output
+    assert json.loads(b.stdout)["client"]["name"] == "Sam \U0001F600"
+    assert a.stdout == b.stdout

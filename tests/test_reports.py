@@ -176,6 +176,117 @@ def plan_bands(plan):
     return {f["id"]: f["band"] for r in plan["regions"] for f in r["functions"]}
 
 
+# ---------------------------------------------------------------- the therapist's Markdown plan
+
+MAX_PLAN_WORDS, MAX_SUMMARY_LINES = 1500, 25
+
+
+def md_section(text, heading):
+    """The body of the ``## heading`` section of a Markdown plan."""
+    match = re.search(rf"^## {re.escape(heading)}\n(.*?)(?=^## |^---$|\Z)", text, re.M | re.S)
+    assert match, f"no section '{heading}'"
+    return match.group(1)
+
+
+def sentences(text):
+    return [s for s in re.split(r"(?<=\.)\s+", text) if s]
+
+
+@pytest.mark.parametrize("example", EXAMPLES)
+def test_plan_opens_with_a_summary_of_at_most_25_lines(cli, example):
+    text = cli("plan", "--example", example)
+    plan = plan_json(cli, example)
+    assert re.findall(r"^## (.+)$", text, re.M)[0] == "Summary", "the summary comes first"
+    summary = md_section(text, "Summary")
+    lines = [line for line in summary.splitlines() if line.strip()]
+    print(f"{example}: summary {len(lines)} lines")
+    assert len(lines) <= MAX_SUMMARY_LINES, summary
+    # Where to start and why; the first phase's steps with who, how often, how long, where.
+    assert plan["start"]["because"] in summary
+    first = [s for s in plan["steps"] if s["phase"] == plan["steps"][0]["phase"]]
+    for step in first:
+        row = _md_row(summary, f"{step['id']} {step['name']}")
+        assert row[1:] == [", ".join(step["dose"]["who"]).replace("_", " "), step["dose"]["frequency"],
+                           step["dose"]["minutes"], ", ".join(step["dose"]["where"])], row
+    # What waits, and when it opens; when to review and what counts as progress.
+    for until in {d["until"] for d in plan["deferred"]}:
+        assert until in summary or "more groups" in summary
+    assert plan["review"]["because"] in summary
+
+
+@pytest.mark.parametrize("example", EXAMPLES)
+def test_therapist_plan_is_at_most_1500_words(cli, example):
+    words = len(cli("plan", "--example", example).split())
+    print(f"{example}: {words} words")
+    assert words <= MAX_PLAN_WORDS
+
+
+@pytest.mark.parametrize("example", EXAMPLES)
+def test_steps_say_their_reasons_and_6_rs_and_rules_sit_in_the_evidence(cli, example):
+    text = cli("plan", "--example", example)
+    plan = plan_json(cli, example)
+    steps = md_section(text, "Steps")
+    for step in plan["steps"]:
+        assert f"### {step['id']}. " in steps and step["name"] in steps
+        for sentence in sentences(step["because"]):
+            assert sentence in steps, f"{step['id']}: '{sentence}' is missing"
+        for r, how in step["six_rs"].items():
+            for clause in re.split(r"; | (?=\()", how):
+                assert clause in steps, f"{step['id']} {r}: '{clause}' is missing"
+    rule_ids = {r for s in plan["steps"] for r in s["rules"]}
+    assert not [r for r in rule_ids if r in steps], "rule ids belong in the Evidence section"
+    evidence = md_section(text, "Evidence")
+    for step in plan["steps"]:
+        line = next(line for line in evidence.splitlines() if re.match(rf"- (S\d+, )*{step['id']}\b", line))
+        assert all(r in line for r in step["rules"]), f"{step['id']}: rules missing from {line}"
+    for source in {c.split("#")[0] for s in plan["steps"] for c in s["sources"]}:
+        assert source in evidence
+
+
+def test_deferrals_and_exclusions_are_grouped_by_reason(cli):
+    text = cli("plan", "--example", "young-child-brainstem")
+    plan = plan_json(cli, "young-child-brainstem")
+    deferred = md_section(text, "Deferred")
+    for item in plan["deferred"]:
+        assert item["name"] in deferred
+        assert deferred.count(item["until"]) == 1, "one entry per `until`, listing its activities"
+        for gate in item["gates"]:
+            assert deferred.count(gate["because"]) == 1
+    assert len(deferred.split()) < 150, "the deferral paragraph is said once, not once per activity"
+    excluded = md_section(text, "Not recommended now (an R is not met)")
+    reasons = {(f["r"], f["because"]) for e in plan["excluded"] for f in e["fails"]}
+    for r, because in reasons:
+        assert excluded.count(f"**{r.capitalize()}**: {because}:") == 1
+    for item in plan["excluded"]:
+        assert item["name"] in excluded
+
+
+@pytest.mark.parametrize("example", ["young-child-brainstem", "middle-limbic"])
+def test_auditor_view_keeps_every_detail(cli, example):
+    text = cli("plan", "--example", example, "--audience", "auditor")
+    plan = plan_json(cli, example)
+    for step in plan["steps"]:
+        assert step["because"] in text and step["description"] in text
+        assert all(how in text for how in step["six_rs"].values())
+        assert f"**Rules:** {', '.join(step['rules'])}" in text
+        assert f"**Sources:** {', '.join(step['sources'])}" in text
+    for item in plan["deferred"]:
+        assert f"**{item['name']}** ({item['phase']}): {item['because']} Until: {item['until']}." in text
+    for item in plan["excluded"]:
+        assert all(f"{f['because']} ({f['rule']})" in text for f in item["fails"])
+    assert "## Trace" in text
+
+
+@pytest.mark.parametrize("example", ["young-child-brainstem", "middle-limbic"])
+def test_trainer_view_states_each_principle_once(cli, kb, example):
+    text = cli("plan", "--example", example, "--audience", "trainer")
+    plan = plan_json(cli, example)
+    principles = {kb.rules[r]["principle"] for s in plan["steps"] for r in s["rules"]}
+    for principle in principles:
+        assert text.count(principle) == 1, f"stated {text.count(principle)} times: {principle}"
+    assert len(text.split()) <= 2 * MAX_PLAN_WORDS
+
+
 # ---------------------------------------------------------------- the map (SVG)
 
 

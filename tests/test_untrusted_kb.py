@@ -1,0 +1,144 @@
+"""A knowledge base someone else wrote must not run code, hang, or crash the engine:
+its templates are sandboxed and limited to what a justification needs, and the loader
+refuses files and layouts that would break the process, each with one line."""
+import copy
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from planner.cli import main
+from planner.resources import data_dir
+
+
+@pytest.fixture
+def kb_copy(tmp_path):
+    target = tmp_path / "kb"
+    shutil.copytree(data_dir("knowledge_base"), target)
+    return target
+
+
+def set_because(kb_dir, rule_id, text):
+    for path in sorted((kb_dir / "rules").glob("*.yaml")):
+        data = yaml.safe_load(path.read_text())
+        for rule in data["rules"]:
+            if rule["id"] == rule_id:
+                rule["because"] = text
+                path.write_text(yaml.safe_dump(data, sort_keys=False))
+                return
+    raise AssertionError(rule_id)
+
+
+def run(*args):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def one_line_error(result):
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("seqplan: error: "), result.stderr
+    return lines[0]
+
+
+@pytest.mark.parametrize("template", [
+    "{{ cycler.__init__.__globals__.os.popen('touch PWNED').read() }}",
+    "{{ label.__globals__ }}",
+    "{{ score.__class__.__mro__ }}",
+    "{{ params.__class__ }}",
+    "{% for i in range(10**12) %}x{% endfor %}",
+    "{{ 'x' * 10**9 }}",
+    "{{ (9 ** 9 ** 9) }}",
+    "{{ lipsum(10**6) }}",
+    "{% set x = 1 %}{{ x }}",
+    "{{ params['band_mild_min'] }}",
+    "{{ score.function | attr('__class__') }}",
+    "{{ dose_summary.__call__('x') }}",
+])
+def test_a_template_reaching_beyond_its_facts_is_refused_by_kb_check_and_plan(kb_copy, tmp_path, template,
+                                                                           monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    set_because(kb_copy, "BAND-001", template)
+    for args in (("kb", "check", "--kb", kb_copy), ("plan", "--example", "teen-cortical", "--kb", kb_copy)):
+        line = one_line_error(run(*args))
+        assert "BAND-001: because" in line
+    assert not (tmp_path / "PWNED").exists()
+
+
+def test_the_sandbox_itself_refuses_internals_even_past_the_load_check():
+    """Defence in depth: the environment that renders has no globals and blocks _attributes."""
+    import jinja2.sandbox
+
+    from planner.explain import _env
+
+    env = _env()
+    assert env.globals == {}
+    with pytest.raises(jinja2.exceptions.UndefinedError):
+        env.from_string("{{ cycler }}").render()
+    with pytest.raises(jinja2.sandbox.SecurityError):
+        env.from_string("{{ x.__class__ }}").render(x="a")
+    with pytest.raises(jinja2.sandbox.SecurityError):
+        env.from_string("{{ 'x' * n }}").render(n=10**9)
+
+
+def test_the_bundled_templates_still_render_with_their_helpers():
+    result = run("plan", "--example", "young-child-brainstem")
+    assert result.exit_code == 0
+    assert "{{" not in result.output and "Why:" in result.output
+
+
+def _write(kb_dir, rel, text):
+    (kb_dir / rel).write_text(text)
+
+
+def test_a_non_utf8_knowledge_base_file_is_one_line(kb_copy):
+    (kb_copy / "rules" / "dose.yaml").write_bytes(b"rules:\n  - id: \xff\xfe\n")
+    line = one_line_error(run("kb", "check", "--kb", kb_copy))
+    assert "dose.yaml" in line and "UTF-8" in line
+
+
+def test_a_directory_where_a_rule_file_should_be_is_one_line(kb_copy):
+    (kb_copy / "rules" / "extra.yaml").mkdir()
+    line = one_line_error(run("kb", "check", "--kb", kb_copy))
+    assert "extra.yaml" in line and "directory" in line
+
+
+def test_an_exponent_form_parameter_is_refused_before_it_reaches_the_engine(kb_copy):
+    path = kb_copy / "parameters.yaml"
+    text = path.read_text()
+    data = yaml.safe_load(text)
+    data["parameters"][0]["value"] = 0.00001
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    line = one_line_error(run("kb", "check", "--kb", kb_copy))
+    assert "parameters.yaml" in line and "1e-05" in line
+
+
+def test_an_octal_looking_parameter_is_refused_not_read_as_octal(kb_copy):
+    path = kb_copy / "parameters.yaml"
+    data = yaml.safe_load(path.read_text())
+    pid = data["parameters"][0]["id"]
+    text = path.read_text()
+    value = data["parameters"][0]["value"]
+    text = text.replace(f"value: {value}\n", "value: 010\n", 1)
+    assert "value: 010" in text, pid
+    path.write_text(text)
+    line = one_line_error(run("kb", "check", "--kb", kb_copy))
+    assert "'010' is not a plain decimal number" in line
+
+
+def test_too_many_rules_in_one_layer_is_refused_before_the_engine_aborts(kb_copy):
+    """About 128 rules sharing the layer test abort the process in durable-rules."""
+    path = kb_copy / "rules" / "dose.yaml"
+    data = yaml.safe_load(path.read_text())
+    template = data["rules"][0]
+    data["rules"] = [dict(copy.deepcopy(template), id=f"DOSE-{n:03d}") for n in range(1, 131)]
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    proc = subprocess.run([sys.executable, "-m", "planner.cli", "plan", "--example", "teen-cortical",
+                           "--kb", str(kb_copy)], capture_output=True, text=True, timeout=300,
+                          env=dict(os.environ))
+    assert proc.returncode == 2, proc.stderr[-500:]
+    assert len(proc.stderr.splitlines()) == 1 and "130 active rules" in proc.stderr

@@ -96,15 +96,17 @@ def create_app(kb_dir=None, trusted_hosts=None):
 
     # ------------------------------------------------------------ pages
 
-    @app.get("/")
-    def home():
+    def bundled():
+        """What the home page offers: the vignettes (with their note's title) and the examples."""
         from ..examples import describe, example_paths, vignette_note, vignette_paths
 
-        vignettes = [{"name": n, "title": (vignette_note(n) or {}).get("title", n), "about": describe(p)}
-                     for n, p in vignette_paths().items()]
-        examples = [{"name": n, "about": describe(p)} for n, p in example_paths().items()]
-        return render_template("index.html", vignettes=vignettes, examples=examples, errors=None, text="",
-                               listing=None)
+        return {"vignettes": [{"name": n, "title": (vignette_note(n) or {}).get("title", n), "about": describe(p)}
+                              for n, p in vignette_paths().items()],
+                "examples": [{"name": n, "about": describe(p)} for n, p in example_paths().items()]}
+
+    @app.get("/")
+    def home():
+        return render_template("index.html", **bundled(), errors=None, text="", listing=None)
 
     @app.get("/case/<name>")
     def bundled_case(name):
@@ -144,18 +146,13 @@ def create_app(kb_dir=None, trusted_hosts=None):
         return case_page(from_data(data, source, text, kb).canonical, source.name, None)
 
     def index_with_errors(text, errors):
-        from ..examples import describe, example_paths, vignette_note, vignette_paths
-
         by_line, unplaced = {}, []
         for e in errors:
             (by_line.setdefault(e.line, []) if e.line else unplaced).append(e)
         listing = [{"n": i, "code": line, "errors": by_line.get(i, [])}
                    for i, line in enumerate(text.splitlines(), 1)]
-        vignettes = [{"name": n, "title": (vignette_note(n) or {}).get("title", n), "about": describe(p)}
-                     for n, p in vignette_paths().items()]
-        examples = [{"name": n, "about": describe(p)} for n, p in example_paths().items()]
-        return render_template("index.html", vignettes=vignettes, examples=examples, errors=errors,
-                               unplaced=unplaced, text=text, listing=listing), 422
+        return render_template("index.html", **bundled(), errors=errors, unplaced=unplaced, text=text,
+                               listing=listing), 422
 
     def case_page(mapping, name, note):
         with PLANNING:
@@ -195,7 +192,7 @@ def create_app(kb_dir=None, trusted_hosts=None):
     @app.post("/ui/update")
     def ui_update():
         with PLANNING:
-            report, _, after, edited = plans(body())
+            report, _, after, _ = plans(body())
             fragments = render_fragments(report, after)
         return jsonify({k: str(v) for k, v in fragments.items()} | {"changed": report["changed"]})
 
@@ -267,7 +264,8 @@ def create_app(kb_dir=None, trusted_hosts=None):
             if fmt == "yaml":
                 order = ("format", "client", "assessed_on", "assessor", "functioning", "history", "current", "context")
                 edited = {k: edited[k] for k in sorted(edited, key=lambda k: order.index(k) if k in order else 99)}
-                text, ext, mime = yaml.safe_dump(edited, sort_keys=False, allow_unicode=True), "yaml", "application/yaml"
+                text = yaml.safe_dump(edited, sort_keys=False, allow_unicode=True)
+                ext, mime = "yaml", "application/yaml"
             elif fmt.startswith("handout-"):
                 text, ext, mime = render_handout(after, fmt.split("-", 1)[1], "html"), "html", "text/html"
             else:

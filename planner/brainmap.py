@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 WIDTH, ROW_HEIGHT, LEFT, TOP = 720.0, 70.0, 150.0, 20.0
+KEY_LINE, KEY_TOP = 16.0, 36.0   # the numbered key under the map: one column per region, a line per function
 TAPER = 0.7      # the bottom edge is 30% of the top: a blunt point keeps brainstem cells legible
 
 
@@ -20,6 +21,8 @@ class Cell:
     points: str          # SVG polygon points
     cx: float            # label position
     cy: float
+    key: int = 0         # its number in the key beside the map (1 = top left)
+    top: float = 0.0     # y of the row's top edge (the key number sits just below it)
 
 
 @dataclass
@@ -42,7 +45,7 @@ def _x(row_from_top, rows, fraction, edge):
 def layout(plan):
     """Rows top (cortex) to bottom (brainstem), each cut into one cell per function."""
     regions = list(reversed(plan.regions))      # plan.regions is bottom-up
-    rows, n = [], len(regions)
+    rows, n, number = [], len(regions), 0
     for i, region in enumerate(regions):
         y0, y1 = TOP + i * ROW_HEIGHT, TOP + (i + 1) * ROW_HEIGHT
         functions = region["functions"]
@@ -51,12 +54,25 @@ def layout(plan):
             a, b = j / len(functions), (j + 1) / len(functions)
             corners = [(_x(i, n, a, 0), y0), (_x(i, n, b, 0), y0), (_x(i, n, b, 1), y1), (_x(i, n, a, 1), y1)]
             cx = sum(x for x, _ in corners) / 4
+            number += 1
             cells.append(Cell(f["id"], f["label"], f["score"], f["band"],
-                              " ".join(f"{x:.1f},{y:.1f}" for x, y in corners), round(cx, 1), round((y0 + y1) / 2, 1)))
+                              " ".join(f"{x:.1f},{y:.1f}" for x, y in corners), round(cx, 1), round((y0 + y1) / 2, 1),
+                              number, y0))
         rows.append(Row(region["id"], region["label"], region["band"], region["mean"], y0, cells))
     return rows
 
 
+def key_height(rows):
+    """Height of the numbered key: a heading and the longest region's list."""
+    return KEY_TOP + max((len(r.cells) for r in rows), default=0) * KEY_LINE
+
+
+def key_columns(rows):
+    """The key, one column per region (top row first): [(x, row)]."""
+    width = (LEFT + WIDTH) / max(len(rows), 1)
+    return [(round(10 + i * width, 1), row) for i, row in enumerate(rows)]
+
+
 def size(rows):
-    """(width, height) of the drawing, legend included."""
-    return LEFT + WIDTH + 20, TOP + len(rows) * ROW_HEIGHT + 100
+    """(width, height) of the drawing, key and legend included."""
+    return LEFT + WIDTH + 20, TOP + len(rows) * ROW_HEIGHT + key_height(rows) + 100

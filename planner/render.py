@@ -27,7 +27,16 @@ def _html_env():
         )
         _HTML_ENV.filters["label"] = jinja2.pass_context(_label)
         _HTML_ENV.filters["source_id"] = source_id
+        _HTML_ENV.filters["css_string"] = css_string
     return _HTML_ENV
+
+
+def css_string(value):
+    """``value`` as the inside of a double-quoted CSS string: every character but letters,
+    digits, spaces and . , - : ( ) as a CSS escape, so no input can end the string or the
+    <style> element."""
+    return "".join(ch if ch.isascii() and (ch.isalnum() or ch in " .,-:()") else f"\\{ord(ch):06x}"
+                   for ch in str(value))
 
 
 def source_id(citation):
@@ -43,13 +52,14 @@ def _label(context, ident):
 def render_map(plan, prefix=""):
     """The Functional Brain Map of ``plan`` as SVG; ``prefix`` keeps element ids unique
     when several maps share one HTML page."""
-    from .brainmap import layout, size
+    from .brainmap import KEY_LINE, KEY_TOP, ROW_HEIGHT, TOP, key_columns, layout, size
 
     rows = layout(plan)
     kb = plan.knowledge
     client = plan.client.get("name", plan.client["id"])
     return _html_env().get_template("map.svg.j2").render(
-        rows=rows, size=size(rows), client=client, prefix=prefix,
+        rows=rows, size=size(rows), client=client, prefix=prefix, key_columns=key_columns(rows),
+        key_top=TOP + len(rows) * ROW_HEIGHT + 10, key_line=KEY_LINE, key_first=KEY_TOP,
         band_labels={b: kb.bands[b]["label"] for b in kb.bands})
 
 
@@ -194,11 +204,11 @@ def render_plan(plan, fmt="md", audience="therapist"):
         return html.get_template("report.html.j2").render(
             plan=plan, label=kb.label, cite=kb.cite, phases=kb.phases, cited=cited, params=kb.parameter_values,
             cited_sources=cited_sources(kb, cited), step_groups=step_groups(plan.steps, kb.six_rs),
-            map_svg=Markup(render_map(plan)))
+            six_rs=kb.six_rs, map_svg=Markup(render_map(plan)))
     return env.get_template(TEMPLATES[(fmt, audience)]).render(
         plan=plan, label=kb.label, cite=kb.cite, phases=kb.phases, rules=kb.rules,
         params=kb.parameter_values, cited=cited, cited_sources=cited_sources(kb, cited),
-        step_groups=step_groups(plan.steps, kb.six_rs),
+        step_groups=step_groups(plan.steps, kb.six_rs), six_rs=kb.six_rs,
     )
 
 

@@ -226,11 +226,11 @@ def test_map_cells_are_painted_in_the_upper_part_of_the_page(rendered, example):
     total, per_row = pixel_counts(rows, channels)
     present = {f["band"] for r in plan["regions"] for f in r["functions"]}
     rated = {colours[b] for b in present - {"unrated"}}
-    # Where the map sits: below the header, in the upper part of the page (above the steps).
+    # Where the map sits: below the header and the summary, in the upper half of the page (above the steps).
     # (Rated band colours only: the grey under the unrated hatching also occurs in anti-aliased text.)
     ys = [y for y, c in enumerate(per_row) if any(c[k] for k in rated)]
     assert ys, "no map pixels"
-    assert 100 < ys[0] and ys[-1] < height * 0.4, f"map pixels span rows {ys[0]}-{ys[-1]}"
+    assert 100 < ys[0] and ys[-1] < height * 0.55, f"map pixels span rows {ys[0]}-{ys[-1]}"
     in_map = collections.Counter()
     for y in range(ys[0], ys[-1] + 1):
         in_map.update(per_row[y])
@@ -262,3 +262,138 @@ def test_print_to_pdf(tmp_path):
     pages = re.findall(rb"/Type\s*/Page(?![a-zA-Z])", data)
     print(f"PDF {len(data)} bytes, {len(pages)} page(s)")
     assert len(pages) >= 1
+
+
+# ---------------------------------------------------------------- the printed report
+
+EXAMPLES = ("middle-limbic", "teen-cortical", "young-child-brainstem", "young-child-brainstem-followup")
+MAX_A4_PAGES = 6
+
+
+def poppler(tool):
+    path = shutil.which(tool)
+    if path:
+        return path
+    if os.environ.get("CI"):
+        pytest.fail(f"{tool} is not installed, and CI is set (CI must install poppler-utils: .ci/run)")
+    pytest.skip(f"{tool} is not installed (Debian package poppler-utils)")
+
+
+def print_pdf(tmp_path, html_text, paper):
+    """Print an HTML document to PDF on ``paper`` (A4 or Letter), as a browser's print dialog
+    would: the paper size is the printer's choice, so it is set here, not in the report."""
+    page = tmp_path / f"print-{paper}.html"
+    page.write_text(html_text.replace("</head>", f"<style>@page {{ size: {paper}; }}</style></head>", 1), "utf-8")
+    pdf = tmp_path / f"print-{paper}.pdf"
+    run_chromium(tmp_path, f"--print-to-pdf={pdf}", "--no-pdf-header-footer", page.as_uri())
+    assert pdf.read_bytes().startswith(b"%PDF-"), "chromium wrote no PDF"
+    return pdf
+
+
+def pdf_pages(pdf):
+    """The text of each page of ``pdf`` (pdftotext keeps the page breaks as form feeds)."""
+    text = subprocess.run([poppler("pdftotext"), "-layout", str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    return [" ".join(page.split()) for page in text.split("\f") if page.strip()]
+
+
+@pytest.fixture(scope="module")
+def printed(tmp_path_factory):
+    """(example, paper, redact) -> (plan JSON, [page texts])."""
+    cache = {}
+
+    def make(example, paper="A4", redact=False):
+        key = (example, paper, redact)
+        if key not in cache:
+            tmp = tmp_path_factory.mktemp(f"{example}-{paper}")
+            extra = ["--redact"] if redact else []
+            html = tmp / "plan.html"
+            result = run_cli("plan", "--example", example, "--format", "html", *extra, "-o", html)
+            assert result.returncode == 0, result.stderr
+            plan = json.loads(run_cli("plan", "--example", example, "--format", "json", *extra).stdout)
+            cache[key] = (plan, pdf_pages(print_pdf(tmp, html.read_text("utf-8"), paper)))
+        return cache[key]
+    return make
+
+
+@pytest.mark.parametrize("example", EXAMPLES)
+def test_report_prints_on_at_most_six_a4_pages_with_header_and_page_numbers(printed, example):
+    plan, pages = printed(example, "A4")
+    print(f"{example}: {len(pages)} A4 page(s)")
+    assert 1 <= len(pages) <= MAX_A4_PAGES
+    client = plan["client"]
+    named = f" ({client['name']})" if "name" in client else ""
+    header = f"Sequenced plan: {client['id']}{named}, assessed {plan['assessed_on']}"
+    for number, page in enumerate(pages, 1):
+        assert header in page, f"page {number} has no running header"
+        assert f"Page {number} of {len(pages)}" in page, f"page {number} is not numbered"
+    assert "Summary Start here." in pages[0], "the summary opens the first page"
+    last = pages[-1]
+    assert "Sign-off" in last and "Clinician" in last and "Date" in last and "Signature" in last
+
+
+@pytest.mark.parametrize("example", ["middle-limbic", "young-child-brainstem"])
+def test_report_prints_on_letter_too(printed, example):
+    plan, pages = printed(example, "Letter")
+    a4 = printed(example, "A4")[1]
+    print(f"{example}: {len(pages)} Letter page(s), {len(a4)} A4")
+    assert 1 <= len(pages) <= MAX_A4_PAGES + 1
+    for number, page in enumerate(pages, 1):
+        assert f"Page {number} of {len(pages)}" in page and plan["client"]["id"] in page
+
+
+def test_redacted_report_leaves_the_name_out_of_the_running_header(printed):
+    plan, pages = printed("young-child-brainstem", "A4", redact=True)
+    assert "name" not in plan["client"]
+    for page in pages:
+        assert f"Sequenced plan: {plan['client']['id']}, assessed {plan['assessed_on']}" in page
+        assert "Robin" not in page
+
+
+def test_no_table_is_split_leaving_one_row_on_a_page(printed):
+    """Small tables (client, first steps, regions, sign-off) stay whole on one page."""
+    plan, pages = printed("middle-limbic", "A4")
+    regions = [r["label"] for r in plan["regions"]]
+    holding = [i for i, page in enumerate(pages) if "Region Mean (0-12) Band" in page]
+    assert len(holding) == 1, "the region table is printed once"
+    page = pages[holding[0]]
+    after = page[page.index("Region Mean (0-12) Band"):]
+    assert all(label in after for label in regions), "the region table was split across pages"
+
+
+@pytest.mark.parametrize("example", ["young-child-brainstem", "teen-cortical"])
+def test_printed_map_labels_every_cell(printed, example):
+    plan, pages = printed(example, "A4")
+    page = next(p for p in pages if "Functional brain map" in p and "Key:" in p)
+    number = 0
+    for region in reversed(plan["regions"]):            # the key runs top (cortex) to bottom
+        for f in region["functions"]:
+            number += 1
+            assert f"{number} {f['label']}" in page, f"the key misses {number} {f['label']}"
+
+
+def test_map_key_numbers_are_painted_on_their_cells(tmp_path):
+    """Screenshot the map with and without its key numbers: every cell changes where its
+    number sits, so each cell carries a readable label for the key."""
+    svg = run_cli("map", "young-child-brainstem").stdout
+    root = ET.fromstring(svg)
+    width, height = (int(float(v)) for v in root.get("viewBox").split()[2:])
+    shots = {}
+    for name, style in (("with", ""), ("without", "<style>.cell-key { visibility: hidden; }</style>")):
+        page = tmp_path / f"{name}.html"
+        page.write_text(f"<!DOCTYPE html><html><head>{style}<style>body{{margin:0}}</style></head>"
+                        f"<body>{svg}</body></html>", "utf-8")
+        png = tmp_path / f"{name}.png"
+        run_chromium(tmp_path, f"--window-size={width},{height}", f"--screenshot={png}", page.as_uri())
+        shots[name] = decode_png(png.read_bytes())
+    (w, h, channels, with_rows), (_, _, _, without_rows) = shots["with"], shots["without"]
+    assert (w, h) == (width, height)
+    cells = [g for g in root.iter(SVG + "g") if g.get("class") == "cell"]
+    assert len(cells) == 32
+    for g in cells:
+        key = next(t for t in g.iter(SVG + "text") if t.get("class") == "cell-key")
+        x, y = float(key.get("x")), float(key.get("y"))
+        changed = sum(1 for row in range(int(y) - 12, int(y) + 3) for col in range(int(x) - 10, int(x) + 10)
+                      if with_rows[row][col * channels:col * channels + 3]
+                      != without_rows[row][col * channels:col * channels + 3])
+        assert changed >= 15, f"{g.get('data-function')}: key number {key.text} is not painted ({changed} pixels)"

@@ -472,21 +472,27 @@ def test_html_report_contents(cli, example):
     # The region table.
     for region in plan["regions"]:
         assert region["label"] in doc.text and region["band"].replace("_", " ") in doc.text
-    # Steps with their ids, justifications and sources.
-    assert plan["steps"], "the example should have steps"
+    # Steps with their ids, justifications (what steps share is said once) and sources.
     ids = {a.get("id") for a, _ in doc.tags("article")}
     for step in plan["steps"]:
         assert step["id"] in ids and step["id"] in doc.text
         assert step["name"] in doc.text
-        assert step["because"] in doc.text, f"{step['id']}: justification missing"
+        for sentence in sentences(step["because"]):
+            assert sentence in doc.text, f"{step['id']}: '{sentence}' missing"
         for source in step["sources"]:
             assert source in doc.text
     for item in plan["deferred"]:
         assert item["name"] in doc.text, f"deferred {item['name']} missing"
-        assert item["because"] in doc.text
+        assert item["until"] in doc.text
+        for gate in item["gates"]:
+            assert gate["because"] in doc.text
     for strength in plan["strengths"]:
-        assert f"{strength['label']} (" in doc.text
+        assert f"{strength['label']} ({strength['score']}/" in doc.text
     assert plan["review"]["because"] in doc.text
+    # The summary comes first, before the map.
+    headings = re.findall(r"<h2>(.*?)</h2>", text)
+    assert headings[:3] == ["Summary", "Functional brain map", "Steps"], headings
+    assert headings[-1] == "Sign-off"
     # The disclaimer and a print stylesheet.
     assert "independent tool informed by the Neurosequential Model" in doc.text
     assert "not the NMT Metric" in doc.text

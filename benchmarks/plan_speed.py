@@ -1,21 +1,33 @@
 """How long planning one assessment takes, and how much of it is seqplan's own work.
 
-"raw engine": the same compiled rules and input facts run through durable-rules with
-bare actions that only assert their conclusions (no trace, no bookkeeping).
-"seqplan md": make_plan + the Markdown plan (what `seqplan plan` prints) from a
-validated assessment; "seqplan json": make_plan + the JSON plan, which also
-serialises the full trace and every fact it names.
-Overhead = (seqplan - raw engine) / raw engine. Target: under 30% for the default
-(Markdown) path.
+CPU time (time.process_time), not wall clock: on a shared machine other people's work
+does not count. All variants run in one process and are alternated (each round runs
+every variant once, in a rotating order), so a slow spell hits them alike.
 
-    python benchmarks/plan_speed.py [--repeat 30]
+Variants, per bundled example:
+- "raw engine": the same compiled rules and input facts run through durable-rules with
+  bare actions that only assert their conclusions (no trace, no bookkeeping).
+- "md": load the assessment file (read, parse, validate) + make_plan + the Markdown plan
+  (what `seqplan plan` prints);
+- "json": the same with the JSON plan, which also serialises the full trace and facts.
+Overhead = (seqplan - raw engine) / raw engine.
+
+Then, once: loading the knowledge base (cache cleared), and in fresh interpreters the
+cold `seqplan plan EXAMPLE --format json` against the import floor (durable-rules,
+jinja2, PyYAML, click), as CPU time of the child process.
+
+    python benchmarks/plan_speed.py [--repeat 30] [--cold 5]
 """
 import argparse
+import resource
 import statistics
+import subprocess
+import sys
 import time
 
 import durable.engine
 
+from planner import knowledge
 from planner.assessment import load_assessment
 from planner.compiler import LAYER_KIND, Ref, compile_ruleset
 from planner.examples import example_paths
@@ -66,32 +78,79 @@ def raw_engine(kb):
     return evaluate
 
 
-def median_ms(fn, repeat):
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
+def cpu_ms(fn):
+    start = time.process_time()
+    fn()
+    return (time.process_time() - start) * 1000
+
+
+def alternated(variants, repeat):
+    """Median CPU ms of each variant, the variants interleaved round by round."""
+    times = {name: [] for name in variants}
+    names = list(variants)
+    for i in range(repeat):
+        order = names[i % len(names):] + names[:i % len(names)]
+        for name in order:
+            times[name].append(cpu_ms(variants[name]))
+    return {name: statistics.median(t) for name, t in times.items()}
+
+
+def child_cpu_ms(argv):
+    """CPU time (user + system) of one fresh child process running ``argv``."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run(argv, check=True, stdout=subprocess.DEVNULL)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ((after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)) * 1000
+
+
+def cold_start(repeat):
+    example = next(iter(example_paths()))
+    floor = [sys.executable, "-c", "import durable.lang, jinja2, yaml, click"]
+    plan = [sys.executable, "-m", "planner.cli", "plan", example, "--format", "json"]
+    times = {"import floor": [], "cold plan --format json": []}
+    for _ in range(repeat):          # alternated
+        times["import floor"].append(child_cpu_ms(floor))
+        times["cold plan --format json"].append(child_cpu_ms(plan))
+    return {k: statistics.median(v) for k, v in times.items()}
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--repeat", type=int, default=30, help="rounds per example (default 30)")
+    parser.add_argument("--cold", type=int, default=5, help="fresh interpreters for the cold start (default 5)")
     args = parser.parse_args()
     kb = load_knowledge_base()
     raw = raw_engine(kb)
-    print(f"{'example':32} {'firings':>7} {'raw engine ms':>13} {'md ms':>7} {'overhead':>8} {'json ms':>7} {'overhead':>8}")
+    print(f"CPU ms, medians of {args.repeat} alternated rounds")
+    print(f"{'example':32} {'firings':>7} {'facts':>6} {'raw engine':>10} {'md':>7} {'overhead':>8} "
+          f"{'json':>7} {'overhead':>8}")
+    medians = {"raw": [], "md": [], "json": []}
     for name, path in example_paths().items():
-        assessment = load_assessment(path, kb)
-        plan = make_plan(assessment, kb)   # warm caches (compiled ruleset, templates)
-        facts = build_facts(assessment, kb)
-        raw_ms = median_ms(lambda: raw(facts), args.repeat)
+        plan = make_plan(load_assessment(path, kb), kb)   # warm caches (compiled ruleset, templates)
+        facts = build_facts(load_assessment(path, kb), kb)
+        result = alternated({
+            "raw": lambda: raw(facts),
+            "md": lambda: render_plan(make_plan(load_assessment(path, kb), kb), "md"),
+            "json": lambda: render_plan(make_plan(load_assessment(path, kb), kb), "json"),
+        }, args.repeat)
+        for key in medians:
+            medians[key].append(result[key])
+        print(f"{name:32} {len(plan.trace):7d} {len(plan.facts):6d} {result['raw']:10.2f} {result['md']:7.2f} "
+              f"{(result['md'] - result['raw']) / result['raw']:8.0%} {result['json']:7.2f} "
+              f"{(result['json'] - result['raw']) / result['raw']:8.0%}")
+    print(f"{'median over examples':32} {'':7} {'':6} {statistics.median(medians['raw']):10.2f} "
+          f"{statistics.median(medians['md']):7.2f} {'':8} {statistics.median(medians['json']):7.2f}")
 
-        md_ms = median_ms(lambda: render_plan(make_plan(assessment, kb), "md"), args.repeat)
-        json_ms = median_ms(lambda: render_plan(make_plan(assessment, kb), "json"), args.repeat)
-        print(f"{name:32} {len(plan.trace):7d} {raw_ms:13.2f} {md_ms:7.2f} {(md_ms - raw_ms) / raw_ms:8.0%} "
-              f"{json_ms:7.2f} {(json_ms - raw_ms) / raw_ms:8.0%}")
+    loads = []
+    for _ in range(5):
+        knowledge._CACHE.clear()
+        loads.append(cpu_ms(load_knowledge_base))
+    print(f"\nload the knowledge base (cache cleared): {statistics.median(loads):.0f} CPU ms (median of 5)")
+    if args.cold:
+        cold = cold_start(args.cold)
+        floor, plan_ms = cold["import floor"], cold["cold plan --format json"]
+        print(f"cold start, CPU ms of the child (median of {args.cold}): import floor {floor:.0f}, "
+              f"`seqplan plan EXAMPLE --format json` {plan_ms:.0f} ({plan_ms / floor:.1f}x the floor)")
 
 
 if __name__ == "__main__":

@@ -135,6 +135,9 @@ def validate_file(path, kb_dir=None):
     from .knowledge import load_knowledge_base
 
     path = assessment_path(path)
+    if path.suffix.lower() == ".csv":       # one assessment per row: every problem of every row
+        from .caseload.csvinput import validate_csv
+        return validate_csv(path, load_knowledge_base(kb_dir))
     text = read_text(path)
     try:
         data = parse(path, text)
@@ -197,6 +200,23 @@ def list_knowledge(what, fmt="text", kb_dir=None):
         else:
             rows.append(f"{ident}\t{json.dumps(item['value'])}\t{item['label']}\t{item['about']}")
     return "\n".join(rows) + "\n"
+
+
+def plan_batch(inputs, outdir, fmt="md", jobs=None, redact=False, kb_dir=None, progress=False):
+    """Plan every assessment among ``inputs`` (files, directories of them, CSV files) into
+    ``outdir`` with ``jobs`` processes; also writes ``errors``, ``caseload.json`` and
+    ``caseload.html`` there. Returns a ``planner.caseload.batch.BatchResult``."""
+    from .caseload.batch import run_batch
+
+    return run_batch(inputs, outdir, fmt, jobs, redact, kb_dir, progress)
+
+
+def blank_assessment(fmt="yaml", kb_dir=None):
+    """A blank assessment (yaml or csv) with every function id and its rating guidance."""
+    from .caseload.template import blank_assessment as blank
+    from .knowledge import load_knowledge_base
+
+    return blank(load_knowledge_base(kb_dir), fmt)
 
 
 def handout_file(path, reader, fmt="md", redact=False, kb_dir=None):

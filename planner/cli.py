@@ -376,6 +376,58 @@ def kb_list(what, fmt, kb_dir):
 
 
 @main.command()
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(), metavar="INPUT...")
+@click.option("-o", "--output", "outdir", required=True, type=click.Path(),
+              help="Directory for the plans, errors, caseload.html and caseload.json.")
+@click.option("--format", "fmt", type=FORMAT_CHOICES, default="md", show_default=True, help="Format of each plan.")
+@click.option("--jobs", type=click.IntRange(min=1), default=None,
+              help="Worker processes (default: the number of cores). Output is the same whatever it is.")
+@click.option("--redact", is_flag=True, help="Leave the clients' names out of the plans and the caseload.")
+@kb_option()
+@user_errors
+def batch(inputs, outdir, fmt, jobs, redact, kb_dir):
+    """Plan a caseload: every assessment file, directory of them, and CSV file (one
+    assessment per row) among INPUT... Writes one plan per assessment into OUTDIR, named
+    by client id and date, with caseload.html and caseload.json. A bad assessment does
+    not stop the batch: its problems go to OUTDIR/errors and the exit code is 1.
+
+    \b
+    Examples:
+      seqplan batch assessments/ -o plans/
+      seqplan batch caseload.csv more.yaml -o plans/ --format html --jobs 2
+    """
+    from .api import plan_batch
+
+    result = plan_batch(inputs, outdir, fmt=fmt, jobs=jobs, redact=redact, kb_dir=kb_dir,
+                        progress=sys.stderr.isatty())
+    for line in result.error_lines():
+        click.echo(f"seqplan: error: {line}", err=True)
+    click.echo(f"{len(result.planned)} planned, {len(result.failed)} failed: {result.outdir}")
+    if result.failed:
+        sys.exit(1)
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["yaml", "csv"]), default="yaml", show_default=True,
+              help="A YAML assessment file, or a CSV file with one assessment per row.")
+@click.option("-o", "--output", type=click.Path(), help="Write to this file instead of stdout.")
+@kb_option()
+@user_errors
+def template(fmt, output, kb_dir):
+    """Write a blank assessment to fill in: every function id with its rating guidance
+    (as comments in YAML; as a header row and comment rows in CSV).
+
+    \b
+    Examples:
+      seqplan template -o child.yaml
+      seqplan template --format csv -o caseload.csv
+    """
+    from .api import blank_assessment
+
+    write_output(blank_assessment(fmt, kb_dir), output)
+
+
+@main.command()
 @click.argument("file", type=click.Path())
 @click.option("--for", "reader", type=click.Choice(["caregiver", "teacher"]), required=True,
               help="Who reads it: the child's caregiver (home) or teacher (school).")

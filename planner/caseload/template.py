@@ -1,0 +1,37 @@
+"""Blank assessments to fill in (``seqplan template``): every function id with its rating
+guidance from the knowledge base, as YAML comments or CSV comment rows. Wording lives in
+templates/caseload-template.*.j2."""
+from __future__ import annotations
+
+import csv
+import io
+
+from ..assessment import FORMAT, _schema
+from .csvinput import columns
+
+FORMATS = ("yaml", "csv")
+
+
+def _csv_row(cells):
+    out = io.StringIO()
+    csv.writer(out, lineterminator="").writerow(cells)
+    return out.getvalue()
+
+
+def blank_assessment(kb, fmt="yaml"):
+    """The text of a blank assessment in ``fmt`` (yaml or csv) for knowledge base ``kb``."""
+    import jinja2
+
+    from ..resources import data_dir
+
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(data_dir("templates"))),
+                             undefined=jinja2.StrictUndefined, autoescape=False, trim_blocks=True,
+                             lstrip_blocks=True, keep_trailing_newline=True)
+    env.filters["csv_row"] = _csv_row
+    env.filters["label"] = kb.label
+    functions = [dict(f, rating={k: f["rating"][k] for k in sorted(f["rating"], key=int)})
+                 for f in kb.functions.values()]
+    return env.get_template(f"caseload-template.{fmt}.j2").render(
+        format=FORMAT, regions=list(kb.regions.values()), functions=functions,
+        periods=list(kb.periods.values()), header=columns(kb),
+        arousal_states=_schema()["properties"]["current"]["properties"]["arousal"]["enum"])

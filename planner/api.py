@@ -22,8 +22,13 @@ def plan_for(path, kb_dir=None, redact=False):
     from .knowledge import load_knowledge_base
     from .planning import make_plan
 
+    path = assessment_path(path)
+    if path.suffix.lower() == ".csv":
+        from .errors import InputError
+        raise InputError(path, None, "is a CSV file: one assessment per row",
+                         "plan its rows with `seqplan batch FILE -o DIR`; check them with `seqplan validate FILE`")
     kb = load_knowledge_base(kb_dir)
-    return make_plan(load_assessment(assessment_path(path), kb), kb, redact=redact)
+    return make_plan(load_assessment(path, kb), kb, redact=redact)
 
 
 def plan_file(path, fmt="md", redact=False, kb_dir=None, audience="therapist"):

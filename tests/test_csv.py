@@ -139,3 +139,12 @@ def test_the_yaml_template_validates_once_filled_in(tmp_path):
     path.write_text(filled, encoding="utf-8")
     result = invoke("validate", path)
     assert result.exit_code == 0, result.output
+
+
+def test_plan_on_a_csv_file_points_to_batch(tmp_path):
+    header, row = example_as_row()
+    source = write_rows(tmp_path / "one.csv", header, [row])
+    result = invoke("plan", source)
+    assert result.exit_code == 2
+    assert result.output.strip() == (f"seqplan: error: {source}: is a CSV file: one assessment per row (plan its "
+                                     f"rows with `seqplan batch FILE -o DIR`; check them with `seqplan validate FILE`)")

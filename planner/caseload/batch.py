@@ -220,6 +220,14 @@ def write_atomic(path, text):
         raise
 
 
+def _cores():
+    """The cores this process may run on (what --jobs defaults to)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:      # not on Linux
+        return os.cpu_count() or 1
+
+
 def _mapper(jobs, kb_dir, count):
     """(map function, close function): the pool's ordered ``imap``, or plain ``map``."""
     if jobs <= 1 or count <= 1:
@@ -255,7 +263,7 @@ def run_batch(inputs, outdir, fmt="md", jobs=None, redact=False, kb_dir=None, pr
     if outdir.exists() and not outdir.is_dir():
         raise InputError(outdir, "-o", "is not a directory", "give a directory for the plans")
     cases = expand(inputs, outdir, kb)
-    jobs = max(1, jobs or os.cpu_count() or 1)
+    jobs = max(1, jobs or _cores())
     imap, close = _mapper(jobs, kb_dir, len(cases))
     try:
         checked = list(_progress(imap(_validate, cases), len(cases), progress, "checking"))

@@ -37,6 +37,25 @@ class Assessment:
     notes: str | None = None
     canonical: dict = field(default_factory=dict, repr=False)
 
+    def redacted(self):
+        """(this assessment without the client's name, the assessor and the notes, the
+        names of the fields withheld). Its ``digest`` is of the redacted input, so nothing
+        withheld can be recovered from a plan by trying names against the digest."""
+        import copy
+        import dataclasses
+
+        canonical = copy.deepcopy(self.canonical)
+        withheld = []
+        for name, (section, key) in (("name", ("client", "name")), ("assessor", (None, "assessor")),
+                                     ("notes", ("context", "notes"))):
+            holder = canonical.get(section) if section else canonical
+            if isinstance(holder, dict) and key in holder:
+                del holder[key]
+                withheld.append(name)
+        if isinstance(canonical.get("context"), dict) and not canonical["context"]:
+            del canonical["context"]
+        return dataclasses.replace(self, name=None, assessor=None, notes=None, canonical=canonical), withheld
+
     @property
     def digest(self):
         """sha256 over the canonical input (sorted keys, ISO dates), so YAML and JSON agree."""

@@ -37,12 +37,40 @@ def differences(old, new, path=""):
                     lines.append(f"~ {where}: differs ({_count(old[key])} -> {_count(new[key])} entries)")
             else:
                 field = _KEYS.get(key)
+                if field:
+                    lines += _order(old[key], new[key], field, where)
                 lines += differences(_keyed(old[key], field), _keyed(new[key], field), where) if field \
                     else differences(old[key], new[key], where)
         return lines
     if old != new:
         return [f"~ {path}: {_short(old)} -> {_short(new)}"]
     return []
+
+
+def _order(old, new, key, where):
+    """A line saying how entries present in both lists moved ("S1 and S2 swapped"), or none:
+    entries are compared by identity, so without this a moved step would go unnoticed."""
+    if not all(isinstance(x, list) and all(isinstance(i, dict) and key in i for i in x) for x in (old, new)):
+        return []
+    old_ids, new_ids = [str(i[key]) for i in old], [str(i[key]) for i in new]
+    both = set(old_ids) & set(new_ids)
+    before, after = [i for i in old_ids if i in both], [i for i in new_ids if i in both]
+    if before == after:
+        return []
+    moved = [n for n, (a, b) in enumerate(zip(before, after)) if a != b]
+    if len(moved) == 2 and before[moved[0]] == after[moved[1]] and before[moved[1]] == after[moved[0]]:
+        first, second = (new[new_ids.index(after[n])].get("id") or f"#{n + 1}" for n in moved)
+        return [f"~ {where}: {first} and {second} swapped ({after[moved[1]]} is listed before {after[moved[0]]})"]
+    return [f"~ {where}: order changed: {', '.join(before)} -> {', '.join(after)}"]
+
+
+def _formatting(stored_text, text):
+    """How a content-equal stored plan differs in bytes from what seqplan writes."""
+    if stored_text.replace("\r\n", "\n") == text:
+        return "line endings are CRLF, not LF"
+    if stored_text.rstrip() == text.rstrip():
+        return "the end of the file differs (trailing whitespace or line break)"
+    return "whitespace, key order or number formatting differs (re-serialised JSON)"
 
 
 def _short(value, width=160):
@@ -77,25 +105,39 @@ def audit(plan_path, assessment_path, kb_dir=None):
     stored = load_plan_json(plan_path, stored_text)
     kb = load_knowledge_base(kb_dir)
     assessment = load_assessment(assessment_path, kb)
-    client = stored.get("client")
-    plan = make_plan(assessment, kb, redact=not (isinstance(client, dict) and "name" in client))
+    plan = make_plan(assessment, kb, redact=bool(stored.get("redacted")))
     text = render_plan(plan, "json")
     if text == stored_text:
         return True, [f"reproduced: {plan_path} follows from {assessment_path} with {kb.name} {kb.version}"]
+    fresh = json.loads(text)
+    if stored == fresh and not _types_differ(stored, fresh):
+        return True, [f"reproduced (formatting differs): {plan_path} follows from {assessment_path} with "
+                      f"{kb.name} {kb.version}; the content is the same, the bytes are not",
+                      f"formatting: {_formatting(stored_text, text)}"]
     lines = [f"not reproduced: {plan_path}"]
-    if stored.get("input_digest") != assessment.digest:
-        lines.append(f"input changed: {stored.get('input_digest')} -> {assessment.digest}")
+    if stored.get("input_digest") != plan.input_digest:
+        lines.append(f"input changed: {stored.get('input_digest')} -> {plan.input_digest}")
     stored_kb = stored.get("kb") if isinstance(stored.get("kb"), dict) else {}
     if stored_kb.get("digest") != kb.digest:
         lines.append(f"knowledge base changed: {stored_kb.get('version')} {stored_kb.get('digest')} -> "
                      f"{kb.version} {kb.digest}")
-    changes = differences(stored, json.loads(text))
+    changes = differences(stored, fresh)
     lines += changes[:MAX_LINES]
     if len(changes) > MAX_LINES:
         lines.append(f"... and {len(changes) - MAX_LINES} more differences")
     if not changes:
-        lines.append("same content, different bytes: the stored file was reformatted")
+        lines.append("the content differs in a way not listed above (value types)")
     return False, lines
+
+
+def _types_differ(a, b):
+    """Whether two equal plans differ in the type of a value (1 and 1.0, true and 1 compare
+    equal in Python): an auditor must see a changed type."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return any(_types_differ(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return any(_types_differ(x, y) for x, y in zip(a, b))
+    return type(a) is not type(b) and not (isinstance(a, float) and isinstance(b, int) and a == b)
 
 
 def diff_knowledge_bases(assessment_path, kb_a, kb_b):

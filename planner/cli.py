@@ -2,15 +2,15 @@
 from __future__ import annotations
 
 import functools
-import os
 import sys
-import tempfile
-from pathlib import Path
 
 import click
 
 from . import __version__
 
+# Paths are checked when used, each problem as one line (click's own check of readability
+# printed a three-line usage error).
+PATH = click.Path(readable=False)
 FORMAT_CHOICES = click.Choice(["md", "json", "html"])     # planner.render.FORMATS (imported lazily there)
 
 
@@ -35,32 +35,19 @@ def user_errors(command):
 
 
 def write_output(text, out, protect=()):
-    """Write ``text`` to stdout, or atomically to ``out`` (never a half-written file,
-    never over the input it was made from)."""
+    """Write ``text`` to stdout, or to the file ``out`` (atomically, only to a regular
+    file, never over the input it was made from: see planner.output)."""
     if out is None or str(out) == "-":
         click.echo(text, nl=False)
         return
-    from .errors import InputError
+    from .output import write_file
 
-    out = Path(out)
-    if any(out.resolve() == Path(p).resolve() for p in protect):
-        raise InputError(out, "-o", "would overwrite the input file", "choose another output path")
-    try:
-        fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
-    except OSError as exc:
-        raise InputError(out, "-o", f"cannot write there: {exc.strerror}", "choose an existing, writable directory")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, out)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    write_file(text, out, protect)
 
 
 def kb_option():
     """The --kb option shared by every command that reads the knowledge base."""
-    return click.option("--kb", "kb_dir", type=click.Path(),
+    return click.option("--kb", "kb_dir", type=PATH,
                         help="Knowledge-base directory (default: the bundled one).")
 
 
@@ -89,10 +76,10 @@ def main():
 
 
 @main.command()
-@click.argument("file", required=False, type=click.Path())
+@click.argument("file", required=False, type=PATH)
 @click.option("--example", metavar="NAME", help="Plan a bundled example instead of FILE (see `seqplan examples`).")
 @click.option("--format", "fmt", type=FORMAT_CHOICES, default="md", show_default=True, help="Output format.")
-@click.option("-o", "--output", type=click.Path(), help="Write to this file instead of stdout.")
+@click.option("-o", "--output", type=PATH, help="Write to this file instead of stdout.")
 @click.option("--redact", is_flag=True, help="Leave the client's name out of the output.")
 @click.option("--audience", type=click.Choice(["therapist", "trainer", "auditor"]), default="therapist",
               show_default=True, help="Markdown for a therapist, a trainer (adds principles and the path through "
@@ -118,7 +105,7 @@ def plan(file, example, fmt, output, redact, audience, kb_dir):
 
 
 @main.command()
-@click.argument("file", type=click.Path())
+@click.argument("file", type=PATH)
 @kb_option()
 @user_errors
 def validate(file, kb_dir):
@@ -141,7 +128,7 @@ def validate(file, kb_dir):
 
 
 @main.command()
-@click.argument("file", type=click.Path())
+@click.argument("file", type=PATH)
 @click.argument("target")
 @kb_option()
 @user_errors
@@ -161,7 +148,7 @@ def why(file, target, kb_dir):
 
 
 @main.command("why-not")
-@click.argument("file", type=click.Path())
+@click.argument("file", type=PATH)
 @click.argument("activity")
 @kb_option()
 @user_errors
@@ -180,7 +167,7 @@ def why_not(file, activity, kb_dir):
 
 
 @main.command()
-@click.argument("file", type=click.Path())
+@click.argument("file", type=PATH)
 @click.option("--format", "fmt", type=click.Choice(["text", "jsonl"]), default="text", show_default=True,
               help="One line per firing: text, or JSON Lines with the matched and concluded facts inline.")
 @kb_option()
@@ -198,8 +185,8 @@ def trace(file, fmt, kb_dir):
 
 
 @main.command()
-@click.argument("plan_json", metavar="PLAN.json", type=click.Path())
-@click.argument("file", type=click.Path())
+@click.argument("plan_json", metavar="PLAN.json", type=PATH)
+@click.argument("file", type=PATH)
 @kb_option()
 @user_errors
 def audit(plan_json, file, kb_dir):
@@ -223,9 +210,9 @@ def audit(plan_json, file, kb_dir):
 
 
 @main.command()
-@click.argument("file", type=click.Path())
-@click.option("--kb-a", required=True, type=click.Path(), help="The first knowledge-base directory.")
-@click.option("--kb-b", required=True, type=click.Path(), help="The second knowledge-base directory.")
+@click.argument("file", type=PATH)
+@click.option("--kb-a", required=True, type=PATH, help="The first knowledge-base directory.")
+@click.option("--kb-b", required=True, type=PATH, help="The second knowledge-base directory.")
 @user_errors
 def diff(file, kb_a, kb_b):
     """How the plan for FILE changes between two knowledge-base versions: steps,
@@ -241,8 +228,8 @@ def diff(file, kb_a, kb_b):
 
 
 @main.command("map")
-@click.argument("file", type=click.Path())
-@click.option("-o", "--output", type=click.Path(), help="Write the SVG to this file instead of stdout.")
+@click.argument("file", type=PATH)
+@click.option("-o", "--output", type=PATH, help="Write the SVG to this file instead of stdout.")
 @click.option("--redact", is_flag=True, help="Leave the client's name out of the map's title.")
 @kb_option()
 @user_errors
@@ -261,9 +248,9 @@ def brain_map(file, output, redact, kb_dir):
 
 
 @main.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(), metavar="OLD NEW [LATER...]")
+@click.argument("files", nargs=-1, required=True, type=PATH, metavar="OLD NEW [LATER...]")
 @click.option("--format", "fmt", type=FORMAT_CHOICES, default="md", show_default=True, help="Output format.")
-@click.option("-o", "--output", type=click.Path(), help="Write to this file instead of stdout.")
+@click.option("-o", "--output", type=PATH, help="Write to this file instead of stdout.")
 @click.option("--redact", is_flag=True, help="Leave the client's name out of the output.")
 @kb_option()
 @user_errors
@@ -338,7 +325,7 @@ def kb_check(kb_dir):
 
 @kb.command("coverage")
 @kb_option()
-@click.option("--features", "features_dir", type=click.Path(), default="features",
+@click.option("--features", "features_dir", type=PATH, default="features",
               show_default=True, help="Directory of Gherkin feature files tagged @rule:<ID>.")
 @user_errors
 def kb_coverage(kb_dir, features_dir):
@@ -376,8 +363,8 @@ def kb_list(what, fmt, kb_dir):
 
 
 @main.command()
-@click.argument("inputs", nargs=-1, required=True, type=click.Path(), metavar="INPUT...")
-@click.option("-o", "--output", "outdir", required=True, type=click.Path(),
+@click.argument("inputs", nargs=-1, required=True, type=PATH, metavar="INPUT...")
+@click.option("-o", "--output", "outdir", required=True, type=PATH,
               help="Directory for the plans, errors, caseload.html and caseload.json.")
 @click.option("--format", "fmt", type=FORMAT_CHOICES, default="md", show_default=True, help="Format of each plan.")
 @click.option("--jobs", type=click.IntRange(min=1), default=None,
@@ -410,7 +397,7 @@ def batch(inputs, outdir, fmt, jobs, redact, kb_dir):
 @main.command()
 @click.option("--format", "fmt", type=click.Choice(["yaml", "csv"]), default="yaml", show_default=True,
               help="A YAML assessment file, or a CSV file with one assessment per row.")
-@click.option("-o", "--output", type=click.Path(), help="Write to this file instead of stdout.")
+@click.option("-o", "--output", type=PATH, help="Write to this file instead of stdout.")
 @kb_option()
 @user_errors
 def template(fmt, output, kb_dir):
@@ -428,12 +415,12 @@ def template(fmt, output, kb_dir):
 
 
 @main.command()
-@click.argument("file", type=click.Path())
+@click.argument("file", type=PATH)
 @click.option("--for", "reader", type=click.Choice(["caregiver", "teacher"]), required=True,
               help="Who reads it: the child's caregiver (home) or teacher (school).")
 @click.option("--format", "fmt", type=click.Choice(["md", "html"]), default="md", show_default=True,
               help="Markdown, or a self-contained HTML page that prints on one sheet.")
-@click.option("-o", "--output", type=click.Path(), help="Write to this file instead of stdout.")
+@click.option("-o", "--output", type=PATH, help="Write to this file instead of stdout.")
 @click.option("--redact", is_flag=True, help="Leave the client's name (and what else redaction withholds) out.")
 @kb_option()
 @user_errors
@@ -450,6 +437,105 @@ def handout(file, reader, fmt, output, redact, kb_dir):
     from .api import assessment_path, handout_file
 
     write_output(handout_file(file, reader, fmt, redact, kb_dir), output, protect=[assessment_path(file)])
+
+
+# ---------------------------------------------------------------- trainer mode (issue 11)
+
+
+@main.command()
+@click.argument("file", type=click.Path())
+@click.option("--set", "sets", metavar="FIELD=VALUE", multiple=True, required=True,
+              help="A change to try (repeatable): FUNCTION=SCORE (0-12, or 'none' for unrated), "
+                   "current.arousal=STATE, current.relational_health=N, context.avoid=a,b (also interests, "
+                   "team, settings), client.age_years=N, history.PERIOD.adversity=N.")
+@click.option("--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True)
+@kb_option()
+@user_errors
+def whatif(file, sets, fmt, kb_dir):
+    """Plan FILE as it is and as changed by each --set, and print what changed: regions
+    and bands, gates opened or closed, steps added, removed or moved, deferrals, each with
+    the rules that made the difference. FILE is never modified; it may name a bundled
+    example or teaching vignette.
+
+    \b
+    Examples:
+      seqplan whatif child.yaml --set sleep=9 --set current.arousal=calm
+      seqplan whatif state-before-scores --set current.arousal=alert --format json
+      seqplan whatif child.yaml --set context.avoid=touch,noise
+    """
+    from .api import whatif_report
+
+    click.echo(whatif_report(file, list(sets), fmt, kb_dir), nl=False)
+
+
+@main.command()
+@click.argument("file", type=click.Path())
+@click.option("--layer", metavar="NAME", help="Only this layer (e.g. summarise, focus, propose, judge).")
+@click.option("--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True)
+@kb_option()
+@user_errors
+def steps(file, layer, fmt, kb_dir):
+    """The reasoning for FILE layer by layer: each rule firing with its rule, its
+    justification and the facts it matched, in an order a trainer can read aloud.
+    FILE may name a bundled example or teaching vignette.
+
+    \b
+    Examples:
+      seqplan steps bottom-up-start
+      seqplan steps child.yaml --layer focus
+    """
+    from .api import steps_text
+
+    click.echo(steps_text(file, layer, fmt, kb_dir), nl=False)
+
+
+@main.command()
+@click.argument("name", required=False)
+@click.option("--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True,
+              help="Format of a teaching note (with NAME).")
+@user_errors
+def vignettes(name, fmt):
+    """List the bundled teaching vignettes, or print the teaching note of NAME (what it
+    teaches, questions for trainees, the what-if to try and what trainees should see).
+    Every command that takes FILE accepts a vignette name.
+
+    \b
+    Examples:
+      seqplan vignettes
+      seqplan vignettes state-before-scores
+      seqplan plan state-before-scores --audience trainer
+    """
+    from .api import list_vignettes, vignette_note_text
+
+    if name:
+        click.echo(vignette_note_text(name, fmt), nl=False)
+        return
+    for vignette, description, _ in list_vignettes():
+        click.echo(f"{vignette}\t{description}")
+
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to bind. Keep the default: the page is for this machine only.")
+@click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
+@kb_option()
+@user_errors
+def serve(host, port, kb_dir):
+    """Start the trainer's web page on this machine: vignettes and examples, upload or
+    paste an assessment, move any rating and watch the map, the plan and the reasoning
+    change. Nothing is stored on the server and nothing is fetched from the network.
+    Stop it with Ctrl-C.
+
+    \b
+    Example:
+      seqplan serve
+      (then open http://127.0.0.1:8765/ in a browser)
+      seqplan serve --port 9000
+    """
+    from .web.server import run
+
+    run(host, port, kb_dir)
 
 
 if __name__ == "__main__":   # pragma: no cover

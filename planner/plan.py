@@ -32,6 +32,7 @@ class Plan:
     notes: list
     context_notes: str | None
     facts: dict               # fact id -> fact: input facts, then derived ones in order
+    redacted: list = field(default_factory=list)   # fields withheld by --redact; input_digest is then of the redacted input
     _evaluation: object = field(default=None, repr=False, compare=False)   # planner.engine.Evaluation
     _kb: object = field(default=None, repr=False, compare=False)
 
@@ -45,6 +46,8 @@ class Plan:
         """The JSON contract, in a fixed key order (the trace, then the facts it names)."""
         data = {f.name: getattr(self, f.name) for f in fields(self) if not f.name.startswith("_")}
         data["trace"] = self.trace
+        if not data["redacted"]:
+            del data["redacted"]
         data["facts"] = data.pop("facts")
         return data
 

@@ -232,6 +232,9 @@ def make_plan(assessment, kb=None, *, redact=False):
     from .knowledge import load_knowledge_base
 
     kb = kb or load_knowledge_base()
+    withheld = []
+    if redact:     # name, assessor and notes never reach the plan, and the digest is of what remains
+        assessment, withheld = assessment.redacted()
     summaries = region_summaries(assessment, kb)
     ev = engine.evaluate(kb, build_facts(assessment, kb, summaries))
     reasons = _Reasons(kb, ev)
@@ -272,6 +275,7 @@ def make_plan(assessment, kb=None, *, redact=False):
         notes=_notes(kb, assessment),
         context_notes=assessment.notes,
         facts=ev.facts,
+        redacted=withheld,
         _evaluation=ev,
         _kb=kb,
     )

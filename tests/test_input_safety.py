@@ -237,3 +237,96 @@ def test_json_with_an_emoji_written_by_python_is_read_the_same_as_yaml(tmp_path)
     assert a.exit_code == 0 and b.exit_code == 0, b.output
     assert json.loads(b.stdout)["client"]["name"] == "Sam \U0001F600"
     assert a.stdout == b.stdout
+
+
+# --- Redaction -----------------------------------------------------------------------------
+
+def _private(name):
+    data = make_assessment(brainstem=4, name=name)
+    data["assessor"] = f"Dr {name}son"
+    data["context"] = {"interests": ["music"], "notes": f"{name} lives with an aunt on Elm Street"}
+    return data
+
+
+@pytest.mark.parametrize("command", [["plan", "--format", "md"], ["plan", "--format", "json"],
+                                     ["plan", "--format", "html"], ["plan", "--audience", "auditor"], ["map"]])
+def test_redacted_output_holds_no_name_notes_or_assessor_and_nothing_to_recover_them(tmp_path, command):
+    """Two children who differ only in what --redact withholds get byte-identical redacted
+    outputs: no digest or field is left from which a name could be recovered by trying."""
+    outputs = []
+    for name in ("Robin", "Sam"):
+        path = write_assessment(tmp_path, _private(name), name, "yaml")
+        result = CliRunner().invoke(main_cli(), [command[0], str(path), *command[1:], "--redact"])
+        assert result.exit_code == 0, result.output
+        for secret in (name, f"Dr {name}son", "Elm Street"):
+            assert secret not in result.stdout
+        outputs.append(result.stdout)
+    assert outputs[0] == outputs[1]
+
+
+def test_a_redacted_plan_says_what_was_withheld_and_still_audits(tmp_path):
+    path = write_assessment(tmp_path, _private("Robin"), "child", "yaml")
+    md = CliRunner().invoke(main_cli(), ["plan", str(path), "--redact"]).stdout
+    assert "notes withheld" in md
+    out = tmp_path / "plan.json"
+    assert CliRunner().invoke(main_cli(), ["plan", str(path), "--format", "json", "--redact", "-o", str(out)]).exit_code == 0
+    stored = json.loads(out.read_text())
+    assert stored["redacted"] == ["name", "assessor", "notes"]
+    assert "assessor" not in json.dumps(stored["assessor"] or "") and stored["context_notes"] is None
+    audit = CliRunner().invoke(main_cli(), ["audit", str(out), str(path)])
+    assert audit.exit_code == 0 and audit.stdout.startswith("reproduced"), audit.stdout
+    plain = json.loads(CliRunner().invoke(main_cli(), ["plan", str(path), "--format", "json"]).stdout)
+    assert "redacted" not in plain and plain["input_digest"] != stored["input_digest"]
+
+
+# --- Audit compares content, in order -------------------------------------------------------
+
+def _stored_plan(tmp_path, example="teen-cortical"):
+    source = EXAMPLES_DIR / f"{example}.yaml"
+    out = tmp_path / "plan.json"
+    assert CliRunner().invoke(main_cli(), ["plan", str(source), "--format", "json", "-o", str(out)]).exit_code == 0
+    return out, source
+
+
+def _audit(plan, source):
+    return CliRunner().invoke(main_cli(), ["audit", str(plan), str(source)])
+
+
+def test_audit_reports_two_swapped_steps_not_a_reformatting(tmp_path):
+    out, source = _stored_plan(tmp_path)
+    stored = json.loads(out.read_text())
+    stored["steps"][0], stored["steps"][1] = stored["steps"][1], stored["steps"][0]
+    out.write_text(json.dumps(stored, indent=2, ensure_ascii=False) + "\n")
+    result = _audit(out, source)
+    assert result.exit_code == 1
+    assert "~ steps: S1 and S2 swapped" in result.stdout
+    assert "reformatted" not in result.stdout
+
+
+@pytest.mark.parametrize("reformat", [
+    lambda text: json.dumps(json.loads(text)),                                # one line, as a database stores it
+    lambda text: json.dumps(json.loads(text), indent=4, sort_keys=True),      # a pretty-printer
+])
+def test_audit_of_a_content_equal_reformatted_plan_reproduces_with_a_note(tmp_path, reformat):
+    out, source = _stored_plan(tmp_path)
+    out.write_text(reformat(out.read_text()))
+    result = _audit(out, source)
+    assert result.exit_code == 0, result.stdout
+    assert result.stdout.startswith("reproduced (formatting differs)")
+
+
+def test_audit_of_a_crlf_copy_says_so_instead_of_a_plain_reproduced(tmp_path):
+    out, source = _stored_plan(tmp_path)
+    out.write_bytes(out.read_bytes().replace(b"\n", b"\r\n"))
+    result = _audit(out, source)
+    assert result.exit_code == 0
+    assert result.stdout.startswith("reproduced (formatting differs)") and "CRLF" in result.stdout
+
+
+def test_audit_of_a_number_turned_into_text_is_not_reproduced(tmp_path):
+    out, source = _stored_plan(tmp_path)
+    stored = json.loads(out.read_text())
+    stored["review"]["weeks"] = str(stored["review"]["weeks"])
+    out.write_text(json.dumps(stored, indent=2))
+    result = _audit(out, source)
+    assert result.exit_code == 1 and "~ review.weeks: " in result.stdout

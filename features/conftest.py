@@ -924,3 +924,35 @@ def when_diff(asked, kb_copy, name):
 @then(P('the comparison says "{text:q}"'))
 def then_diff_says(asked, text):
     assert text in asked["answer"], asked["answer"]
+
+
+# ------------------------------------------- issue 9: dissociation, state, relationships
+
+@given(P('the child\'s typical dissociative state is "{state:q}"'))
+def given_dissociative_state(case, state):
+    case.current["dissociative_state"] = state
+
+
+@then(P('the plan has the goal "{goal:q}"'))
+def then_goal(case, goal):
+    assert goal in [g["goal"] for g in case.plan.goals], case.plan.goals
+
+
+@then("the plan has no goal beside the steps")
+def then_no_goal(case):
+    assert not case.plan.goals, case.plan.goals
+
+
+@then(P('"In the moment" says "{text:q}"'))
+def then_moment(case, text):
+    assert any(text in m["because"] for m in case.plan.in_the_moment), [m["because"] for m in case.plan.in_the_moment]
+
+
+@then(P('"In the moment" does not say "{text:q}"'))
+def then_moment_not(case, text):
+    assert not any(text in m["because"] for m in case.plan.in_the_moment)
+
+
+@then("relational health is named as a strength")
+def then_relational_strength(case):
+    assert case.plan.relational_strength, "no relational strength"

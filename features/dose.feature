@@ -88,7 +88,7 @@ Feature: Dose, who and where (layer 7: knowledge_base/rules/dose.yaml)
   Scenario: Nothing the team can deliver fits where the plan starts: the plan says so and the review asks for it
     Given a 9-year-old with region scores brainstem 6, diencephalon 9, limbic 9, cortex 9
     And the child's typical arousal is "calm"
-    And the child must avoid "music, movement, touch, breathing, rocking, water, outdoors, quiet, running"
+    And the child must avoid "music, movement, touch, breathing, rocking, water, outdoors, quiet, running, grounding"
     When seqplan plans the assessment
     Then rule "REVIEW-007" fires
     And the plan says nothing qualifies where it starts
@@ -106,7 +106,7 @@ Feature: Dose, who and where (layer 7: knowledge_base/rules/dose.yaml)
   Scenario: A child in alarm for whom nothing regulating fits: the plan says so
     Given a 9-year-old with every region scored 12
     And the child's typical arousal is "alarm"
-    And the child must avoid "music, movement, touch, breathing, rocking, water, outdoors, quiet, running"
+    And the child must avoid "music, movement, touch, breathing, rocking, water, outdoors, quiet, running, grounding"
     When seqplan plans the assessment
     Then rule "REVIEW-008" fires
     And the plan says nothing qualifies where it starts

@@ -177,7 +177,7 @@ Feature: Focus the plan (layer 2: knowledge_base/rules/focus.yaml)
   @rule:SEQ-004
   Scenario: Without a severe early history the regulate phase is expected to take 12 weeks
     Given a 7-year-old with region scores brainstem 5, diencephalon 7, limbic 8, cortex 9
-    And early childhood history is adversity 3 and relational poverty 3
+    And early childhood history is adversity 1 and relational poverty 3
     When seqplan plans the assessment
     Then rule "SEQ-004" fires
     And rule "HIST-003" does not fire

@@ -23,7 +23,8 @@ Feature: Judge each candidate (layer 4: knowledge_base/rules/judge.yaml)
     And the first step is in the "regulate" phase
     And "therapeutic_massage" is not a step
     And "therapeutic_massage" fails "respectful"
-    And the review is in 8 weeks
+    And the review is in 4 weeks
+    And the review is set by rule "REVIEW-010"
 
   @rule:DEFER-001
   Scenario: Reason-stage enrichment also waits for a child in alarm

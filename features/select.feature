@@ -114,7 +114,7 @@ Feature: Select steps and the review (layer 6: knowledge_base/rules/select.yaml)
   Scenario: A calm, typical child with severe infancy relational poverty is reviewed sooner
     Given a 9-year-old with every region scored 12
     And the child's typical arousal is "calm"
-    And infancy history is adversity 0 and relational poverty 3
+    And perinatal history is adversity 0 and relational poverty 3
     When seqplan plans the assessment
     Then rule "REVIEW-002" fires
     And the review is in 8 weeks

@@ -130,7 +130,6 @@ Feature: Summarise the assessment (layer 1: knowledge_base/rules/summarise.yaml)
     Examples:
       | period    |
       | perinatal |
-      | infancy   |
 
   @rule:HIST-002
   Scenario Outline: Severe early adversity is an early risk
@@ -145,7 +144,39 @@ Feature: Summarise the assessment (layer 1: knowledge_base/rules/summarise.yaml)
     Examples:
       | period    |
       | perinatal |
-      | infancy   |
+
+  @rule:HIST-004
+  Scenario Outline: Severe adversity after the first two months stays a risk through early childhood
+    Given a 6-year-old with region scores brainstem 6, diencephalon 8, limbic 8, cortex 9
+    And <period> history is adversity 3 and relational poverty 0
+    When seqplan plans the assessment
+    Then rule "HIST-004" fires for the <period>
+    And rule "HIST-002" does not fire
+    And <period> adversity is listed as an early risk
+    And the regulate phase is expected to last at least 12 weeks
+    And the review is in 12 weeks
+
+    Examples:
+      | period          |
+      | infancy         |
+      | early childhood |
+
+  @rule:HIST-005
+  Scenario: Severe childhood adversity is a risk for relational and cognitive functioning
+    Given a 9-year-old with region scores brainstem 9, diencephalon 9, limbic 8, cortex 9
+    And childhood history is adversity 3 and relational poverty 1
+    When seqplan plans the assessment
+    Then rule "HIST-005" fires
+    And childhood adversity is listed as an early risk
+    And the review is in 12 weeks
+
+  @rule:HIST-001 @must_not_fire
+  Scenario: Severe infancy relational poverty weighs less than perinatal and is not an early risk
+    Given a 6-year-old with region scores brainstem 6, diencephalon 8, limbic 8, cortex 9
+    And infancy history is adversity 0 and relational poverty 3
+    When seqplan plans the assessment
+    Then rule "HIST-001" does not fire
+    And no early risk is listed
 
   @rule:HIST-001 @rule:HIST-002 @must_not_fire
   Scenario Outline: Later or less severe history is not an early risk
@@ -154,7 +185,6 @@ Feature: Summarise the assessment (layer 1: knowledge_base/rules/summarise.yaml)
     When seqplan plans the assessment
     Then rule "HIST-001" does not fire
     And rule "HIST-002" does not fire
-    And no early risk is listed
     And the review is in 12 weeks
 
     Examples:

@@ -30,6 +30,7 @@ class Assessment:
     history: dict = field(default_factory=dict)   # period -> {adversity, relational_poverty}
     relational_health: int | None = None
     arousal: str | None = None
+    dissociative_state: str | None = None      # typical position on the dissociative continuum
     interests: tuple = ()
     avoid: tuple = ()
     team: tuple = ()
@@ -339,6 +340,7 @@ def from_data(data, source="<data>", text="", kb=None, *, more=None, lines=None)
         history={p: dict(sorted(v.items())) for p, v in sorted(data.get("history", {}).items())},
         relational_health=cur.get("relational_health"),
         arousal=cur.get("arousal"),
+        dissociative_state=cur.get("dissociative_state"),
         interests=tuple(ctx.get("interests", ())),
         avoid=tuple(ctx.get("avoid", ())),
         team=tuple(ctx.get("team", ())),

@@ -59,6 +59,8 @@ def build_facts(assessment, kb, summaries=None):
         facts.append(_fact("relational_health", score=assessment.relational_health))
     if assessment.arousal is not None:
         facts.append(_fact("arousal", state=assessment.arousal))
+    if assessment.dissociative_state is not None:
+        facts.append(_fact("dissociative_state", state=assessment.dissociative_state))
     roles = kb.role_words.normalise(assessment.team)[0]
     # The default team is assumed unless the team names an adult of the child's daily life
     # (parameter daily_life_roles): a team of only a coach or a social worker still has a

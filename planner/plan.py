@@ -30,6 +30,9 @@ class Plan:
     delivery: list            # how the child's strengths shape the delivery of every step
     cautions: list
     risks: list
+    goals: list               # goals of their own beside the steps (e.g. more safe adults, more often)
+    in_the_moment: list       # what the adults do when the child is dysregulated
+    relational_strength: dict | None
     regulate_duration: dict | None
     review: dict | None
     notes: list

@@ -118,14 +118,16 @@ def _steps(kb, assessment, ev, reasons, start_phase):
         by_activity.setdefault(step["activity"], []).append(step)
     region_order, rank = kb.region_order, kb.rank
     prefer = kb.parameter_values.get("prefer_matched_interests", False)
+    leads = ev.index("lead", "activity")
     ranked = []
     for activity_id, facts in by_activity.items():
         phase = min((f["phase"] for f in facts), key=lambda p: _phase_order(kb, p))
         facts = sorted((f for f in facts if f["phase"] == phase), key=lambda f: region_order[f["region"]])
         to_try = bool(prefer and _provisional(ev, facts[0]))
-        # Where the plan starts comes first (S1 is the start), then the phases bottom-up.
-        ranked.append(((phase != start_phase, _phase_order(kb, phase), region_order[facts[0]["region"]], to_try,
-                        rank[activity_id]), facts))
+        # Where the plan starts comes first (S1 is the start), then the phases bottom-up; within a
+        # phase and region, activities a rule leads with (e.g. grounding), then interests matched.
+        ranked.append(((phase != start_phase, _phase_order(kb, phase), region_order[facts[0]["region"]],
+                        (activity_id,) not in leads, to_try, rank[activity_id]), facts))
     ranked.sort(key=lambda item: item[0])
     per_phase_limit = kb.parameter_values["steps_per_phase"]
     day_limit = _daily_limit(kb, assessment, ev)
@@ -301,6 +303,13 @@ def _review(ev, reasons):
             "reasons": [{"weeks": f["weeks"], "rule": reasons.rule(f), "because": reasons.text(f)} for f in facts]}
 
 
+def _listed(ev, reasons, kind):
+    """Every fact of ``kind``, each with the rule behind it and its justification."""
+    facts = sorted(ev.of_kind(kind), key=lambda f: (f.get("order", 0), f["id"]))   # `order`: the rule's own
+    return [dict({k: v for k, v in f.items() if k not in ("kind", "id")}, rules=[reasons.rule(f)],
+                 because=reasons.text(f)) for f in facts]
+
+
 def _one(ev, reasons, kind):
     facts = ev.of_kind(kind)
     if not facts:
@@ -344,7 +353,8 @@ def make_plan(assessment, kb=None, *, redact=False):
         client=client,
         assessed_on=assessment.assessed_on,
         assessor=assessment.assessor,
-        state={"arousal": assessment.arousal, "relational_health": assessment.relational_health},
+        state={"arousal": assessment.arousal, "relational_health": assessment.relational_health,
+               "dissociative_state": assessment.dissociative_state},
         regions=_regions(kb, assessment, summaries, ev, reasons),
         start=start,
         phases_needed=sorted({f["phase"] for f in ev.of_kind("need")}, key=lambda p: _phase_order(kb, p)),
@@ -360,7 +370,10 @@ def make_plan(assessment, kb=None, *, redact=False):
         cautions=_unique([{"caution": f["caution"], "rules": [reasons.rule(f)], "because": reasons.text(f)}
                           for f in ev.of_kind("caution")]),
         risks=[{"period": f["period"], "domain": f["domain"], "rules": [reasons.rule(f)], "because": reasons.text(f)}
-               for f in ev.of_kind("early_risk")],
+               for f in ev.of_kind("early_risk") + ev.of_kind("later_risk")],
+        goals=_listed(ev, reasons, "goal"),
+        in_the_moment=_listed(ev, reasons, "in_the_moment"),
+        relational_strength=_one(ev, reasons, "relational_strength"),
         regulate_duration=_one(ev, reasons, "regulate_duration"),
         review=_review(ev, reasons),
         notes=unrecognised(assessment, kb),

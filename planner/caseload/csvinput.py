@@ -16,7 +16,8 @@ LIST_SEPARATOR = ";"
 CLIENT_COLUMNS = {"client_id": ("client", "id"), "name": ("client", "name"),
                   "age_years": ("client", "age_years")}
 TOP_COLUMNS = {"assessed_on": ("assessed_on",), "assessor": ("assessor",)}
-CURRENT_COLUMNS = {"relational_health": ("current", "relational_health"), "arousal": ("current", "arousal")}
+CURRENT_COLUMNS = {"relational_health": ("current", "relational_health"), "arousal": ("current", "arousal"),
+                   "dissociative_state": ("current", "dissociative_state")}
 LIST_COLUMNS = ("interests", "avoid", "team", "settings")
 HISTORY_FIELDS = ("adversity", "relational_poverty")
 REQUIRED = ("client_id", "age_years", "assessed_on")

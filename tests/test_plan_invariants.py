@@ -44,6 +44,8 @@ def random_assessment(rng, index):
         current["arousal"] = rng.choice(AROUSAL_STATES)
     if rng.random() < 0.7:
         current["relational_health"] = rng.randint(0, 12)
+    if rng.random() < 0.3:
+        current["dissociative_state"] = rng.choice(["none", "freeze", "compliance", "dissociation", "fainting"])
     data["current"] = current
     reached = [p for p, start in PERIOD_STARTS.items() if start <= age]
     if rng.random() < 0.5:
@@ -194,3 +196,32 @@ def test_the_invariants_are_exercised(cases):
                  {"touch", "hugs"} & set(d["context"].get("avoid", []))) > 100
     assert count(lambda d, p: p.notes) > 300
     assert count(lambda d, p: p.referrals) > 300
+
+
+def test_a_dissociating_child_gets_no_verbal_narrative_or_insight_step(cases, kb):
+    """Issue 9 (a): dissociation rated at or below its gate, or a dissociative state, defers
+    verbal, narrative and insight work, and grounding or regulation comes first."""
+    gate, states = kb.parameter_values["dissociation_gate_max"], set(kb.parameter_values["dissociative_states"])
+    verbal = set(kb.parameter_values["dissociation_deferred_activities"])
+
+    def check(data, plan):
+        rating = data["functioning"].get("dissociation")
+        if not ((rating is not None and rating <= gate) or data["current"].get("dissociative_state") in states):
+            return None
+        talk = [s["activity"] for s in plan.steps if s["activity"] in verbal]
+        if talk:
+            return f"verbal steps {talk}"
+        return f"S1 is {plan.steps[0]['phase']}" if plan.steps and plan.steps[0]["phase"] != "regulate" else None
+    _assert_none(cases, check)
+
+
+def test_low_relational_health_always_yields_the_relational_goal(cases, kb):
+    """Issue 9 (d): relational health below its parameter gives the plan a relational goal."""
+    low = kb.parameter_values["relational_health_low_below"]
+
+    def check(data, plan):
+        health = data["current"].get("relational_health")
+        if health is None or health >= low:
+            return None
+        return None if any(g["goal"] == "relational" for g in plan.goals) else f"health {health}, no relational goal"
+    _assert_none(cases, check)

@@ -15,6 +15,7 @@ import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 
 import pytest
+import yaml
 
 from tests.conftest import (ALL_FUNCTIONS, EXAMPLE_NAMES, REGION_FUNCTIONS, make_assessment, run_cli,
                             write_assessment)
@@ -741,6 +742,46 @@ def test_progress_series_refuses_bad_input(tmp_path, case):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and field in lines[0] and name in lines[0], result.stderr
     assert "Traceback" not in result.stderr and not out.exists()
+
+
+# ---------------------------------------------------------------- redaction, in every format
+
+PRIVATE = ("Sasha", "Dr Jones", "aunt Mary", "Elm Street")
+
+
+def _private_series(tmp_path):
+    paths = _series(tmp_path)
+    for path in paths:
+        data = yaml.safe_load(path.read_text("utf-8"))
+        data["assessor"] = "Dr Jones"
+        path.write_text(yaml.safe_dump(data, sort_keys=False), "utf-8")
+    return paths
+
+
+def test_redact_removes_name_assessor_and_notes_from_every_format(cli, tmp_path):
+    paths = _private_series(tmp_path)
+    first = paths[0]
+    unredacted = cli("plan", first)
+    assert all(word in unredacted for word in PRIVATE), "the fixture carries every private detail"
+    outputs = {f"plan {fmt} {audience}": cli("plan", first, "--format", fmt, "--audience", audience, "--redact")
+               for fmt in ("md", "json", "html") for audience in ("therapist", "trainer", "auditor")
+               if fmt == "md" or audience == "therapist"}
+    outputs.update({f"handout {reader} {fmt}": cli("handout", first, "--for", reader, "--format", fmt, "--redact")
+                    for reader in ("caregiver", "teacher") for fmt in ("md", "html")})
+    outputs["map"] = cli("map", first, "--redact")
+    outputs.update({f"progress {fmt}": cli("progress", *paths, "--format", fmt, "--redact")
+                    for fmt in ("md", "html", "json")})
+    for what, text in outputs.items():
+        leaked = [word for word in PRIVATE if word in text]
+        assert not leaked, f"{what} leaks {leaked}"
+        if what.startswith(("plan json", "progress json")):
+            assert json.loads(text)["redacted"] == ["name", "assessor", "notes"], what
+        elif not what.startswith("handout"):
+            assert "withheld" in text.lower(), f"{what} does not say what was withheld"
+        else:
+            assert "left out to keep them private" in text, what
+    for what in ("plan md therapist", "plan html therapist"):
+        assert "notes withheld" in outputs[what]
 
 
 # ---------------------------------------------------------------- determinism

@@ -43,7 +43,9 @@ def differences(old, new, path=""):
                     else differences(old[key], new[key], where)
         return lines
     if old != new:
-        return [f"~ {path}: {_short(old)} -> {_short(new)}"]
+        from .textdiff import changed_part
+
+        return [f"~ {path}: {changed_part(old, new)}"]
     return []
 
 

@@ -92,8 +92,10 @@ def summarise(planned, failed, kb):
         "high_arousal": {"states": list(high_states), "count": len(high), "children": high},
         "low_relational_health": {"below": low_below, "count": len(low), "children": low},
         "reviews_due": [{"date": date, "count": len(ids), "children": ids} for date, ids in sorted(due.items())],
+        "reviews_due_by_month": _count((date[:7] for date in sorted(due) for _ in due[date]), []),
         "children": [{k: r[k] for k in ("id", "name", "age_years", "assessed_on", "start_phase", "start",
-                                        "review_due", "plan", "source") if k in r} for r in planned],
+                                        "arousal", "relational_health", "review_due", "plan", "source") if k in r}
+                     for r in planned],
         "failed_cases": [c.label for c in failed],
     }
 
@@ -128,4 +130,4 @@ def render_html(summary, kb):
         s=summary, label=kb.label, bars=_bars,
         band_charts={region: _bars(counts) for region, counts in summary["bands"].items()},
         start_chart=_bars(summary["start_phase"]),
-        review_chart=_bars({d["date"]: d["count"] for d in summary["reviews_due"]}))
+        review_chart=_bars(summary["reviews_due_by_month"]))

@@ -1,6 +1,7 @@
 """Library functions behind each CLI command, importable by users.
 
-Wherever a function takes an assessment ``path``, the name of a bundled example works too.
+Wherever a function takes an assessment ``path``, the name of a bundled example or teaching
+vignette works too.
 """
 from __future__ import annotations
 
@@ -8,11 +9,12 @@ from pathlib import Path
 
 
 def assessment_path(path):
-    """``path`` as given, or the bundled example of that name when no such file exists."""
-    from .examples import example_paths
+    """``path`` as given, or the bundled example or teaching vignette of that name when no
+    such file exists."""
+    from .examples import bundled_paths
 
-    if not Path(path).exists() and str(path) in example_paths():
-        return example_paths()[str(path)]
+    if not Path(path).exists() and str(path) in bundled_paths():
+        return bundled_paths()[str(path)]
     return Path(path)
 
 
@@ -226,3 +228,48 @@ def handout_file(path, reader, fmt="md", redact=False, kb_dir=None):
     from .render import render_handout
 
     return render_handout(plan_for(path, kb_dir, redact), reader, fmt)
+
+
+def whatif_report(path, sets, fmt="md", kb_dir=None):
+    """What changes in the plan for ``path`` if the ``sets`` edits (``["sleep=9",
+    "current.arousal=calm"]`` or ``{"sleep": 9}``) were made; the file is not touched."""
+    from .knowledge import load_knowledge_base
+    from .trainer.whatif import render, whatif
+
+    report, _, _ = whatif(assessment_path(path), sets, load_knowledge_base(kb_dir))
+    return render(report, fmt)
+
+
+def steps_text(path, layer=None, fmt="md", kb_dir=None):
+    """The reasoning for ``path`` layer by layer (one layer with ``layer``), Markdown or JSON."""
+    from .trainer.steps import render
+
+    return render(plan_for(path, kb_dir), layer, fmt)
+
+
+def list_vignettes():
+    """[(name, one-line description, what it teaches)] of the bundled teaching vignettes."""
+    from .examples import describe, vignette_note, vignette_paths
+
+    return [(name, describe(path), (vignette_note(name) or {}).get("teaches", ""))
+            for name, path in vignette_paths().items()]
+
+
+def vignette_note_text(name, fmt="md"):
+    """The teaching note of vignette ``name``, rendered (Markdown) or as JSON."""
+    import json
+
+    from .errors import InputError
+    from .examples import vignette_note, vignette_paths
+
+    note = vignette_note(name) if name in vignette_paths() else None
+    if note is None:
+        from .assessment import suggest
+
+        raise InputError("seqplan vignettes", name, "no such teaching vignette",
+                         suggest(name, vignette_paths()) or f"available: {', '.join(vignette_paths())}")
+    if fmt == "json":
+        return json.dumps(note, indent=2, ensure_ascii=False) + "\n"
+    from .render import _env
+
+    return _env().get_template("trainer-vignette.md.j2").render(name=name, note=note)

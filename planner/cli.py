@@ -433,5 +433,104 @@ def handout(file, reader, fmt, output, redact, kb_dir):
     write_output(handout_file(file, reader, fmt, redact, kb_dir), output, protect=[assessment_path(file)])
 
 
+# ---------------------------------------------------------------- trainer mode (issue 11)
+
+
+@main.command()
+@click.argument("file", type=click.Path())
+@click.option("--set", "sets", metavar="FIELD=VALUE", multiple=True, required=True,
+              help="A change to try (repeatable): FUNCTION=SCORE (0-12, or 'none' for unrated), "
+                   "current.arousal=STATE, current.relational_health=N, context.avoid=a,b (also interests, "
+                   "team, settings), client.age_years=N, history.PERIOD.adversity=N.")
+@click.option("--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True)
+@kb_option()
+@user_errors
+def whatif(file, sets, fmt, kb_dir):
+    """Plan FILE as it is and as changed by each --set, and print what changed: regions
+    and bands, gates opened or closed, steps added, removed or moved, deferrals, each with
+    the rules that made the difference. FILE is never modified; it may name a bundled
+    example or teaching vignette.
+
+    \b
+    Examples:
+      seqplan whatif child.yaml --set sleep=9 --set current.arousal=calm
+      seqplan whatif state-before-scores --set current.arousal=alert --format json
+      seqplan whatif child.yaml --set context.avoid=touch,noise
+    """
+    from .api import whatif_report
+
+    click.echo(whatif_report(file, list(sets), fmt, kb_dir), nl=False)
+
+
+@main.command()
+@click.argument("file", type=click.Path())
+@click.option("--layer", metavar="NAME", help="Only this layer (e.g. summarise, focus, propose, judge).")
+@click.option("--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True)
+@kb_option()
+@user_errors
+def steps(file, layer, fmt, kb_dir):
+    """The reasoning for FILE layer by layer: each rule firing with its rule, its
+    justification and the facts it matched, in an order a trainer can read aloud.
+    FILE may name a bundled example or teaching vignette.
+
+    \b
+    Examples:
+      seqplan steps bottom-up-start
+      seqplan steps child.yaml --layer focus
+    """
+    from .api import steps_text
+
+    click.echo(steps_text(file, layer, fmt, kb_dir), nl=False)
+
+
+@main.command()
+@click.argument("name", required=False)
+@click.option("--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True,
+              help="Format of a teaching note (with NAME).")
+@user_errors
+def vignettes(name, fmt):
+    """List the bundled teaching vignettes, or print the teaching note of NAME (what it
+    teaches, questions for trainees, the what-if to try and what trainees should see).
+    Every command that takes FILE accepts a vignette name.
+
+    \b
+    Examples:
+      seqplan vignettes
+      seqplan vignettes state-before-scores
+      seqplan plan state-before-scores --audience trainer
+    """
+    from .api import list_vignettes, vignette_note_text
+
+    if name:
+        click.echo(vignette_note_text(name, fmt), nl=False)
+        return
+    for vignette, description, _ in list_vignettes():
+        click.echo(f"{vignette}\t{description}")
+
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to bind. Keep the default: the page is for this machine only.")
+@click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
+@kb_option()
+@user_errors
+def serve(host, port, kb_dir):
+    """Start the trainer's web page on this machine: vignettes and examples, upload or
+    paste an assessment, move any rating and watch the map, the plan and the reasoning
+    change. Nothing is stored on the server and nothing is fetched from the network.
+    Stop it with Ctrl-C.
+
+    \b
+    Example:
+      seqplan serve
+      (then open http://127.0.0.1:8765/ in a browser)
+      seqplan serve --port 9000
+    """
+    from .web.server import run
+
+    run(host, port, kb_dir)
+
+
 if __name__ == "__main__":   # pragma: no cover
     main()

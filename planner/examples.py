@@ -1,4 +1,5 @@
-"""The bundled example assessments (``seqplan examples``, ``seqplan plan --example``)."""
+"""The bundled example assessments (``seqplan examples``, ``seqplan plan --example``) and
+teaching vignettes (``seqplan vignettes``); a FILE argument may name any of them."""
 from __future__ import annotations
 
 from .errors import InputError
@@ -10,11 +11,30 @@ def example_paths():
     return {p.stem: p for p in sorted(data_dir("examples").glob("*.yaml"))}
 
 
+def vignette_paths():
+    """Teaching vignette name -> path, sorted by name (``seqplan vignettes``)."""
+    return {p.stem: p for p in sorted(data_dir("vignettes").glob("*.yaml"))}
+
+
+def bundled_paths():
+    """Every bundled assessment a FILE argument may name: the examples, then the vignettes."""
+    return {**example_paths(), **vignette_paths()}
+
+
+def vignette_note(name):
+    """The teaching note of vignette ``name`` (a mapping), or None when it has none."""
+    import yaml
+
+    path = data_dir("vignettes") / "notes" / f"{name}.yaml"
+    return yaml.safe_load(path.read_text("utf-8")) if path.is_file() else None
+
+
 def describe(path):
-    """The first comment line of an example file, without its 'Bundled example:' prefix."""
+    """The first comment line of a bundled file, without its 'Bundled example:' or
+    'Teaching vignette:' prefix."""
     for line in path.read_text("utf-8").splitlines():
         if line.startswith("#"):
-            return line.lstrip("# ").removeprefix("Bundled example: ")
+            return line.lstrip("# ").removeprefix("Bundled example: ").removeprefix("Teaching vignette: ")
     return ""
 
 

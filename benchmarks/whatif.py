@@ -1,0 +1,61 @@
+"""The what-if round trip through the web API: POST /api/whatif with a bundled example
+and one edit, through Flask's test client (request parsing, validation, two plans, the
+comparison and the JSON response; no network). Also the page's own call, POST /ui/update,
+which renders the map and the plan fragments as well.
+
+Edits alternate between a few kinds (a rating, the arousal state, a context list) so no
+single cache path is measured alone. Reports the median and 95th percentile of wall time
+and of CPU time (process time) per request. Target: 95th percentile at most 150 ms.
+
+    python benchmarks/whatif.py [--requests 300] [--example young-child-brainstem]
+"""
+import argparse
+import json
+import statistics
+import time
+
+from planner.assessment import load_assessment
+from planner.examples import bundled_paths
+from planner.web.app import create_app
+
+EDITS = [{"sleep": 9}, {"current.arousal": "calm"}, {"context.avoid": []}, {"cardiovascular": 11},
+         {"current.relational_health": 9}, {"sleep": 2}]
+
+
+def percentile(values, p):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def measure(client, url, assessment, n):
+    wall, cpu = [], []
+    for i in range(n):
+        body = json.dumps({"assessment": assessment, "set": EDITS[i % len(EDITS)]})
+        w0, c0 = time.perf_counter(), time.process_time()
+        response = client.post(url, data=body, content_type="application/json")
+        c1, w1 = time.process_time(), time.perf_counter()
+        assert response.status_code == 200, response.get_data(as_text=True)
+        wall.append((w1 - w0) * 1000)
+        cpu.append((c1 - c0) * 1000)
+    return wall, cpu
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--example", default="young-child-brainstem")
+    args = parser.parse_args()
+    client = create_app().test_client()
+    assessment = load_assessment(bundled_paths()[args.example]).canonical
+    for url in ("/api/whatif", "/ui/update"):
+        measure(client, url, assessment, 10)   # warm-up: compile the rules, load templates
+    print(f"what-if round trip, {args.requests} requests per endpoint, example {args.example}")
+    for url in ("/api/whatif", "/ui/update"):
+        wall, cpu = measure(client, url, assessment, args.requests)
+        print(f"{url:12s} wall median {statistics.median(wall):6.1f} ms  p95 {percentile(wall, 95):6.1f} ms | "
+              f"CPU median {statistics.median(cpu):6.1f} ms  p95 {percentile(cpu, 95):6.1f} ms | "
+              f"target p95 <= 150 ms: {'met' if percentile(wall, 95) <= 150 else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    main()

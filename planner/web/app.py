@@ -1,0 +1,279 @@
+"""The web app: pages, fragments for the page's script, and a small JSON API.
+
+Every request is independent: the page sends the assessment it shows (and the edits made
+to it) with each call, so nothing is kept on the server. durable-rules is not thread-safe,
+so every plan is made, explained and rendered under one lock (``PLANNING``).
+"""
+from __future__ import annotations
+
+import json
+import re
+import threading
+from pathlib import Path
+
+from flask import Flask, Response, abort, jsonify, render_template, request
+from markupsafe import Markup
+
+from ..errors import InputError, SeqplanError
+
+PLANNING = threading.Lock()
+MAX_REQUEST_BYTES = 256 * 1024
+LOOPBACK_HOSTS = ["127.0.0.1", "localhost", "[::1]", "::1"]
+SOURCE = "assessment"
+DOWNLOADS = ("md", "json", "html", "yaml", "handout-caregiver", "handout-teacher")
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+       "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
+
+
+class BadRequest(Exception):
+    """A request the API cannot use (not JSON, missing field): 400 with a one-line message."""
+
+
+def _error_dict(exc):
+    if isinstance(exc, InputError):
+        return {"source": str(exc.file), "field": exc.field, "problem": exc.problem, "fix": exc.fix,
+                "line": exc.line, "message": str(exc)}
+    return {"message": str(exc)}
+
+
+def create_app(kb_dir=None, trusted_hosts=None):
+    """The Flask app; ``kb_dir`` picks a knowledge base (the bundled one by default)."""
+    from ..knowledge import load_knowledge_base
+
+    app = Flask(__name__, static_folder="static", template_folder="templates")
+    app.config.update(MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES, MAX_FORM_MEMORY_SIZE=MAX_REQUEST_BYTES,
+                      TRUSTED_HOSTS=list(trusted_hosts or LOOPBACK_HOSTS), JSON_SORT_KEYS=False)
+    kb = load_knowledge_base(kb_dir)
+
+    @app.after_request
+    def headers(response):
+        response.headers["Content-Security-Policy"] = CSP
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    @app.errorhandler(SeqplanError)
+    def seqplan_error(exc):
+        return jsonify(error=_error_dict(exc)), 422 if isinstance(exc, InputError) else 400
+
+    @app.errorhandler(BadRequest)
+    def bad_request(exc):
+        return jsonify(error={"message": str(exc)}), 400
+
+    @app.errorhandler(413)
+    def too_large(exc):
+        return jsonify(error={"message": f"request larger than {MAX_REQUEST_BYTES // 1024} KiB"}), 413
+
+    # ------------------------------------------------------------ reading requests
+
+    def body():
+        data = request.get_json(silent=True)
+        if not isinstance(data, dict):
+            raise BadRequest("send a JSON object (Content-Type: application/json)")
+        return data
+
+    def edits_of(data):
+        sets = data.get("set") or {}
+        if not isinstance(sets, (dict, list)):
+            raise BadRequest("'set' must be an object of FIELD: VALUE (or a list of 'FIELD=VALUE')")
+        return sets
+
+    def assessment_of(data):
+        mapping = data.get("assessment")
+        if not isinstance(mapping, dict):
+            raise BadRequest("'assessment' must be an assessment as a JSON object")
+        return mapping
+
+    def plans(data):
+        """(report, plan as given, plan as edited, edited mapping) for a request body."""
+        from ..trainer.edits import apply_sets, parse_sets
+        from ..trainer.whatif import whatif_data
+
+        mapping, sets = assessment_of(data), edits_of(data)
+        report, before, after = whatif_data(mapping, sets, kb, source=SOURCE)
+        return report, before, after, apply_sets(mapping, parse_sets(sets, kb))
+
+    # ------------------------------------------------------------ pages
+
+    def bundled():
+        """What the home page offers: the vignettes (with their note's title) and the examples."""
+        from ..examples import describe, example_paths, vignette_note, vignette_paths
+
+        return {"vignettes": [{"name": n, "title": (vignette_note(n) or {}).get("title", n), "about": describe(p)}
+                              for n, p in vignette_paths().items()],
+                "examples": [{"name": n, "about": describe(p)} for n, p in example_paths().items()]}
+
+    @app.get("/")
+    def home():
+        return render_template("index.html", **bundled(), errors=None, text="", listing=None)
+
+    @app.get("/case/<name>")
+    def bundled_case(name):
+        from ..assessment import load_assessment
+        from ..examples import bundled_paths, vignette_note
+
+        paths = bundled_paths()
+        if name not in paths:
+            abort(404)
+        mapping = load_assessment(paths[name], kb).canonical
+        return case_page(mapping, name, vignette_note(name))
+
+    @app.post("/case")
+    def uploaded_case():
+        from ..assessment import from_data, parse, validation_errors
+
+        upload = request.files.get("file")
+        text, filename = request.form.get("text", ""), "pasted"
+        if upload and upload.filename:
+            raw = upload.read()
+            filename = Path(upload.filename).name
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                return index_with_errors("", [InputError(filename, None, "is not UTF-8 text",
+                                                         "save it as UTF-8 YAML or JSON")])
+        is_json = filename.lower().endswith(".json") or (not filename.lower().endswith((".yaml", ".yml"))
+                                                         and text.lstrip().startswith("{"))
+        source = Path(filename if "." in filename else filename + (".json" if is_json else ".yaml"))
+        try:
+            data = parse(source, text)
+        except InputError as exc:
+            return index_with_errors(text, [exc])
+        errors = validation_errors(data, source, text, kb)
+        if errors:
+            return index_with_errors(text, errors)
+        return case_page(from_data(data, source, text, kb).canonical, source.name, None)
+
+    def index_with_errors(text, errors):
+        by_line, unplaced = {}, []
+        for e in errors:
+            (by_line.setdefault(e.line, []) if e.line else unplaced).append(e)
+        listing = [{"n": i, "code": line, "errors": by_line.get(i, [])}
+                   for i, line in enumerate(text.splitlines(), 1)]
+        return render_template("index.html", **bundled(), errors=errors, unplaced=unplaced, text=text,
+                               listing=listing), 422
+
+    def case_page(mapping, name, note):
+        with PLANNING:
+            from ..trainer.whatif import compare, plan_mapping
+
+            plan = plan_mapping(mapping, kb, SOURCE)
+            report = compare(plan, plan)
+            fragments = render_fragments(report, plan)
+        functions = [{"region": r["id"], "region_label": r["label"],
+                      "functions": [{"id": f["id"], "label": f["label"], "score": f["score"]} for f in r["functions"]]}
+                     for r in plan.regions]
+        return render_template("case.html", name=name, note=note, mapping=mapping, plan=plan,
+                               functions=functions, fragments=fragments, arousal_states=arousal_states(),
+                               scale_max=kb.parameter_values["rating_scale_max"], downloads=DOWNLOADS,
+                               layers=kb.layers)
+
+    def arousal_states():
+        from ..assessment import _schema
+
+        return _schema()["properties"]["current"]["properties"]["arousal"]["enum"]
+
+    def render_fragments(report, plan):
+        from ..render import render_map
+
+        steps_changed = {s["activity"]: s["change"] for s in report["steps"]}
+        return {
+            "map": Markup(render_map(plan)),
+            "plan": Markup(render_template("_plan.html", plan=plan, report=report, steps_changed=steps_changed,
+                                           phases=kb.phases, label=kb.label,
+                                           changed_deferred={d["activity"] for d in report["deferred"]},
+                                           changed_excluded={d["activity"] for d in report["excluded"]})),
+            "changes": Markup(render_template("_changes.html", r=report)),
+        }
+
+    # ------------------------------------------------------------ the page's script
+
+    @app.post("/ui/update")
+    def ui_update():
+        with PLANNING:
+            report, _, after, _ = plans(body())
+            fragments = render_fragments(report, after)
+        return jsonify({k: str(v) for k, v in fragments.items()} | {"changed": report["changed"]})
+
+    @app.post("/ui/steps")
+    def ui_steps():
+        from ..trainer.steps import layers
+
+        with PLANNING:
+            _, _, after, _ = plans(body())
+            data = layers(after)
+        return jsonify(layers=data)
+
+    # ------------------------------------------------------------ the JSON API
+
+    @app.post("/api/plan")
+    def api_plan():
+        from ..render import render_plan
+
+        data = body()
+        fmt = data.get("format", "json")
+        if fmt not in ("json", "md", "html"):
+            raise BadRequest("'format' must be json, md or html")
+        with PLANNING:
+            _, _, after, _ = plans(data)
+            text = render_plan(after, fmt)
+        if fmt == "json":
+            return Response(text, mimetype="application/json")
+        return Response(text, mimetype="text/html" if fmt == "html" else "text/markdown")
+
+    @app.post("/api/whatif")
+    def api_whatif():
+        with PLANNING:
+            report, _, _, _ = plans(body())
+        return Response(json.dumps(report, ensure_ascii=False), mimetype="application/json")
+
+    @app.post("/api/why")
+    def api_why():
+        from ..why import render_how, render_why_not
+
+        data = body()
+        target, kind = data.get("target"), data.get("kind", "why")
+        if not isinstance(target, str) or not target:
+            raise BadRequest("'target' must be a step id (S1) or an activity id")
+        if kind not in ("why", "why-not"):
+            raise BadRequest("'kind' must be why or why-not")
+        with PLANNING:
+            _, _, after, _ = plans(data)
+            text = (render_how if kind == "why" else render_why_not)(after, target)
+        return jsonify(target=target, kind=kind, text=text)
+
+    # ------------------------------------------------------------ downloads
+
+    @app.post("/download")
+    def download():
+        import yaml
+
+        from ..render import render_handout, render_plan
+
+        fmt = request.form.get("fmt", "")
+        if fmt not in DOWNLOADS:
+            raise BadRequest(f"choose one of: {', '.join(DOWNLOADS)}")
+        try:
+            data = {"assessment": json.loads(request.form.get("assessment", "")),
+                    "set": json.loads(request.form.get("set") or "{}")}
+        except ValueError:
+            raise BadRequest("the form's assessment and set must be JSON")
+        with PLANNING:
+            _, _, after, edited = plans(data)
+            if fmt == "yaml":
+                order = ("format", "client", "assessed_on", "assessor", "functioning", "history", "current", "context")
+                edited = {k: edited[k] for k in sorted(edited, key=lambda k: order.index(k) if k in order else 99)}
+                text = yaml.safe_dump(edited, sort_keys=False, allow_unicode=True)
+                ext, mime = "yaml", "application/yaml"
+            elif fmt.startswith("handout-"):
+                text, ext, mime = render_handout(after, fmt.split("-", 1)[1], "html"), "html", "text/html"
+            else:
+                text = render_plan(after, fmt)
+                ext, mime = fmt, {"md": "text/markdown", "json": "application/json", "html": "text/html"}[fmt]
+        stem = re.sub(r"[^A-Za-z0-9._-]+", "_", str(after.client["id"]))[:60] or "assessment"
+        suffix = "assessment" if fmt == "yaml" else fmt if fmt.startswith("handout-") else "plan"
+        return Response(text, mimetype=mime, headers={
+            "Content-Disposition": f'attachment; filename="{stem}-{suffix}.{ext}"'})
+
+    return app

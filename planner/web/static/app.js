@@ -1,0 +1,162 @@
+// seqplan trainer page: re-plan on every change, why / why-not, step-through, downloads.
+// Vanilla JS, no network access beyond this server; all text from the server is escaped there
+// (HTML fragments) or inserted with textContent (why text, firings).
+(function () {
+  "use strict";
+  var original = JSON.parse(document.getElementById("assessment-data").textContent);
+  var controls = document.getElementById("controls");
+  var status = document.getElementById("status");
+  var pending = null, seq = 0, firings = [], layerStart = [], pos = 0;
+
+  function get(obj, path) {
+    return path.split(".").reduce(function (o, k) { return o && typeof o === "object" ? o[k] : undefined; }, obj);
+  }
+  function words(text) { return text.split(",").map(function (w) { return w.trim(); }).filter(Boolean); }
+  function same(a, b) { return JSON.stringify(a === undefined ? null : a) === JSON.stringify(b === undefined ? null : b); }
+
+  function valueOf(el) {
+    var field = el.dataset.field;
+    if (field.indexOf("context.") === 0) return words(el.value);
+    if (el.type === "range") {
+      var box = controls.querySelector('input.rated[data-for="' + el.id + '"]');
+      if (box && !box.checked) return null;
+      if (!box && el.dataset.unset) return undefined;
+      return Number(el.value);
+    }
+    if (el.type === "number") return Number(el.value);
+    return el.value || null;
+  }
+
+  function edits() {
+    var set = {};
+    controls.querySelectorAll("[data-field]").forEach(function (el) {
+      var v = valueOf(el), field = el.dataset.field;
+      if (v === undefined) return;
+      var was = get(original, field);
+      if (field.indexOf("context.") === 0 && was === undefined && v.length === 0) return;
+      if (!same(was, v)) set[field] = v === null ? "none" : v;
+    });
+    return set;
+  }
+
+  function post(url, body) {
+    return fetch(url, {method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(body)})
+      .then(function (r) { return r.json().then(function (data) { return {ok: r.ok, data: data}; }); });
+  }
+
+  function markMap() {
+    document.querySelectorAll("#map g.cell").forEach(function (cell) {
+      var fn = cell.getAttribute("data-function");
+      if (originalBands[fn] !== undefined && originalBands[fn] !== cell.getAttribute("data-band")) {
+        cell.classList.add("changed");
+      }
+    });
+  }
+  var originalBands = {};
+  document.querySelectorAll("#map g.cell").forEach(function (cell) {
+    originalBands[cell.getAttribute("data-function")] = cell.getAttribute("data-band");
+  });
+
+  function update() {
+    var mine = ++seq;
+    status.textContent = "planning...";
+    post("/ui/update", {assessment: original, set: edits()}).then(function (res) {
+      if (mine !== seq) return;
+      if (!res.ok) { status.textContent = res.data.error.message; status.className = "error"; return; }
+      status.className = "meta";
+      status.textContent = res.data.changed ? "re-planned: differences marked" : "re-planned: plan unchanged";
+      document.getElementById("map").innerHTML = res.data.map;
+      document.getElementById("plan").innerHTML = res.data.plan;
+      document.getElementById("changes").innerHTML = res.data.changes;
+      markMap();
+      document.body.setAttribute("data-plan-version", String(mine));
+      if (document.getElementById("stepper").open) loadSteps();
+    }).catch(function () { status.textContent = "the server did not answer"; });
+  }
+  function schedule() { clearTimeout(pending); pending = setTimeout(update, 150); }
+
+  controls.addEventListener("input", function (e) {
+    var el = e.target;
+    if (el.type === "range") {
+      el.nextElementSibling.textContent = el.value;
+      var box = controls.querySelector('input.rated[data-for="' + el.id + '"]');
+      if (box) box.checked = true;
+      delete el.dataset.unset;
+    }
+    if (el.type === "range" || el.type === "checkbox" || el.tagName === "SELECT") schedule();
+  });
+  controls.addEventListener("change", schedule);
+  controls.addEventListener("submit", function (e) { e.preventDefault(); });
+  document.getElementById("reset").addEventListener("click", function () { window.location.reload(); });
+
+  // why and why-not
+  document.getElementById("plan").addEventListener("click", function (e) {
+    var button = e.target.closest("button.why");
+    if (!button) return;
+    var body = {assessment: original, set: edits(), target: button.dataset.target, kind: button.dataset.kind};
+    post("/api/why", body).then(function (res) {
+      var panel = document.getElementById("why-panel");
+      panel.hidden = false;
+      document.getElementById("why").textContent = res.ok ? res.data.text : res.data.error.message;
+      panel.scrollIntoView({block: "nearest"});
+    });
+  });
+  document.getElementById("why-close").addEventListener("click", function () {
+    document.getElementById("why-panel").hidden = true;
+  });
+
+  // step-through
+  function showFiring() {
+    var box = document.getElementById("firing");
+    box.textContent = "";
+    if (!firings.length) { box.textContent = "No firings."; return; }
+    var f = firings[pos];
+    var h = document.createElement("h3");
+    h.textContent = "#" + f.n + " " + f.rule + ": " + f.title;
+    var layer = document.createElement("p");
+    layer.className = "meta";
+    layer.textContent = "Layer " + f.layerNumber + ": " + f.layer;
+    var because = document.createElement("p");
+    because.textContent = f.because;
+    var list = document.createElement("ul");
+    f.matched.forEach(function (m) {
+      var li = document.createElement("li"); li.textContent = "matched " + m.pattern + ": " + m.fact; list.appendChild(li);
+    });
+    var concl = document.createElement("li");
+    concl.textContent = "concluded: " + (f.concluded.length ? f.concluded.join("; ") : "nothing new");
+    list.appendChild(concl);
+    box.append(layer, h, because, list);
+    document.getElementById("step-count").textContent = (pos + 1) + " of " + firings.length;
+    document.getElementById("step-layer").value = String(f.layerIndex);
+  }
+  function loadSteps() {
+    post("/ui/steps", {assessment: original, set: edits()}).then(function (res) {
+      if (!res.ok) return;
+      firings = []; layerStart = [];
+      res.data.layers.forEach(function (layer, i) {
+        layerStart[i] = firings.length;
+        layer.firings.forEach(function (f) {
+          f.layer = layer.name; f.layerNumber = layer.number; f.layerIndex = i; firings.push(f);
+        });
+      });
+      pos = Math.min(pos, Math.max(firings.length - 1, 0));
+      showFiring();
+    });
+  }
+  document.getElementById("stepper").addEventListener("toggle", function (e) { if (e.target.open) loadSteps(); });
+  document.getElementById("step-first").addEventListener("click", function () { pos = 0; showFiring(); });
+  document.getElementById("step-prev").addEventListener("click", function () { if (pos > 0) pos--; showFiring(); });
+  document.getElementById("step-next").addEventListener("click", function () {
+    if (pos < firings.length - 1) pos++; showFiring();
+  });
+  document.getElementById("step-layer").addEventListener("change", function (e) {
+    var start = layerStart[Number(e.target.value)];
+    if (start !== undefined && start < firings.length) { pos = start; showFiring(); }
+  });
+
+  // downloads carry the assessment and the edits
+  document.getElementById("download").addEventListener("submit", function () {
+    document.getElementById("dl-assessment").value = JSON.stringify(original);
+    document.getElementById("dl-set").value = JSON.stringify(edits());
+  });
+})();

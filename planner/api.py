@@ -110,12 +110,15 @@ def brain_map(path, kb_dir=None, redact=False):
     return render_map(plan_for(path, kb_dir, redact))
 
 
-def progress_report(old, new, fmt="md", kb_dir=None, redact=False):
-    """Progress between two assessments of one client, rendered (md, html or json)."""
-    from .progress import progress
+def progress_report(old, new, *later, fmt="md", kb_dir=None, redact=False):
+    """Progress over two or more assessments of one client in date order, rendered (md,
+    html or json): a trend of the region means and relational health, band transitions,
+    gates opened and closed, and how the plan changed between consecutive assessments."""
+    from .progress import series
     from .render import render_progress
 
-    return render_progress(*progress(assessment_path(old), assessment_path(new), kb_dir, redact), fmt)
+    report, plans = series([assessment_path(p) for p in (old, new, *later)], kb_dir, redact)
+    return render_progress(report, plans, fmt)
 
 
 def audit_plan(plan_json, path, kb_dir=None):

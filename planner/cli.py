@@ -248,25 +248,31 @@ def brain_map(file, output, redact, kb_dir):
 
 
 @main.command()
-@click.argument("old", type=PATH)
-@click.argument("new", type=PATH)
+@click.argument("files", nargs=-1, required=True, type=PATH, metavar="OLD NEW [LATER...]")
 @click.option("--format", "fmt", type=FORMAT_CHOICES, default="md", show_default=True, help="Output format.")
 @click.option("-o", "--output", type=PATH, help="Write to this file instead of stdout.")
 @click.option("--redact", is_flag=True, help="Leave the client's name out of the output.")
 @kb_option()
 @user_errors
-def progress(old, new, fmt, output, redact, kb_dir):
-    """Compare two assessments OLD and NEW of the same client: per function and region the
-    change and band transitions, gates opened or closed, both maps, and how the plan changed.
+def progress(files, fmt, output, redact, kb_dir):
+    """Progress over two or more assessments of the same client, in date order: a trend of
+    the four region means and relational health (a chart in HTML), per function and region
+    the change and band transitions, and, between each pair of consecutive assessments, the
+    gates opened or closed and how the plan changed.
 
     \b
-    Example:
+    Examples:
       seqplan progress robin-2026-03.yaml robin-2026-10.yaml --format html -o progress.html
+      seqplan progress a.yaml b.yaml c.yaml --format md
     """
     from .api import assessment_path, progress_report
+    from .errors import InputError
 
-    text = progress_report(old, new, fmt, kb_dir, redact)
-    write_output(text, output, protect=[assessment_path(old), assessment_path(new)])
+    if len(files) < 2:
+        raise InputError("seqplan progress", "FILE", "needs at least two assessments",
+                         "pass the assessments of one client in date order: seqplan progress OLD NEW [LATER...]")
+    text = progress_report(*files, fmt=fmt, kb_dir=kb_dir, redact=redact)
+    write_output(text, output, protect=[assessment_path(f) for f in files])
 
 
 @main.command()

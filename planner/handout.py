@@ -18,16 +18,20 @@ _PLAIN = {}
 def plain_language(kb):
     """The plain-language table of ``kb``'s directory, or the bundled one when that
     directory has none (a knowledge base passed with --kb need not carry one)."""
-    import yaml
-
+    from .errors import KnowledgeBaseError
+    from .knowledge import MAX_KB_FILE_BYTES
     from .resources import data_dir
+    from .safeload import LoadProblem, decode, parse_yaml, read_bytes
 
     path = kb.directory / PLAIN_FILE
     if not path.is_file():
         path = data_dir("knowledge_base") / PLAIN_FILE
     key = str(path.resolve())
     if key not in _PLAIN:
-        _PLAIN[key] = yaml.safe_load(path.read_text("utf-8"))
+        try:      # as strictly as the rest of a knowledge base: it may come from --kb DIR
+            _PLAIN[key] = parse_yaml(decode(read_bytes(path, MAX_KB_FILE_BYTES)))[0]
+        except LoadProblem as exc:
+            raise KnowledgeBaseError(f"{path}: {exc.problem}" + (f" ({exc.fix})" if exc.fix else "")) from None
     return _PLAIN[key]
 
 

@@ -71,19 +71,93 @@ def compare(old, new, old_plan, new_plan, kb):
     }
 
 
-def progress(old_path, new_path, kb_dir=None, redact=False):
-    """(report dict, old plan, new plan) for two assessment files of one client."""
+def _interval(old, new, old_plan, new_plan, kb):
+    """What changed between two consecutive assessments: band transitions, gates, plan changes."""
+    report = compare(old, new, old_plan, new_plan, kb)
+    return {"from": old.assessed_on, "to": new.assessed_on,
+            "transitions": [r for r in report["regions"] if r["old_band"] != r["new_band"]],
+            "gates": [g for g in report["gates"] if g["status"] != "still closed"],
+            "still_closed": [g for g in report["gates"] if g["status"] == "still closed"],
+            "plan_changes": report["plan_changes"], "steps": report["steps"]}
+
+
+def _point(assessment, plan):
+    return {"assessed_on": assessment.assessed_on, "input_digest": assessment.digest,
+            "relational_health": assessment.relational_health, "arousal": assessment.arousal,
+            "regions": [{"id": r["id"], "label": r["label"], "mean": r["mean"], "band": r["band"]}
+                        for r in plan.regions]}
+
+
+def series(paths, kb_dir=None, redact=False):
+    """(report dict, plans) for two or more assessment files of one client in date order.
+    The report compares the first with the last (the ``seqplan/progress-1`` keys) and adds
+    ``series``: every assessment's region means and relational health, and what changed
+    between each consecutive pair."""
     from .assessment import load_assessment
     from .knowledge import load_knowledge_base
     from .planning import make_plan
 
+    if len(paths) < 2:
+        raise InputError("seqplan progress", "FILE", "needs at least two assessments",
+                         "pass the assessments of one client in date order: seqplan progress OLD NEW [LATER...]")
     kb = load_knowledge_base(kb_dir)
-    old, new = load_assessment(old_path, kb), load_assessment(new_path, kb)
-    if old.client_id != new.client_id:
-        raise InputError(new_path, "client.id", f"is '{new.client_id}', but {old_path} is for '{old.client_id}'",
-                         "compare two assessments of the same client")
-    if new.assessed_on <= old.assessed_on:
-        raise InputError(new_path, "assessed_on", f"{new.assessed_on} is not later than {old.assessed_on} in {old_path}",
-                         "pass the earlier assessment first: seqplan progress OLD NEW")
-    old_plan, new_plan = make_plan(old, kb, redact=redact), make_plan(new, kb, redact=redact)
-    return compare(old, new, old_plan, new_plan, kb), old_plan, new_plan
+    assessments = [load_assessment(path, kb) for path in paths]
+    first = assessments[0]
+    for path, previous_path, a, previous in zip(paths[1:], paths, assessments[1:], assessments):
+        if a.client_id != first.client_id:
+            raise InputError(path, "client.id", f"is '{a.client_id}', but {paths[0]} is for '{first.client_id}'",
+                             "compare assessments of the same client")
+        if a.assessed_on <= previous.assessed_on:
+            raise InputError(path, "assessed_on", f"{a.assessed_on} is not later than {previous.assessed_on} in "
+                             f"{previous_path}", "pass the assessments in date order: seqplan progress OLD NEW [LATER...]")
+    plans = [make_plan(a, kb, redact=redact) for a in assessments]
+    report = compare(first, assessments[-1], plans[0], plans[-1], kb)
+    report["series"] = {
+        "assessments": [_point(a, p) for a, p in zip(assessments, plans)],
+        "intervals": [_interval(a, b, pa, pb, kb)
+                      for a, b, pa, pb in zip(assessments, assessments[1:], plans, plans[1:])],
+    }
+    return report, plans
+
+
+def progress(old_path, new_path, kb_dir=None, redact=False):
+    """(report dict, old plan, new plan) for two assessment files of one client."""
+    report, plans = series([old_path, new_path], kb_dir, redact)
+    return report, plans[0], plans[-1]
+
+
+def trend_chart(report, scale_max, width=700, height=260, left=48, right=200, top=16, bottom=40):
+    """Geometry of the trend chart (numbers only; templates/trend.svg.j2 draws and words it):
+    x by date (days apart), y the 0..scale_max rating scale; one line per region and one for
+    relational health, each point with its value (None where not rated)."""
+    from datetime import date
+
+    points = report["series"]["assessments"]
+    days = [date.fromisoformat(str(p["assessed_on"])).toordinal() for p in points]
+    span = max(days[-1] - days[0], 1)
+    plot_w, plot_h = width - left - right, height - top - bottom
+
+    def x(day):
+        return round(left + (day - days[0]) / span * plot_w, 1)
+
+    def y(value):
+        return round(top + (1 - value / scale_max) * plot_h, 1)
+
+    lines = []
+    for i, region in enumerate(points[0]["regions"]):
+        values = [p["regions"][i]["mean"] for p in points]
+        lines.append({"id": region["id"], "label": region["label"], "values": values})
+    lines.append({"id": "relational_health", "label": None, "values": [p["relational_health"] for p in points]})
+    for line in lines:
+        line["points"] = [{"x": x(d), "y": y(v), "value": v} for d, v in zip(days, line["values"]) if v is not None]
+        line["path"] = " ".join(f"{pt['x']},{pt['y']}" for pt in line["points"])
+    labelled = sorted((line for line in lines if line["points"]), key=lambda line: line["points"][-1]["y"])
+    previous = None
+    for line in labelled:        # end labels beside the last point, at least 13 units apart
+        wanted = line["points"][-1]["y"] + 4
+        line["label_y"] = wanted if previous is None else max(wanted, previous + 13)
+        previous = line["label_y"]
+    ticks = [{"value": v, "y": y(v)} for v in range(0, scale_max + 1, 3 if scale_max >= 9 else 1)]
+    dates = [{"label": str(p["assessed_on"]), "x": x(d)} for p, d in zip(points, days)]
+    return {"width": width, "height": height, "left": left, "right": width - right, "top": top,
+            "bottom": height - bottom, "lines": lines, "ticks": ticks, "dates": dates}

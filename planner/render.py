@@ -212,15 +212,22 @@ def render_plan(plan, fmt="md", audience="therapist"):
     )
 
 
-def render_progress(report, old_plan, new_plan, fmt="md"):
-    """The progress report as Markdown, HTML (with both maps) or JSON."""
+def render_progress(report, plans, fmt="md"):
+    """The progress report over ``plans`` (two or more, in date order) as Markdown, HTML (a
+    trend chart and the first and last maps) or JSON."""
     if fmt == "json":
         return pretty_json(report) + "\n"
+    kb = plans[0].knowledge
     if fmt == "html":
         from markupsafe import Markup
 
+        from .progress import trend_chart
+
+        scale = kb.parameter_values["rating_scale_max"]
+        trend = _html_env().get_template("trend.svg.j2").render(chart=trend_chart(report, scale), report=report)
         return _html_env().get_template("progress.html.j2").render(
-            report=report, old_map=Markup(render_map(old_plan, "old-")), new_map=Markup(render_map(new_plan, "new-")))
+            report=report, trend=Markup(trend), old_map=Markup(render_map(plans[0], "old-")),
+            new_map=Markup(render_map(plans[-1], "new-")))
     return _env().get_template("progress.md.j2").render(report=report)
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import random
+import stat
 
 import pytest
 import yaml
@@ -77,6 +79,10 @@ def test_a_folder_of_assessment_files(tmp_path):
     assert summary["planned"] == 4 and summary["failed"] == 0
     assert summary["high_arousal"]["children"] == ["F-1", "F-3"]
     assert (out / "errors").read_text("utf-8").splitlines() == ["file\trow\tfield\tproblem\tfix"]
+    umask = os.umask(0o022)
+    os.umask(umask)
+    for path in out.iterdir():        # as any new file, not the 0600 of a temporary file
+        assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask, path.name
 
 
 def test_bad_rows_are_listed_and_the_rest_planned(tmp_path):

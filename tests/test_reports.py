@@ -620,9 +620,11 @@ def test_progress_html_on_the_bundled_pair(cli):
     doc = Doc(raw)
     assert network_fetches(raw) == []
     svgs = doc.tags("svg")
-    assert len(svgs) == 2, "both maps, side by side"
-    assert doc.cell_bands(0) == plan_bands(plan_json(cli, OLD))
-    assert doc.cell_bands(1) == plan_bands(plan_json(cli, NEW))
+    maps = [index for attrs, index in svgs if attrs.get("class") == "brain-map"]
+    assert len(maps) == 2, "both maps, side by side"
+    assert [a.get("class") for a, _ in svgs].count("trend") == 1, "and the trend chart"
+    assert doc.cell_bands(maps[0]) == plan_bands(plan_json(cli, OLD))
+    assert doc.cell_bands(maps[1]) == plan_bands(plan_json(cli, NEW))
     assert {a.get("class") for a, _ in doc.tags("div")} >= {"maps"}
     assert re.search(r"Brainstem 3\.75 7\.38 \+3\.63 severe moderate \(better\)", doc.text)
     assert re.search(r"gated by arousal: opened", doc.text)
@@ -672,6 +674,73 @@ def test_progress_refuses_a_new_assessment_that_is_not_later(tmp_path, order):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "assessed_on" in lines[0], result.stderr
     assert not out.exists()
+
+
+def _series(tmp_path, dates=("2026-01-10", "2026-04-10", "2026-08-10"), client_ids=("S-1", "S-1", "S-1")):
+    """Three assessments of one child, getting better: brainstem 3 -> 6 -> 9, relational health 3 -> 6 -> 9."""
+    paths = []
+    for i, (day, client) in enumerate(zip(dates, client_ids)):
+        data = make_assessment(brainstem=3 + 3 * i, diencephalon=4 + 3 * i, limbic=5 + 2 * i, cortex=6 + i,
+                               age=6 + i * 0.3, client_id=client, name="Sasha", assessed_on=day,
+                               current={"relational_health": 3 + 3 * i, "arousal": "alarm" if i == 0 else "calm"},
+                               context={"notes": "Lives with aunt Mary at 12 Elm Street", "team": ["caregiver", "teacher"]})
+        paths.append(write_assessment(tmp_path, data, f"s{i}"))
+    return paths
+
+
+def test_progress_over_a_series_of_three(cli, tmp_path):
+    paths = _series(tmp_path)
+    report = json.loads(cli("progress", *paths, "--format", "json"))
+    series = report["series"]
+    assert [p["assessed_on"] for p in series["assessments"]] == ["2026-01-10", "2026-04-10", "2026-08-10"]
+    assert [p["relational_health"] for p in series["assessments"]] == [3, 6, 9]
+    brainstem = [next(r for r in p["regions"] if r["id"] == "brainstem")["mean"] for p in series["assessments"]]
+    assert brainstem == [3, 6, 9]
+    assert [(i["from"], i["to"]) for i in series["intervals"]] == [("2026-01-10", "2026-04-10"), ("2026-04-10", "2026-08-10")]
+    first = series["intervals"][0]
+    assert any(g["by"] == "arousal" and g["status"] == "opened" for g in first["gates"]), "alarm -> calm opens the arousal gate"
+    assert {t["id"] for t in first["transitions"]} >= {"brainstem"}
+    # first vs last, as for two assessments
+    assert (report["old"]["assessed_on"], report["new"]["assessed_on"]) == ("2026-01-10", "2026-08-10")
+
+    md = cli("progress", *paths, "--format", "md")
+    trend = md[md.index("## Trend"):md.index("## Regions")]
+    assert len(re.findall(r"^\| 2026-", trend, re.M)) == 3
+    assert "## 2026-01-10 to 2026-04-10" in md and "## 2026-04-10 to 2026-08-10" in md
+    assert re.search(r"^- Brainstem: severe -> (moderate|mild) \(better\)$", md, re.M)
+
+    html = cli("progress", *paths, "--format", "html")
+    root = ET.fromstring(re.search(r'<svg[^>]*class="trend".*?</svg>', html, re.S).group(0))
+    lines = {g.get("data-series"): g for g in root.iter(f"{SVG}g") if g.get("class") == "series"}
+    assert set(lines) == {"brainstem", "diencephalon", "limbic", "cortex", "relational_health"}
+    for name, g in lines.items():
+        pts = [tuple(map(float, p.split(","))) for p in g.find(f"{SVG}polyline").get("points").split()]
+        assert len(pts) == 3, name
+        assert pts[0][0] < pts[1][0] < pts[2][0], f"{name}: dates run left to right"
+        assert pts[0][1] > pts[2][1], f"{name}: a rising score climbs the chart"
+    texts = " ".join(t.text or "" for t in root.iter(f"{SVG}text"))
+    assert "Relational health 9" in texts and "Brainstem 9" in texts, "each line is labelled at its end"
+    assert "2026-04-10" in texts
+    assert root.find(f"{SVG}title") is not None and "2026-08-10: Brainstem 9" in root.find(f"{SVG}desc").text
+    assert network_fetches(html) == []
+
+
+@pytest.mark.parametrize("case", ["out of order", "another client", "one file"])
+def test_progress_series_refuses_bad_input(tmp_path, case):
+    if case == "out of order":
+        paths = _series(tmp_path, dates=("2026-01-10", "2026-08-10", "2026-04-10"))
+        field, name = "assessed_on", "s2.yaml"
+    elif case == "another client":
+        paths = _series(tmp_path, client_ids=("S-1", "S-1", "T-9"))
+        field, name = "client.id", "s2.yaml"
+    else:
+        paths, field, name = _series(tmp_path)[:1], "FILE", "seqplan progress"
+    out = tmp_path / "progress.md"
+    result = run_cli("progress", *paths, "-o", out)
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and field in lines[0] and name in lines[0], result.stderr
+    assert "Traceback" not in result.stderr and not out.exists()
 
 
 # ---------------------------------------------------------------- determinism

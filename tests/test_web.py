@@ -261,3 +261,11 @@ def test_serve_help_has_an_example_and_binds_locally():
     assert result.returncode == 0
     assert "Example:" in result.stdout and "seqplan serve" in result.stdout
     assert "127.0.0.1" in result.stdout
+
+
+def test_page_controls_can_unrecord_the_state_and_unrate_a_function(client):
+    """What the page sends for 'not recorded' arousal and an unticked rating."""
+    r = client.post("/ui/update", json={"assessment": mapping("state-before-scores"),
+                                        "set": {"current.arousal": "none", "functioning.sleep": "none"}})
+    assert r.status_code == 200, r.get_data(as_text=True)
+    assert 'data-function="sleep" data-band="unrated"' in r.get_json()["map"]

@@ -221,10 +221,15 @@ def test_bad_set_is_a_one_line_error(spec, message):
     assert lines[0].startswith("seqplan: error: " + message), lines[0]
 
 
-def test_unrating_a_function_with_none():
+def test_unrating_a_function_or_unrecording_the_state_with_none():
     report = json.loads(run_cli("whatif", "middle-limbic", "--set", "sleep=none", "--format", "json").stdout)
     assert report["set"][0]["to"] is None
     assert [f["to_band"] for f in report["functions"] if f["id"] == "sleep"] == ["unrated"]
+    state = run_cli("whatif", "state-before-scores", "--set", "current.arousal=none", "--format", "json")
+    assert state.returncode == 0, state.stderr
+    report = json.loads(state.stdout)
+    assert report["set"] == [{"field": "current.arousal", "from": "fear", "to": None}]
+    assert [g["by"] for g in report["gates"] if g["status"] == "opened"] == ["arousal"]
 
 
 # ---------------------------------------------------------------- steps

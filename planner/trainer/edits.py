@@ -57,8 +57,8 @@ def _value(field, raw):
         return raw
     if not isinstance(raw, str):
         return raw
-    if field.startswith("functioning.") and raw.strip().lower() in UNRATED:
-        return None
+    if field.startswith(("functioning.", "current.")) and raw.strip().lower() in UNRATED:
+        return None       # an unrated function, an unrecorded state
     return raw.strip() if field == "current.arousal" else _scalar(raw)
 
 

@@ -290,3 +290,23 @@ def test_seqplan_serve_binds_loopback_and_serves_the_home_page():
     finally:
         process.terminate()
         process.wait(timeout=60)
+
+
+def test_a_baseline_saves_replanning_and_changes_no_answer(client):
+    data = mapping("state-before-scores")
+    ask = {"assessment": data, "set": {"current.arousal": "alert"}}
+    plain = client.post("/api/whatif", json=ask).get_json()
+    first = client.post("/api/whatif", json=dict(ask, baseline=True)).get_json()
+    baseline = first.pop("baseline")
+    assert first == plain
+    assert baseline["input_digest"] == plain["input_digest"]["before"]
+    assert client.post("/api/whatif", json=dict(ask, baseline=baseline)).get_json() == plain
+    # a baseline of another assessment, or a malformed one, is ignored, not trusted
+    other = client.post("/api/whatif", json={"assessment": mapping("dissociation"), "baseline": True}).get_json()
+    assert client.post("/api/whatif", json=dict(ask, baseline=other["baseline"])).get_json() == plain
+    assert client.post("/api/whatif", json=dict(ask, baseline={"steps": "x"})).get_json() == plain
+    page = client.get("/case/state-before-scores").get_data(as_text=True)
+    embedded = json.loads(re.search(r'id="baseline-data">(.*?)</script>', page, re.S).group(1))
+    assert embedded == baseline
+    update = client.post("/ui/update", json=dict(ask, baseline=embedded)).get_json()
+    assert update == client.post("/ui/update", json=ask).get_json()

@@ -313,11 +313,12 @@ def kb_check(kb_dir):
       seqplan kb check --kb ./my-knowledge-base
     """
     from .api import check_knowledge_base
+    from .errors import one_line
 
     summary, problems = check_knowledge_base(kb_dir)
 
     for problem in problems:
-        click.echo(f"error: {problem}", err=True)
+        click.echo(f"error: {one_line(problem)}", err=True)
     click.echo(summary)
     if problems:
         sys.exit(1)

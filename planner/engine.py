@@ -72,11 +72,29 @@ class Evaluation:
         return self._indexes[key]
 
 
+def _lean_binding(binding):
+    """durable-rules' Python binding encodes every fact and state with ``json.dumps(x,
+    ensure_ascii=False)``, which builds a new encoder on each call (about 1,400 calls a
+    plan), and reads a datetime-based clock on every firing. Give it one reused encoder
+    and decoder (the same JSON text) and ``time.time`` (its clock is only compared with
+    itself): about -20% CPU per plan, the same trace."""
+    import json
+    import time
+    import types
+
+    encode = json.JSONEncoder(ensure_ascii=False).encode
+    binding.json = types.SimpleNamespace(dumps=lambda value, ensure_ascii=False: encode(value),
+                                         loads=json.JSONDecoder().decode)
+    binding._unix_now = time.time
+
+
 def _host():
     """One Host per process, without its timer threads (they race with callers)."""
     global _HOST
     if _HOST is None:
         import durable.engine
+
+        _lean_binding(durable.engine)
 
         class QuietHost(durable.engine.Host):
             def _run(self):

@@ -194,3 +194,47 @@ def test_the_invariants_are_exercised(cases):
                  {"touch", "hugs"} & set(d["context"].get("avoid", []))) > 100
     assert count(lambda d, p: p.notes) > 300
     assert count(lambda d, p: p.referrals) > 300
+
+
+CATEGORIES = ("therapeutic", "educational", "enrichment")
+
+
+def test_every_step_has_a_category_and_a_setting(cases, kb):
+    """(issue 9, 7b) Every step says what kind of activity it is and where it happens, and each
+    setting belongs to one of the model's branches (clinic, school, home and community)."""
+    covered = {s for b in kb.parameter_values["branches"] for s in b["settings"]}
+
+    def check(data, plan):
+        for s in plan.steps:
+            if s.get("category") not in CATEGORIES:
+                return f"{s['activity']}: category {s.get('category')!r}"
+            if not s["dose"]["where"] or not set(s["dose"]["where"]) <= covered:
+                return f"{s['activity']}: where {s['dose']['where']}"
+        return None
+    _assert_none(cases, check)
+
+
+def _lowest_developmental_age(plan):
+    ages = [r["developmental_age_years"] for r in plan.regions if r["developmental_age_years"] is not None]
+    return min(ages) if ages else None
+
+
+def test_an_infant_level_region_gets_an_activity_at_its_level(cases, kb):
+    """(issue 9, 7c) A child whose lowest region's developmental age is under 2 gets at least one
+    step or alternative whose developmental-age range covers it, whatever the chronological age."""
+    def check(data, plan):
+        age = _lowest_developmental_age(plan)
+        if age is None or age >= 2:
+            return None
+        ranges = {a: kb.activities[a]["dev_age"] for a in (e["activity"] for e in plan.steps + plan.alternatives)}
+        if not any(r["min"] <= age <= r["max"] for r in ranges.values()):
+            return f"lowest developmental age {age}; recommended {sorted(ranges)}"
+        return None
+    _assert_none(cases, check)
+
+
+def test_the_infant_level_invariant_is_exercised(cases):
+    """Enough random children have a region under a developmental age of 2, older ones among them."""
+    infant = [(d, p) for d, p in cases if (_lowest_developmental_age(p) or 99) < 2]
+    assert len(infant) > 200, len(infant)
+    assert sum(1 for d, p in infant if d["client"]["age_years"] >= 6) > 50

@@ -221,15 +221,28 @@ def _lowest_developmental_age(plan):
 
 def test_an_infant_level_region_gets_an_activity_at_its_level(cases, kb):
     """(issue 9, 7c) A child whose lowest region's developmental age is under 2 gets at least one
-    step or alternative whose developmental-age range covers it, whatever the chronological age."""
+    step or alternative whose developmental-age range covers it, whatever the chronological age;
+    or else the plan says why not: every activity of that region's stage made for that age is
+    deferred, excluded (e.g. it involves something to avoid) or needs a referral."""
     def check(data, plan):
-        age = _lowest_developmental_age(plan)
-        if age is None or age >= 2:
+        rows = [r for r in plan.regions if r["developmental_age_years"] is not None]
+        if not rows:
             return None
-        ranges = {a: kb.activities[a]["dev_age"] for a in (e["activity"] for e in plan.steps + plan.alternatives)}
-        if not any(r["min"] <= age <= r["max"] for r in ranges.values()):
-            return f"lowest developmental age {age}; recommended {sorted(ranges)}"
-        return None
+        lowest = min(rows, key=lambda r: r["developmental_age_years"])
+        age = lowest["developmental_age_years"]
+        if age >= 2:
+            return None
+
+        def covers(activity):
+            return kb.activities[activity]["dev_age"]["min"] <= age <= kb.activities[activity]["dev_age"]["max"]
+        if any(covers(e["activity"]) for e in plan.steps + plan.alternatives):
+            return None
+        stage = kb.regions[lowest["id"]]["stage"]
+        accounted = {e["activity"] for e in plan.deferred + plan.excluded + plan.referrals}
+        silent = [a for a, entry in kb.activities.items()
+                  if entry["stage"] == stage and covers(a) and a not in accounted]
+        return f"lowest developmental age {age} ({lowest['id']}): {silent} neither recommended nor explained" \
+            if silent else None
     _assert_none(cases, check)
 
 

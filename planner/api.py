@@ -137,7 +137,7 @@ def diff_knowledge_bases(path, kb_a, kb_b):
 
 def validate_file(path, kb_dir=None):
     """Every problem with the assessment at ``path`` (an empty list when it is valid)."""
-    from .assessment import parse, read_text, validation_errors
+    from .assessment import parse_with_lines, read_text, validation_errors
     from .errors import InputError
     from .knowledge import load_knowledge_base
 
@@ -147,10 +147,10 @@ def validate_file(path, kb_dir=None):
         return validate_csv(path, load_knowledge_base(kb_dir))
     text = read_text(path)
     try:
-        data = parse(path, text)
+        data, lines = parse_with_lines(path, text)      # parsed once, with its line numbers
     except InputError as exc:
         return [exc]
-    return validation_errors(data, path, text, load_knowledge_base(kb_dir))
+    return validation_errors(data, path, text, load_knowledge_base(kb_dir), lines)
 
 
 def check_knowledge_base(kb_dir=None):

@@ -43,7 +43,9 @@ def differences(old, new, path=""):
                     else differences(old[key], new[key], where)
         return lines
     if old != new:
-        return [f"~ {path}: {_short(old)} -> {_short(new)}"]
+        from .textdiff import changed_part
+
+        return [f"~ {path}: {changed_part(old, new)}"]
     return []
 
 
@@ -95,7 +97,16 @@ def load_plan_json(path, text):
 
 
 def audit(plan_path, assessment_path, kb_dir=None):
-    """(reproduced?, report lines): re-plan the assessment and compare with the stored plan."""
+    """(reproduced?, report lines): re-plan the assessment and compare with the stored plan.
+    Every line is one line: keys and values from the stored file show control characters
+    escaped (a tampered plan cannot drive the terminal)."""
+    from .errors import one_line
+
+    reproduced, lines = _audit(plan_path, assessment_path, kb_dir)
+    return reproduced, [one_line(line) for line in lines]
+
+
+def _audit(plan_path, assessment_path, kb_dir):
     from .assessment import load_assessment, read_text
     from .knowledge import load_knowledge_base
     from .planning import make_plan

@@ -139,7 +139,8 @@ def validate(file, kb_dir):
 @kb_option()
 @user_errors
 def why(file, target, kb_dir):
-    """How the plan for FILE reached TARGET (a step id such as S1, or an activity id):
+    """How the plan for FILE reached TARGET (a step id such as S1, or an activity's id or
+    name as the plan shows it, in any case):
     each conclusion with its rule, justification, sources and the facts it matched,
     down to the assessment's scores. FILE may also name a bundled example.
 
@@ -147,6 +148,7 @@ def why(file, target, kb_dir):
     Examples:
       seqplan why child.yaml S1
       seqplan why young-child-brainstem drumming
+      seqplan why young-child-brainstem "Music and movement"
     """
     from .api import explain_how
 
@@ -159,13 +161,14 @@ def why(file, target, kb_dir):
 @kb_option()
 @user_errors
 def why_not(file, activity, kb_dir):
-    """Why ACTIVITY is not a step of the plan for FILE: the deferral or exclusion rules
+    """Why ACTIVITY (an activity's id, or its name as the plan shows it) is not a step of the plan for FILE: the deferral or exclusion rules
     with each condition's value, what would change it, or, if no rule proposed it, each
     proposing rule condition by condition.
 
     \b
-    Example:
+    Examples:
       seqplan why-not young-child-brainstem cbt
+      seqplan why-not young-child-brainstem "Contact with animals"
     """
     from .api import explain_why_not
 
@@ -319,11 +322,12 @@ def kb_check(kb_dir):
       seqplan kb check --kb ./my-knowledge-base
     """
     from .api import check_knowledge_base
+    from .errors import one_line
 
     summary, problems = check_knowledge_base(kb_dir)
 
     for problem in problems:
-        click.echo(f"error: {problem}", err=True)
+        click.echo(f"error: {one_line(problem)}", err=True)
     click.echo(summary)
     if problems:
         sys.exit(1)

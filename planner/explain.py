@@ -161,15 +161,31 @@ def _compiled(kb, rule_id):
                         "may not use (use pattern.field, params.NAME, label(), dose_text(), dose_summary(), "
                         "deliverers())")
                 reads = fields_read(ast, set(helpers(kb)))
-                _TEMPLATES[key] = (env.from_string(source), reads)
+                _TEMPLATES[key] = (_Lazy(ast), reads)
             except jinja2.TemplateSyntaxError as exc:
                 raise KnowledgeBaseError(f"{kb.rule_files[rule_id]}: rule {rule_id}: because: {exc.message}") from exc
     return _TEMPLATES[key]
 
 
+class _Lazy:
+    """A parsed and checked template, compiled to Python on its first render (most rules
+    of a knowledge base do not fire in a given plan)."""
+
+    __slots__ = ("ast", "template")
+
+    def __init__(self, ast):
+        self.ast, self.template = ast, None
+
+    def render(self, **values):
+        if self.template is None:
+            self.template = _env().from_string(self.ast)
+        return self.template.render(**values)
+
+
 def compile_all(kb):
-    """Compile every active rule's justification: a syntax error is found when the
-    knowledge base loads, not halfway through a plan."""
+    """Parse and check every active rule's justification: a syntax error or a template
+    reaching beyond its facts is found when the knowledge base loads, not halfway
+    through a plan."""
     for rule in kb.active_rules:
         _compiled(kb, rule["id"])
 

@@ -136,6 +136,93 @@ def _read_yaml(path, raw, schema, definition):
     return data
 
 
+# --- A cache of the parsed, schema-checked files, keyed by the knowledge base's digest ----
+# Parsing and schema-checking the YAML is most of a cold start. The cache holds JSON only
+# (never code), in a directory only the user can read (``$SEQPLAN_CACHE_DIR``, else
+# ``$XDG_CACHE_HOME/seqplan`` or ``~/.cache/seqplan``; ``SEQPLAN_CACHE_DIR=`` turns it off).
+# Its key covers every file's bytes, the schema and the loader's own code, so any change
+# misses it. Everything after parsing (references, layer limits, template checks) runs on
+# every load, cache or not. A cache that cannot be read or written is ignored.
+
+def _cache_file(digest, schema_bytes):
+    import os
+
+    root = os.environ.get("SEQPLAN_CACHE_DIR")
+    if root == "":
+        return None
+    if root is None:
+        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        root = os.path.join(base, "seqplan")
+    from . import __version__, safeload
+
+    sha = hashlib.sha256(f"{digest}\0{__version__}\0".encode() + schema_bytes)
+    for module in (__file__, safeload.__file__):
+        with open(module, "rb") as handle:
+            sha.update(handle.read())
+    return Path(root) / f"kb-{sha.hexdigest()[:32]}.json"
+
+
+def _read_cache(path, files):
+    """The cached parsed files, or None when missing, damaged (checksum) or not these files."""
+    if path is None:
+        return None
+    try:
+        with open(path, "rb") as handle:
+            header, _, payload = handle.read().partition(b"\n")
+        entry = json.loads(header)
+        if entry.get("key") != path.stem or entry.get("sha256") != hashlib.sha256(payload).hexdigest():
+            return None
+        parsed = _decode(json.loads(payload))
+        return parsed if isinstance(parsed, dict) and sorted(parsed) == sorted(files) else None
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
+        return None
+
+
+_PAIRS = "\0pairs"     # a mapping with keys that are not text (functions.yaml's rating: {0: ..})
+
+
+def _encode(value):
+    if isinstance(value, dict):
+        if all(isinstance(k, str) for k in value):
+            return {k: _encode(v) for k, v in value.items()}
+        return {_PAIRS: [[k, _encode(v)] for k, v in value.items()]}
+    if isinstance(value, list):
+        return [_encode(v) for v in value]
+    return value
+
+
+def _decode(value):
+    if isinstance(value, dict):
+        if list(value) == [_PAIRS]:
+            return {k: _decode(v) for k, v in value[_PAIRS]}
+        return {k: _decode(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_decode(v) for v in value]
+    return value
+
+
+def _write_cache(path, parsed):
+    import os
+    import tempfile
+
+    if path is None:
+        return
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".kb-", suffix=".tmp")     # mode 0600
+        try:
+            payload = json.dumps(_encode(parsed), ensure_ascii=False).encode("utf-8")
+            header = json.dumps({"key": path.stem, "sha256": hashlib.sha256(payload).hexdigest()})
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(header.encode("ascii") + b"\n" + payload)
+            os.replace(tmp, path)
+        except BaseException:
+            os.unlink(tmp)
+            raise
+    except OSError:
+        pass
+
+
 def _by_id(items, what, path, key="id"):
     table = {}
     for item in items:
@@ -166,11 +253,17 @@ def load_knowledge_base(directory=None):
     cached = _CACHE.get((str(directory.resolve()), digest))
     if cached:
         return cached
-    schema = json.loads((data_dir("schemas") / "knowledge-base.schema.json").read_text("utf-8"))
-    data = {rel: _read_yaml(directory / rel, raw[rel], schema, definition) for rel, definition in FILES.items()}
+    schema_bytes = (data_dir("schemas") / "knowledge-base.schema.json").read_bytes()
+    cache_file = _cache_file(digest, schema_bytes)
+    parsed = _read_cache(cache_file, files)
+    if parsed is None:
+        schema = json.loads(schema_bytes)
+        parsed = {rel: _read_yaml(directory / rel, raw[rel], schema, FILES.get(rel, "rules")) for rel in files}
+        _write_cache(cache_file, parsed)
+    data = {rel: parsed[rel] for rel in FILES}
     rules, owners = {}, {}
     for rel in rule_files:
-        for rule in _read_yaml(directory / rel, raw[rel], schema, "rules")["rules"]:
+        for rule in parsed[rel]["rules"]:
             if rule["id"] in rules:
                 raise KnowledgeBaseError(f"{directory / rel}: duplicate rule id '{rule['id']}' (also in {owners[rule['id']]})")
             rules[rule["id"]] = rule

@@ -112,6 +112,9 @@ def series(paths, kb_dir=None, redact=False):
                              f"{previous_path}", "pass the assessments in date order: seqplan progress OLD NEW [LATER...]")
     plans = [make_plan(a, kb, redact=redact) for a in assessments]
     report = compare(first, assessments[-1], plans[0], plans[-1], kb)
+    withheld = [w for w in ("name", "assessor", "notes") if any(w in p.redacted for p in plans)]
+    if withheld:
+        report["redacted"] = withheld
     report["series"] = {
         "assessments": [_point(a, p) for a, p in zip(assessments, plans)],
         "intervals": [_interval(a, b, pa, pb, kb)

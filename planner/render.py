@@ -59,6 +59,7 @@ def render_map(plan, prefix=""):
     client = plan.client.get("name", plan.client["id"])
     return _html_env().get_template("map.svg.j2").render(
         rows=rows, size=size(rows), client=client, prefix=prefix, key_columns=key_columns(rows),
+        withheld=getattr(plan, "redacted", []),
         key_top=TOP + len(rows) * ROW_HEIGHT + 10, key_line=KEY_LINE, key_first=KEY_TOP,
         band_labels={b: kb.bands[b]["label"] for b in kb.bands})
 

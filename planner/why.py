@@ -42,9 +42,38 @@ def _producers(plan):
     return {fid: ev.trace[index] for fid, index in ev.producers.items()}
 
 
+def resolve(plan, target):
+    """``target`` as a step id or an activity id: a step id or activity id as given, or an
+    activity's name as the plan shows it ("Contact with animals"), in any case."""
+    kb = plan.knowledge
+    if target in kb.activities or any(target == s["id"] for s in plan.steps):
+        return target
+    folded = " ".join(str(target).split()).casefold()
+    for step in plan.steps:
+        if folded == step["id"].casefold():
+            return step["id"]
+    for activity_id, activity in kb.activities.items():
+        if folded in (activity_id.casefold(), activity["name"].casefold()):
+            return activity_id
+    return target
+
+
+def near_miss(plan, target):
+    """' did you mean ...?' with the closest activity name, activity id or step id, or None."""
+    import difflib
+
+    kb = plan.knowledge
+    names = {a["name"].casefold(): a["name"] for a in kb.activities.values()}
+    names.update({i.casefold(): i for i in kb.activities})
+    names.update({s["id"].casefold(): s["id"] for s in plan.steps})
+    close = difflib.get_close_matches(" ".join(str(target).split()).casefold(), sorted(names), n=1, cutoff=0.6)
+    return f"did you mean '{names[close[0]]}'?" if close else None
+
+
 def targets(plan, target):
-    """The conclusions ``target`` (a step id or an activity id) stands for, and a title."""
+    """The conclusions ``target`` (a step id, an activity id or name) stands for, and a title."""
     kb, ev = plan.knowledge, plan._evaluation
+    target = resolve(plan, target)
     for step in plan.steps:
         if target in (step["id"], step["activity"]):
             facts = [f for f in ev.of_kind("step") if f["activity"] == step["activity"] and f["phase"] == step["phase"]]
@@ -55,11 +84,9 @@ def targets(plan, target):
             if found:
                 return found, f"{kb.activities[target]['name']}: {title}"
         return [], f"{kb.activities[target]['name']}: never proposed"
-    from .assessment import suggest
-
-    known = [s["id"] for s in plan.steps] + list(kb.activities)
-    raise InputError("seqplan why", target, "is neither a step id nor an activity id",
-                     suggest(target, known) or "use a step id such as S1 or an activity id (`seqplan kb list activities`)")
+    raise InputError("seqplan why", target, "is neither a step id nor an activity id or name",
+                     near_miss(plan, target) or "use a step id such as S1, or an activity's name or id "
+                                                 "(`seqplan kb list activities`)")
 
 
 def how(plan, facts):
@@ -117,11 +144,10 @@ def render_why_not(plan, activity):
     """Why ``activity`` is not a step: the blocking rules with their failed conditions,
     or, if nothing proposed it, each proposing rule pattern by pattern."""
     kb = plan.knowledge
+    activity = resolve(plan, activity)
     if activity not in kb.activities:
-        from .assessment import suggest
-
-        raise InputError("seqplan why-not", activity, "unknown activity id",
-                         suggest(activity, kb.activities) or "see `seqplan kb list activities`")
+        raise InputError("seqplan why-not", activity, "unknown activity id or name",
+                         near_miss(plan, activity) or "use an activity's name or id (`seqplan kb list activities`)")
     name = kb.activities[activity]["name"]
     step = next((s for s in plan.steps if s["activity"] == activity), None)
     if step:

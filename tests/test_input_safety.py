@@ -330,3 +330,13 @@ def test_audit_of_a_number_turned_into_text_is_not_reproduced(tmp_path):
     out.write_text(json.dumps(stored, indent=2))
     result = _audit(out, source)
     assert result.exit_code == 1 and "~ review.weeks: " in result.stdout
+
+
+def test_audit_shows_control_characters_from_a_tampered_plan_escaped(tmp_path):
+    out, source = _stored_plan(tmp_path)
+    stored = json.loads(out.read_text())
+    stored["review"]["\x1b[2J\nreproduced"] = "x"
+    out.write_text(json.dumps(stored))
+    result = _audit(out, source)
+    assert result.exit_code == 1 and "\x1b" not in result.stdout
+    assert not any(line.startswith("reproduced") for line in result.stdout.splitlines())

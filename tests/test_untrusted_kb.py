@@ -142,3 +142,22 @@ def test_too_many_rules_in_one_layer_is_refused_before_the_engine_aborts(kb_copy
                           env=dict(os.environ))
     assert proc.returncode == 2, proc.stderr[-500:]
     assert len(proc.stderr.splitlines()) == 1 and "130 active rules" in proc.stderr
+
+
+def test_the_parsed_knowledge_base_cache_is_keyed_and_a_damaged_one_is_ignored(tmp_path, kb_copy):
+    """The cache (parsed files, keyed by the knowledge base's digest) never changes a plan:
+    a damaged entry is ignored, and an edited knowledge base is parsed afresh."""
+    from tests.conftest import run_cli
+
+    env = {"SEQPLAN_CACHE_DIR": str(tmp_path / "cache")}
+    args = ("plan", "--example", "teen-cortical", "--format", "json", "--kb", kb_copy)
+    first = run_cli(*args, env=env)
+    assert first.returncode == 0, first.stderr
+    entries = list((tmp_path / "cache").glob("kb-*.json"))
+    assert len(entries) == 1 and (entries[0].stat().st_mode & 0o077) == 0
+    assert run_cli(*args, env=env).stdout == first.stdout
+    entries[0].write_bytes(entries[0].read_bytes()[:-200])                 # a truncated write
+    assert run_cli(*args, env=env).stdout == first.stdout
+    set_because(kb_copy, "BAND-001", "{{ x.__class__ }}")
+    edited = run_cli(*args, env=env)
+    assert edited.returncode == 2 and "BAND-001" in edited.stderr

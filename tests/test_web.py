@@ -269,3 +269,44 @@ def test_page_controls_can_unrecord_the_state_and_unrate_a_function(client):
                                         "set": {"current.arousal": "none", "functioning.sleep": "none"}})
     assert r.status_code == 200, r.get_data(as_text=True)
     assert 'data-function="sleep" data-band="unrated"' in r.get_json()["map"]
+
+
+def test_seqplan_serve_binds_loopback_and_serves_the_home_page():
+    """The real command: it binds 127.0.0.1 by default, says where, serves, and stops."""
+    import re as _re
+    import subprocess
+    import sys
+    import urllib.request
+
+    process = subprocess.Popen([sys.executable, "-m", "planner.cli", "serve", "--port", "0"],
+                               stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+    try:
+        line = process.stderr.readline()
+        match = _re.search(r"serving on http://127\.0\.0\.1:(\d+)/", line)
+        assert match, line
+        with urllib.request.urlopen(f"http://127.0.0.1:{match.group(1)}/", timeout=120) as response:
+            assert response.status == 200
+            assert b"Teaching vignettes" in response.read()
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
+
+
+def test_a_baseline_saves_replanning_and_changes_no_answer(client):
+    data = mapping("state-before-scores")
+    ask = {"assessment": data, "set": {"current.arousal": "alert"}}
+    plain = client.post("/api/whatif", json=ask).get_json()
+    first = client.post("/api/whatif", json=dict(ask, baseline=True)).get_json()
+    baseline = first.pop("baseline")
+    assert first == plain
+    assert baseline["input_digest"] == plain["input_digest"]["before"]
+    assert client.post("/api/whatif", json=dict(ask, baseline=baseline)).get_json() == plain
+    # a baseline of another assessment, or a malformed one, is ignored, not trusted
+    other = client.post("/api/whatif", json={"assessment": mapping("dissociation"), "baseline": True}).get_json()
+    assert client.post("/api/whatif", json=dict(ask, baseline=other["baseline"])).get_json() == plain
+    assert client.post("/api/whatif", json=dict(ask, baseline={"steps": "x"})).get_json() == plain
+    page = client.get("/case/state-before-scores").get_data(as_text=True)
+    embedded = json.loads(re.search(r'id="baseline-data">(.*?)</script>', page, re.S).group(1))
+    assert embedded == baseline
+    update = client.post("/ui/update", json=dict(ask, baseline=embedded)).get_json()
+    assert update == client.post("/ui/update", json=ask).get_json()

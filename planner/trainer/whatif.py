@@ -5,20 +5,44 @@ from __future__ import annotations
 WHATIF_FORMAT = "seqplan/whatif-1"
 
 
-def _gates(plan):
-    return {(f["stage"], f["by"]): f for f in plan._evaluation.of_kind("gate")}
+SUMMARY_KEYS = ("client", "kb", "input_digest", "regions", "steps", "alternatives", "deferred", "excluded", "start",
+                "review", "regulate_duration", "cautions")
+BASELINE_TYPES = dict({k: list for k in ("regions", "steps", "alternatives", "deferred", "excluded", "cautions",
+                                         "gates")}, client=dict, kb=dict, input_digest=str, fired=dict)
 
 
-def _rule(plan, fact):
+def summary(plan):
+    """What a what-if comparison reads of a plan, as JSON-ready data: the plan's parts, its
+    gates (with the rule that closed each) and how often each rule fired. A client that
+    keeps this for the unedited assessment can send it back as a baseline."""
+    if isinstance(plan, dict):
+        return plan
     ev = plan._evaluation
-    return ev.trace[ev.producers[fact["id"]]].rule
+    fired = {}
+    for firing in ev.trace:
+        fired[firing.rule] = fired.get(firing.rule, 0) + 1
+    data = {k: getattr(plan, k) for k in SUMMARY_KEYS}
+    data["gates"] = [{"stage": f["stage"], "by": f["by"], "band": f["band"], "until": f["until"],
+                      "rule": ev.trace[ev.producers[f["id"]]].rule} for f in ev.of_kind("gate")]
+    data["fired"] = fired
+    return data
+
+
+def usable_baseline(baseline, input_digest, kb):
+    """``baseline`` if it is a summary of the plan for this input and knowledge base, else None."""
+    if not isinstance(baseline, dict) or any(not isinstance(baseline.get(k), t) for k, t in BASELINE_TYPES.items()):
+        return None
+    if baseline["input_digest"] != input_digest or baseline["kb"].get("digest") != kb.digest:
+        return None
+    return baseline
+
+
+def _gates(plan):
+    return {(g["stage"], g["by"]): g for g in plan.gates}
 
 
 def _fired(plan):
-    counts = {}
-    for firing in plan._evaluation.trace:
-        counts[firing.rule] = counts.get(firing.rule, 0) + 1
-    return counts
+    return plan.fired
 
 
 def _status(plan, activity):
@@ -62,9 +86,9 @@ def _functions(before, after):
 def _gate_changes(before, after):
     old, new = _gates(before), _gates(after)
     out = [{"status": "opened", "stage": k[0], "by": k[1], "band": old[k]["band"], "until": old[k]["until"],
-            "rules": [_rule(before, old[k])]} for k in sorted(set(old) - set(new))]
+            "rules": [old[k]["rule"]]} for k in sorted(set(old) - set(new))]
     out += [{"status": "closed", "stage": k[0], "by": k[1], "band": new[k]["band"], "until": new[k]["until"],
-             "rules": [_rule(after, new[k])]} for k in sorted(set(new) - set(old))]
+             "rules": [new[k]["rule"]]} for k in sorted(set(new) - set(old))]
     return out
 
 
@@ -129,7 +153,11 @@ def _one_changes(before, after):
 
 
 def compare(before, after, edits=()):
-    """The what-if report as a dict (also the JSON output)."""
+    """The what-if report as a dict (also the JSON output); ``before`` and ``after`` are
+    plans or their ``summary``."""
+    from types import SimpleNamespace
+
+    before, after = SimpleNamespace(**summary(before)), SimpleNamespace(**summary(after))
     fired_a, fired_b = _fired(before), _fired(after)
     report = {
         "format": WHATIF_FORMAT,
@@ -186,14 +214,28 @@ def whatif(path, sets, kb=None):
     return whatif_data(original.canonical, sets, kb, before=make_plan(original, kb))
 
 
-def whatif_data(data, sets, kb, before=None, source="assessment"):
-    """(report, plan as given, plan as changed) for an assessment mapping; errors in the
-    mapping itself name ``source``, errors made by the edits name ``--set``."""
-    from .edits import apply_sets, check, edit_list, parse_sets
+def whatif_data(data, sets, kb, before=None, source="assessment", baseline=None):
+    """(report, plan as given or its summary, plan as changed) for an assessment mapping;
+    errors in the mapping itself name ``source``, errors made by the edits name ``--set``.
+    ``baseline``: a ``summary`` of the plan for ``data`` kept by the caller; used (saving a
+    plan) when it matches the input and knowledge base, ignored otherwise."""
+    from .edits import apply_sets, edit_list, parse_sets
 
+    if before is None and baseline is not None:
+        from ..assessment import from_data
+
+        before = usable_baseline(baseline, from_data(data, source, "", kb).digest, kb)
     before = before or plan_mapping(data, kb, source)
     edits = parse_sets(sets, kb)
-    changed = apply_sets(data, edits)
-    check(changed, kb)
-    after = plan_mapping(changed, kb)
+    after = plan_mapping(apply_sets(data, edits), kb)
     return compare(before, after, edit_list(data, edits)), before, after
+
+
+def edited_plan(data, sets, kb, source="assessment"):
+    """The plan of ``data`` changed by ``sets``, without planning ``data`` itself: errors in
+    the mapping name ``source``, errors made by the edits name ``--set``."""
+    from ..assessment import from_data
+    from .edits import apply_sets, parse_sets
+
+    from_data(data, source, "", kb)     # the unedited assessment must be valid on its own
+    return plan_mapping(apply_sets(data, parse_sets(sets, kb)), kb)

@@ -86,13 +86,21 @@ def create_app(kb_dir=None, trusted_hosts=None):
         return mapping
 
     def plans(data):
-        """(report, plan as given, plan as edited, edited mapping) for a request body."""
-        from ..trainer.edits import apply_sets, parse_sets
+        """(report, plan as given or its summary, plan as edited) for a request body; a
+        ``baseline`` object in the body (a summary of the unedited plan) saves planning it."""
         from ..trainer.whatif import whatif_data
 
+        baseline = data.get("baseline")
+        return whatif_data(assessment_of(data), edits_of(data), kb, source=SOURCE,
+                           baseline=baseline if isinstance(baseline, dict) else None)
+
+    def edited(data):
+        """(plan of the edited assessment, edited mapping) for a request body."""
+        from ..trainer.edits import apply_sets, parse_sets
+        from ..trainer.whatif import edited_plan
+
         mapping, sets = assessment_of(data), edits_of(data)
-        report, before, after = whatif_data(mapping, sets, kb, source=SOURCE)
-        return report, before, after, apply_sets(mapping, parse_sets(sets, kb))
+        return edited_plan(mapping, sets, kb, SOURCE), apply_sets(mapping, parse_sets(sets, kb))
 
     # ------------------------------------------------------------ pages
 
@@ -156,15 +164,16 @@ def create_app(kb_dir=None, trusted_hosts=None):
 
     def case_page(mapping, name, note):
         with PLANNING:
-            from ..trainer.whatif import compare, plan_mapping
+            from ..trainer.whatif import compare, plan_mapping, summary
 
             plan = plan_mapping(mapping, kb, SOURCE)
-            report = compare(plan, plan)
+            baseline = summary(plan)
+            report = compare(baseline, baseline)
             fragments = render_fragments(report, plan)
         functions = [{"region": r["id"], "region_label": r["label"],
                       "functions": [{"id": f["id"], "label": f["label"], "score": f["score"]} for f in r["functions"]]}
                      for r in plan.regions]
-        return render_template("case.html", name=name, note=note, mapping=mapping, plan=plan,
+        return render_template("case.html", name=name, note=note, mapping=mapping, plan=plan, baseline=baseline,
                                functions=functions, fragments=fragments, arousal_states=arousal_states(),
                                scale_max=kb.parameter_values["rating_scale_max"], downloads=DOWNLOADS,
                                layers=kb.layers)
@@ -192,7 +201,7 @@ def create_app(kb_dir=None, trusted_hosts=None):
     @app.post("/ui/update")
     def ui_update():
         with PLANNING:
-            report, _, after, _ = plans(body())
+            report, _, after = plans(body())
             fragments = render_fragments(report, after)
         return jsonify({k: str(v) for k, v in fragments.items()} | {"changed": report["changed"]})
 
@@ -201,7 +210,7 @@ def create_app(kb_dir=None, trusted_hosts=None):
         from ..trainer.steps import layers
 
         with PLANNING:
-            _, _, after, _ = plans(body())
+            after, _ = edited(body())
             data = layers(after)
         return jsonify(layers=data)
 
@@ -216,7 +225,7 @@ def create_app(kb_dir=None, trusted_hosts=None):
         if fmt not in ("json", "md", "html"):
             raise BadRequest("'format' must be json, md or html")
         with PLANNING:
-            _, _, after, _ = plans(data)
+            after, _ = edited(data)
             text = render_plan(after, fmt)
         if fmt == "json":
             return Response(text, mimetype="application/json")
@@ -224,9 +233,15 @@ def create_app(kb_dir=None, trusted_hosts=None):
 
     @app.post("/api/whatif")
     def api_whatif():
+        from ..trainer.whatif import summary
+
+        data = body()
         with PLANNING:
-            report, _, _, _ = plans(body())
-        return Response(json.dumps(report, ensure_ascii=False), mimetype="application/json")
+            report, before, _ = plans(data)
+            if data.get("baseline") is True:
+                report = dict(report, baseline=summary(before))
+            text = json.dumps(report, ensure_ascii=False)
+        return Response(text, mimetype="application/json")
 
     @app.post("/api/why")
     def api_why():
@@ -239,7 +254,7 @@ def create_app(kb_dir=None, trusted_hosts=None):
         if kind not in ("why", "why-not"):
             raise BadRequest("'kind' must be why or why-not")
         with PLANNING:
-            _, _, after, _ = plans(data)
+            after, _ = edited(data)
             text = (render_how if kind == "why" else render_why_not)(after, target)
         return jsonify(target=target, kind=kind, text=text)
 
@@ -260,11 +275,11 @@ def create_app(kb_dir=None, trusted_hosts=None):
         except ValueError:
             raise BadRequest("the form's assessment and set must be JSON")
         with PLANNING:
-            _, _, after, edited = plans(data)
+            after, changed = edited(data)
             if fmt == "yaml":
                 order = ("format", "client", "assessed_on", "assessor", "functioning", "history", "current", "context")
-                edited = {k: edited[k] for k in sorted(edited, key=lambda k: order.index(k) if k in order else 99)}
-                text = yaml.safe_dump(edited, sort_keys=False, allow_unicode=True)
+                changed = {k: changed[k] for k in sorted(changed, key=lambda k: order.index(k) if k in order else 99)}
+                text = yaml.safe_dump(changed, sort_keys=False, allow_unicode=True)
                 ext, mime = "yaml", "application/yaml"
             elif fmt.startswith("handout-"):
                 text, ext, mime = render_handout(after, fmt.split("-", 1)[1], "html"), "html", "text/html"

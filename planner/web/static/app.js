@@ -4,6 +4,8 @@
 (function () {
   "use strict";
   var original = JSON.parse(document.getElementById("assessment-data").textContent);
+  // the plan of the assessment as opened, summarised: sent back so the server need not re-plan it
+  var baseline = JSON.parse(document.getElementById("baseline-data").textContent);
   var controls = document.getElementById("controls");
   var status = document.getElementById("status");
   var pending = null, seq = 0, firings = [], layerStart = [], pos = 0;
@@ -60,7 +62,7 @@
   function update() {
     var mine = ++seq;
     status.textContent = "planning...";
-    post("/ui/update", {assessment: original, set: edits()}).then(function (res) {
+    post("/ui/update", {assessment: original, set: edits(), baseline: baseline}).then(function (res) {
       if (mine !== seq) return;
       if (!res.ok) { status.textContent = res.data.error.message; status.className = "error"; return; }
       status.className = "meta";

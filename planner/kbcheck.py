@@ -134,6 +134,9 @@ def _check_catalogue(kb):
         for citation in citations:
             if citation.split("#")[0] not in kb.sources:
                 errors.append(f"{where}: cites unknown source '{citation}'")
+            elif kb.brief_sections and not 1 <= int(citation.split("#")[1]) <= kb.brief_sections:
+                errors.append(f"{where}: cites section {citation.split('#')[1]} of the domain brief, which has "
+                              f"sections 1-{kb.brief_sections} ('{citation}')")
     return errors
 
 

@@ -397,3 +397,14 @@ def test_map_key_numbers_are_painted_on_their_cells(tmp_path):
                       if with_rows[row][col * channels:col * channels + 3]
                       != without_rows[row][col * channels:col * channels + 3])
         assert changed >= 15, f"{g.get('data-function')}: key number {key.text} is not painted ({changed} pixels)"
+
+
+@pytest.mark.parametrize("reader", ["caregiver", "teacher"])
+@pytest.mark.parametrize("example", ["middle-limbic", "young-child-brainstem"])
+def test_handout_prints_on_one_page(tmp_path, example, reader):
+    result = run_cli("handout", example, "--for", reader, "--format", "html")
+    assert result.returncode == 0, result.stderr
+    for paper in ("A4", "Letter"):
+        pages = pdf_pages(print_pdf(tmp_path, result.stdout, paper))
+        assert len(pages) == 1, f"the {reader} handout takes {len(pages)} {paper} pages"
+        assert "Who to ask" in pages[0]

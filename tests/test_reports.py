@@ -801,6 +801,23 @@ def test_redact_removes_name_assessor_and_notes_from_every_format(cli, tmp_path)
         assert "notes withheld" in outputs[what]
 
 
+def test_redacted_progress_digests_do_not_depend_on_the_name(cli, tmp_path):
+    """The progress report's input digests are of the redacted inputs: two series that
+    differ only in the child's name give the same digests (nothing to brute-force)."""
+    paths = _private_series(tmp_path)
+    renamed = []
+    for path in paths:
+        copy = tmp_path / f"renamed-{path.name}"
+        copy.write_text(path.read_text("utf-8").replace(PRIVATE[0], "Somebody Else"), "utf-8")
+        renamed.append(copy)
+    first = json.loads(cli("progress", *paths, "--format", "json", "--redact"))
+    second = json.loads(cli("progress", *renamed, "--format", "json", "--redact"))
+    digests = [first["old"]["input_digest"], first["new"]["input_digest"]]
+    assert digests == [second["old"]["input_digest"], second["new"]["input_digest"]]
+    assert ([p["input_digest"] for p in first["series"]["assessments"]]
+            == [p["input_digest"] for p in second["series"]["assessments"]])
+
+
 # ---------------------------------------------------------------- determinism
 
 

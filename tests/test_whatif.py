@@ -182,7 +182,7 @@ def test_whatif_reports_a_gate_opening_with_its_rule_and_leaves_the_file_alone(t
     report = json.loads(result.stdout)
     assert report["set"] == [{"field": "current.arousal", "from": "fear", "to": "alert"}]
     opened = [g for g in report["gates"] if g["status"] == "opened"]
-    assert [g["by"] for g in opened] == ["arousal"] and opened[0]["rules"]
+    assert {g["by"] for g in opened} == {"arousal"} and all(g["rules"] for g in opened)
     assert report["start"]["from"]["state"] == "fear" and report["start"]["to"].get("region")
     added = [s for s in report["steps"] if s["change"] == "added"]
     assert added and all(s["was"] == "deferred" and s["was_rules"] for s in added)
@@ -229,7 +229,7 @@ def test_unrating_a_function_or_unrecording_the_state_with_none():
     assert state.returncode == 0, state.stderr
     report = json.loads(state.stdout)
     assert report["set"] == [{"field": "current.arousal", "from": "fear", "to": None}]
-    assert [g["by"] for g in report["gates"] if g["status"] == "opened"] == ["arousal"]
+    assert {g["by"] for g in report["gates"] if g["status"] == "opened"} == {"arousal"}
 
 
 # ---------------------------------------------------------------- steps

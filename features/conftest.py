@@ -956,3 +956,40 @@ def then_moment_not(case, text):
 @then("relational health is named as a strength")
 def then_relational_strength(case):
     assert case.plan.relational_strength, "no relational strength"
+# ------------------------------------------- then: category and where it happens
+
+@then(P('"{activity:q}" is a "{category:q}" step'))
+def then_step_category(case, activity, category):
+    assert _must_step(case.plan, activity)["category"] == category
+
+
+@then(P('every step is a "{category:q}" step'))
+def then_every_step_category(case, category):
+    assert case.plan.steps, "the plan has no steps"
+    assert all(s["category"] == category for s in case.plan.steps), [(s["activity"], s["category"])
+                                                                       for s in case.plan.steps]
+
+
+def _where_lines(plan):
+    """The lines of the therapist plan's "Where it happens" section."""
+    from planner.render import render_plan
+
+    text = render_plan(plan)
+    assert "## Where it happens" in text, "the plan has no 'Where it happens' section"
+    section = text.split("## Where it happens", 1)[1].split("\n## ", 1)[0]
+    return [line for line in section.splitlines() if line.startswith("- ")]
+
+
+@then(P('"Where it happens" lists "{step:q}" under "{label:q}" with the "{role:q}"'))
+def then_where_lists(case, step, label, role):
+    lines = [line for line in _where_lines(case.plan) if line.startswith(f"- **{label}**")]
+    assert lines, _where_lines(case.plan)
+    who, _, steps = lines[0].partition(": ")
+    assert role in who, lines[0]
+    assert step in [s.split(" ")[0] for s in steps.rstrip(".").split(", ")], lines[0]
+
+
+@then(P('"Where it happens" lists nothing under "{label:q}"'))
+def then_where_nothing(case, label):
+    assert not [line for line in _where_lines(case.plan) if line.startswith(f"- **{label}**")], \
+        _where_lines(case.plan)

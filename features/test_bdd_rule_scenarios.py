@@ -14,5 +14,6 @@ scenarios(
     "verdict.feature",
     "select.feature",
     "dose.feature",
+    "catalogue.feature",
     "explanation.feature",
 )

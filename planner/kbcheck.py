@@ -40,7 +40,8 @@ def _citations(kb):
 # Parameters seqplan itself reads (facts: the rating scale; plan layout: steps per phase,
 # the day's minutes, the order of steps), so no rule needs to mention them.
 READ_BY_PLANNER = {"rating_scale_max", "steps_per_phase", "daily_minutes_max", "prefer_matched_interests",
-                   "daily_life_roles"}
+                   "daily_life_roles", "branches"}
+CATEGORIES = ("therapeutic", "educational", "enrichment")   # brief section 12; the schema's enum too
 
 
 def _producers(kb):
@@ -89,6 +90,11 @@ def _check_catalogue(kb):
         if sorted(map(int, f["rating"])) != [0, 6, 12]:
             errors.append(f"functions.yaml {fid}: rating guidance needs exactly 0, 6 and 12")
     stages = {r["stage"] for r in kb.regions.values()}
+    branches = kb.parameter_values.get("branches") or []
+    for branch in branches:
+        for field, known in (("settings", settings), ("roles", roles)):
+            errors.extend(f"parameters.yaml branches: {branch.get('id')}: {field}: unknown '{value}'"
+                          for value in branch.get(field, []) if value not in known)
     for aid, a in kb.activities.items():
         where = f"activities.yaml {aid}"
         if a["stage"] not in stages:
@@ -103,6 +109,9 @@ def _check_catalogue(kb):
             errors.append(f"{where}: targets no region of its own stage '{a['stage']}'")
         if a["dev_age"]["min"] > a["dev_age"]["max"]:
             errors.append(f"{where}: dev_age min is above max")
+        if a.get("category") not in CATEGORIES:
+            errors.append(f"{where}: category: '{a.get('category')}' is not one of {', '.join(CATEGORIES)}")
+        errors.extend(_check_branch(where, a, branches))
     covered = {}
     for did, d in kb.doses.items():
         if d["phase"] not in kb.phases:
@@ -125,7 +134,26 @@ def _check_catalogue(kb):
         for citation in citations:
             if citation.split("#")[0] not in kb.sources:
                 errors.append(f"{where}: cites unknown source '{citation}'")
+            elif kb.brief_sections and not 1 <= int(citation.split("#")[1]) <= kb.brief_sections:
+                errors.append(f"{where}: cites section {citation.split('#')[1]} of the domain brief, which has "
+                              f"sections 1-{kb.brief_sections} ('{citation}')")
     return errors
+
+
+def _check_branch(where, activity, branches):
+    """An activity's ``branch`` names known branches (parameter ``branches``) and agrees with
+    its ``settings``: exactly the branches that cover one of its settings."""
+    if not branches:
+        return [f"{where}: branch: the parameter 'branches' is missing"]
+    known = {b["id"]: set(b["settings"]) for b in branches}
+    unknown = [b for b in activity.get("branch", []) if b not in known]
+    if unknown:
+        return [f"{where}: branch: unknown '{b}' (known: {', '.join(known)})" for b in unknown]
+    expected = [b for b, covers in known.items() if covers & set(activity["settings"])]
+    if sorted(activity.get("branch", [])) != sorted(expected):
+        return [f"{where}: branch {activity.get('branch')} does not agree with settings {activity['settings']} "
+                f"(expected {expected}, parameter 'branches')"]
+    return []
 
 
 def _check_rule(kb, rule, producers, fields, env):

@@ -54,6 +54,7 @@ class KnowledgeBase:
     setting_words: Vocabulary # settings words -> settings
     rules: dict               # id -> rule, in file order
     rule_files: dict = field(default_factory=dict)   # rule id -> relative file
+    brief_sections: int | None = None                # how many sections the cited domain brief has
 
     def __repr__(self):
         return f"<KnowledgeBase {self.name} {self.version} {self.digest[:19]} at {self.directory}>"
@@ -293,6 +294,7 @@ def load_knowledge_base(directory=None):
            for kind in ("tags", "roles", "settings")},
         rules=rules,
         rule_files=owners,
+        brief_sections=manifest.get("brief_sections"),
     )
     for rule in kb.rules.values():
         if rule["layer"] not in kb.layers:

@@ -193,6 +193,7 @@ def _step(kb, assessment, ev, reasons, facts, step_id):
         "phase": lead["phase"],
         "activity": activity_id,
         "name": activity["name"],
+        "category": activity["category"],
         "description": activity["description"],
         "targets": [f["region"] for f in facts],
         "functions": activity.get("functions", []),

@@ -59,8 +59,8 @@ def compare(old, new, old_plan, new_plan, kb):
     return {
         "format": PROGRESS_FORMAT,
         "client": new_plan.client,
-        "old": {"assessed_on": old.assessed_on, "input_digest": old.digest, "start": old_plan.start},
-        "new": {"assessed_on": new.assessed_on, "input_digest": new.digest, "start": new_plan.start},
+        "old": {"assessed_on": old.assessed_on, "input_digest": old_plan.input_digest, "start": old_plan.start},
+        "new": {"assessed_on": new.assessed_on, "input_digest": new_plan.input_digest, "start": new_plan.start},
         "kb": new_plan.kb,
         "regions": regions,
         "functions": functions,
@@ -82,7 +82,7 @@ def _interval(old, new, old_plan, new_plan, kb):
 
 
 def _point(assessment, plan):
-    return {"assessed_on": assessment.assessed_on, "input_digest": assessment.digest,
+    return {"assessed_on": assessment.assessed_on, "input_digest": plan.input_digest,   # of the redacted input with --redact
             "relational_health": assessment.relational_health, "arousal": assessment.arousal,
             "regions": [{"id": r["id"], "label": r["label"], "mean": r["mean"], "band": r["band"]}
                         for r in plan.regions]}

@@ -225,3 +225,58 @@ def test_low_relational_health_always_yields_the_relational_goal(cases, kb):
             return None
         return None if any(g["goal"] == "relational" for g in plan.goals) else f"health {health}, no relational goal"
     _assert_none(cases, check)
+CATEGORIES = ("therapeutic", "educational", "enrichment")
+
+
+def test_every_step_has_a_category_and_a_setting(cases, kb):
+    """(issue 9, 7b) Every step says what kind of activity it is and where it happens, and each
+    setting belongs to one of the model's branches (clinic, school, home and community)."""
+    covered = {s for b in kb.parameter_values["branches"] for s in b["settings"]}
+
+    def check(data, plan):
+        for s in plan.steps:
+            if s.get("category") not in CATEGORIES:
+                return f"{s['activity']}: category {s.get('category')!r}"
+            if not s["dose"]["where"] or not set(s["dose"]["where"]) <= covered:
+                return f"{s['activity']}: where {s['dose']['where']}"
+        return None
+    _assert_none(cases, check)
+
+
+def _lowest_developmental_age(plan):
+    ages = [r["developmental_age_years"] for r in plan.regions if r["developmental_age_years"] is not None]
+    return min(ages) if ages else None
+
+
+def test_an_infant_level_region_gets_an_activity_at_its_level(cases, kb):
+    """(issue 9, 7c) A child whose lowest region's developmental age is under 2 gets at least one
+    step or alternative whose developmental-age range covers it, whatever the chronological age;
+    or else the plan says why not: every activity of that region's stage made for that age is
+    deferred, excluded (e.g. it involves something to avoid) or needs a referral."""
+    def check(data, plan):
+        rows = [r for r in plan.regions if r["developmental_age_years"] is not None]
+        if not rows:
+            return None
+        lowest = min(rows, key=lambda r: r["developmental_age_years"])
+        age = lowest["developmental_age_years"]
+        if age >= 2:
+            return None
+
+        def covers(activity):
+            return kb.activities[activity]["dev_age"]["min"] <= age <= kb.activities[activity]["dev_age"]["max"]
+        if any(covers(e["activity"]) for e in plan.steps + plan.alternatives):
+            return None
+        stage = kb.regions[lowest["id"]]["stage"]
+        accounted = {e["activity"] for e in plan.deferred + plan.excluded + plan.referrals}
+        silent = [a for a, entry in kb.activities.items()
+                  if entry["stage"] == stage and covers(a) and a not in accounted]
+        return f"lowest developmental age {age} ({lowest['id']}): {silent} neither recommended nor explained" \
+            if silent else None
+    _assert_none(cases, check)
+
+
+def test_the_infant_level_invariant_is_exercised(cases):
+    """Enough random children have a region under a developmental age of 2, older ones among them."""
+    infant = [(d, p) for d, p in cases if (_lowest_developmental_age(p) or 99) < 2]
+    assert len(infant) > 200, len(infant)
+    assert sum(1 for d, p in infant if d["client"]["age_years"] >= 6) > 50

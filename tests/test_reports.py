@@ -601,8 +601,12 @@ def test_progress_json_on_the_bundled_pair(cli):
     assert gates[("reason", "brainstem")]["status"] == "still closed"
     assert not [g for g in report["gates"] if g["status"] == "closed"]
     added = [p for p in report["plan_changes"] if p["change"] == "added"]
-    assert added and all(p["phase"] == "relate" for p in added)
-    assert not [p for p in report["plan_changes"] if p["change"] == "removed"]
+    assert added and {p["phase"] for p in added} <= {"regulate", "relate"}
+    assert {p["name"] for p in added} >= {"Contact with animals"}
+    # The brainstem grew past an infant level (developmental age 1.4 -> 2.9 years): its
+    # infant-level step gives way to one for the older age.
+    removed = [p["activity"] for p in report["plan_changes"] if p["change"] == "removed"]
+    assert removed == ["rocking_to_song"]
     new_steps = {s["activity"]: s for s in plan_json(cli, NEW)["steps"]}
     old_steps = {s["activity"] for s in plan_json(cli, OLD)["steps"]}
     assert {p["activity"] for p in added} == set(new_steps) - old_steps
@@ -617,7 +621,10 @@ def test_progress_markdown_on_the_bundled_pair(cli):
     assert re.search(r"gated by arousal: \*\*opened\*\* \(was alarm\)", text)
     assert re.search(r"gated by brainstem: \*\*still closed\*\*", text)
     added = re.findall(r"^- Added: (.+) \((\w+)\)$", text, re.M)
-    assert added and {phase for _, phase in added} == {"relate"}
+    assert added and {phase for _, phase in added} <= {"regulate", "relate"}
+    assert "Contact with animals" in {name for name, _ in added}
+    # The brainstem grew past an infant level (developmental age 1.4 -> 2.9 years).
+    assert re.findall(r"^- Removed: (.+) \((\w+)\)$", text, re.M) == [("Rocking to song", "regulate")]
     report = json.loads(cli("progress", OLD, NEW, "--format", "json"))
     assert {name for name, _ in added} == {p["name"] for p in report["plan_changes"] if p["change"] == "added"}
     assert "not the\n> NMT Metric" in text or "not the NMT Metric" in text
@@ -637,10 +644,10 @@ def test_progress_html_on_the_bundled_pair(cli):
     assert re.search(r"Brainstem 3\.75 7\.38 \+3\.63 severe moderate \(better\)", doc.text)
     assert re.search(r"gated by arousal: opened", doc.text)
     report = json.loads(cli("progress", OLD, NEW, "--format", "json"))
-    added = [p["name"] for p in report["plan_changes"] if p["change"] == "added"]
+    added = [p for p in report["plan_changes"] if p["change"] == "added"]
     assert added
-    for name in added:
-        assert f"Added: {name} (relate)" in doc.text
+    for p in added:
+        assert f"Added: {p['name']} ({p['phase']})" in doc.text
     assert "not the NMT Metric" in doc.text
     assert any("@media print" in css for css in doc.styles)
 
@@ -792,6 +799,23 @@ def test_redact_removes_name_assessor_and_notes_from_every_format(cli, tmp_path)
             assert "left out to keep them private" in text, what
     for what in ("plan md therapist", "plan html therapist"):
         assert "notes withheld" in outputs[what]
+
+
+def test_redacted_progress_digests_do_not_depend_on_the_name(cli, tmp_path):
+    """The progress report's input digests are of the redacted inputs: two series that
+    differ only in the child's name give the same digests (nothing to brute-force)."""
+    paths = _private_series(tmp_path)
+    renamed = []
+    for path in paths:
+        copy = tmp_path / f"renamed-{path.name}"
+        copy.write_text(path.read_text("utf-8").replace(PRIVATE[0], "Somebody Else"), "utf-8")
+        renamed.append(copy)
+    first = json.loads(cli("progress", *paths, "--format", "json", "--redact"))
+    second = json.loads(cli("progress", *renamed, "--format", "json", "--redact"))
+    digests = [first["old"]["input_digest"], first["new"]["input_digest"]]
+    assert digests == [second["old"]["input_digest"], second["new"]["input_digest"]]
+    assert ([p["input_digest"] for p in first["series"]["assessments"]]
+            == [p["input_digest"] for p in second["series"]["assessments"]])
 
 
 # ---------------------------------------------------------------- determinism

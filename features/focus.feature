@@ -246,7 +246,8 @@ Feature: Focus the plan (layer 2: knowledge_base/rules/focus.yaml)
     When seqplan plans the assessment
     Then rule "GATE-004" fires
     And "play_therapy" is deferred by rule "GATE-004" until "the brainstem and diencephalon are moderate or better"
-    And no step is in the "relate" phase
+    And "play_therapy" is not a step
+    And "serve_and_return" is recommended
     And the plan starts with "regulate" work on the brainstem
     And the plan delivers the steps through the relationship with the limbic
 

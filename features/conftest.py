@@ -993,3 +993,8 @@ def then_where_lists(case, step, label, role):
 def then_where_nothing(case, label):
     assert not [line for line in _where_lines(case.plan) if line.startswith(f"- **{label}**")], \
         _where_lines(case.plan)
+
+
+@then("the plan says to review the relational setting")
+def then_review_setting(case):
+    assert any("review the child's relational setting" in g["because"] for g in case.plan.goals), case.plan.goals

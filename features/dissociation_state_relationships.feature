@@ -13,7 +13,7 @@ Feature: Dissociation, state in the moment, and relationships (brief sections 9,
     When seqplan plans the assessment
     Then the plan starts with "regulate" work on the brainstem
     And "grounding" is the first step
-    And "narrative_therapy" is deferred by rule "DEFER-002" until "the child no longer typically dissociates"
+    And "narrative_therapy" is deferred by rule "DEFER-002" until "the child no longer dissociates"
     And "storytelling" is deferred by rule "DEFER-002"
     And no step is in the "reason" phase
     And the plan cautions about "calm_or_dissociating"
@@ -85,7 +85,7 @@ Feature: Dissociation, state in the moment, and relationships (brief sections 9,
     And the team is "grandparent, teacher"
     When seqplan plans the assessment
     Then the plan has the goal "relational"
-    And the plan cautions about "relational_setting"
+    And the plan says to review the relational setting
     And "caregiver_coaching" needs a referral to "therapist" by rule "REF-001"
 
   @rule:REL-004 @must_not_fire
@@ -113,7 +113,7 @@ Feature: Dissociation, state in the moment, and relationships (brief sections 9,
   Scenario: Every plan says what to do in the moment: regulate, relate, then reason
     Given a 9-year-old with every region scored 12
     When seqplan plans the assessment
-    Then "In the moment" says "first steady yourself"
+    Then "In the moment" says "steady yourself first"
 
   @rule:MOMENT-003
   Scenario: An older child whose lower regions work at an infant level is calmed from outside

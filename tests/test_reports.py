@@ -259,7 +259,7 @@ def test_deferrals_and_exclusions_are_grouped_by_reason(cli):
     deferred = md_section(text, "Deferred")
     for item in plan["deferred"]:
         assert item["name"] in deferred
-        assert deferred.count(opens_when(item)) == 1, "one entry per `until`, listing its activities"
+        assert deferred.count(f"Until: {opens_when(item)}.") == 1, "one entry per `until`, listing its activities"
         for gate in item["gates"]:
             assert deferred.count(gate["because"]) == 1
     ungrouped = sum(len(d["because"].split()) for d in plan["deferred"])

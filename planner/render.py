@@ -150,17 +150,21 @@ def _factor(texts_by_step, six_rs):
 def step_groups(steps, six_rs):
     """Steps with what they share said once: first what every step shares (``everywhere``),
     then, per run of steps of one phase, what those share (justification sentences, dose,
-    targets, the clauses of each R's reason), and each step's own rest. Text is only
-    regrouped here, never written."""
+    targets, the clauses of each R's reason), and each step's own rest; the rules behind
+    each run, less those behind every step. Text is only regrouped here, never written."""
     groups = []
     for step in steps:
         if not groups or groups[-1]["phase"] != step["phase"]:
             groups.append({"phase": step["phase"], "steps": []})
         groups[-1]["steps"].append(step)
     texts = [{"why": s["because"], "rs": dict(s["six_rs"])} for s in steps]
-    everywhere = {"why": "", "rs": {}}
+    everywhere = {"why": "", "rs": {}, "rules": []}
+    rules = [list(dict.fromkeys(r for s in g["steps"] for r in s["rules"])) for g in groups]
     if len(groups) > 1:
         everywhere, texts = _factor(texts, six_rs)
+        everywhere["rules"] = [r for r in steps[0]["rules"] if all(r in s["rules"] for s in steps)]
+    for group, own in zip(groups, rules):
+        group["rules"] = [r for r in own if r not in everywhere["rules"]]
     start = 0
     for group in groups:
         members = group["steps"]
@@ -209,7 +213,7 @@ def render_plan(plan, fmt="md", audience="therapist"):
     return env.get_template(TEMPLATES[(fmt, audience)]).render(
         plan=plan, label=kb.label, cite=kb.cite, phases=kb.phases, rules=kb.rules,
         params=kb.parameter_values, cited=cited, cited_sources=cited_sources(kb, cited),
-        step_groups=step_groups(plan.steps, kb.six_rs), six_rs=kb.six_rs,
+        step_groups=step_groups(plan.steps, kb.six_rs), six_rs=kb.six_rs, detail=audience != "therapist",
     )
 
 

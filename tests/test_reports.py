@@ -499,6 +499,23 @@ def test_html_report_is_self_contained(cli, example):
     assert any(css.strip() for css in doc.styles), "the CSS is inline"
 
 
+@pytest.mark.parametrize("example", EXAMPLES)
+def test_html_summary_lists_the_first_steps_with_who_how_often_how_long_and_where(cli, example):
+    import html
+
+    text = cli("plan", "--example", example, "--format", "html")
+    plan = plan_json(cli, example)
+    summary = re.search(r'<section class="summary".*?</section>', text, re.S).group(0)
+    rows = {cells[0]: cells[1:] for cells in
+            ([html.unescape(c) for c in re.findall(r"<td>(.*?)</td>", row)] for row in re.findall(r"<tr>(.*?)</tr>", summary))
+            if cells}
+    first = [s for s in plan["steps"] if s["phase"] == plan["steps"][0]["phase"]]
+    for step in first:
+        assert rows[f"{step['id']} {step['name']}"] == [
+            ", ".join(step["dose"]["who"]).replace("_", " "), step["dose"]["frequency"],
+            step["dose"]["minutes"], ", ".join(step["dose"]["where"])]
+
+
 @pytest.mark.parametrize("example", ["young-child-brainstem", "middle-limbic"])
 def test_html_report_contents(cli, example):
     text = cli("plan", "--example", example, "--format", "html")

@@ -545,7 +545,11 @@ def test_html_report_contents(cli, example):
             assert gate["because"] in doc.text
     for strength in plan["strengths"]:
         assert f"{strength['label']} ({strength['score']}/" in doc.text
-    assert plan["review"]["because"] in doc.text
+    # The review's controlling reason in the summary, every reason in the report.
+    summary = Doc(re.search(r'<section class="summary".*?</section>', text, re.S).group(0)).text
+    assert plan["review"]["reasons"][0]["because"] in summary
+    assert all(r["because"] in doc.text for r in plan["review"]["reasons"])
+    assert all(m["because"] in doc.text for m in plan["in_the_moment"] + plan["goals"])
     # The summary comes first, before the map.
     headings = re.findall(r"<h2>(.*?)</h2>", text)
     assert headings[:3] == ["Summary", "Functional brain map", "Steps"], headings

@@ -179,6 +179,26 @@ def step_groups(steps, six_rs):
     return {"everywhere": everywhere, "groups": groups}
 
 
+def deferred_groups(deferred):
+    """Deferrals grouped by what opens their gate (``gate_until``, else ``until``), in the
+    order of that text (as Jinja's groupby): [{"until", "items", "gates"}]. ``gates`` says
+    each gate rule's reason once across the groups, for the first region it names, with
+    ``also``: the other regions (ids) it holds for. Text is only regrouped here."""
+    groups, said, out = {}, set(), []
+    for item in deferred:
+        groups.setdefault(item.get("gate_until", item["until"]), []).append(item)
+    for until in sorted(groups):
+        gates = [g for item in groups[until] for g in item["gates"]]
+        reasons = []
+        for gate in gates:
+            if gate["rule"] not in said:
+                said.add(gate["rule"])
+                also = [g["by"] for g in gates if g["rule"] == gate["rule"] and g["by"] != gate["by"]]
+                reasons.append({"because": gate["because"], "also": list(dict.fromkeys(also))})
+        out.append({"until": until, "items": groups[until], "gates": reasons})
+    return out
+
+
 def cited_sources(kb, cited):
     """The cited sources once each, in first-cited order, with the brief sections cited:
     [{"id", "citation", "label", "sections"}] ('perry2009#4' and 'perry2009#7' are one source)."""
@@ -209,11 +229,12 @@ def render_plan(plan, fmt="md", audience="therapist"):
         return html.get_template("report.html.j2").render(
             plan=plan, label=kb.label, cite=kb.cite, phases=kb.phases, cited=cited, params=kb.parameter_values,
             cited_sources=cited_sources(kb, cited), step_groups=step_groups(plan.steps, kb.six_rs),
-            six_rs=kb.six_rs, map_svg=Markup(render_map(plan)))
+            deferred_groups=deferred_groups(plan.deferred), six_rs=kb.six_rs, map_svg=Markup(render_map(plan)))
     return env.get_template(TEMPLATES[(fmt, audience)]).render(
         plan=plan, label=kb.label, cite=kb.cite, phases=kb.phases, rules=kb.rules,
         params=kb.parameter_values, cited=cited, cited_sources=cited_sources(kb, cited),
-        step_groups=step_groups(plan.steps, kb.six_rs), six_rs=kb.six_rs, detail=audience != "therapist",
+        step_groups=step_groups(plan.steps, kb.six_rs), deferred_groups=deferred_groups(plan.deferred),
+        six_rs=kb.six_rs, detail=audience != "therapist",
     )
 
 

@@ -517,7 +517,7 @@ def test_html_summary_lists_the_first_steps_with_who_how_often_how_long_and_wher
 
 
 @pytest.mark.parametrize("example", ["young-child-brainstem", "middle-limbic"])
-def test_html_report_contents(cli, example):
+def test_html_report_contents(cli, kb, example):
     text = cli("plan", "--example", example, "--format", "html")
     plan = plan_json(cli, example)
     doc = Doc(text)
@@ -541,8 +541,8 @@ def test_html_report_contents(cli, example):
     for item in plan["deferred"]:
         assert item["name"] in doc.text, f"deferred {item['name']} missing"
         assert opens_when(item) in doc.text
-        for gate in item["gates"]:
-            assert gate["because"] in doc.text
+        for gate in item["gates"]:    # each gate rule's reason, or its region named beside it
+            assert gate["because"] in doc.text or f"The same applies to the {kb.label(gate['by'])}" in doc.text
     for strength in plan["strengths"]:
         assert f"{strength['label']} ({strength['score']}/" in doc.text
     # The review's controlling reason in the summary, every reason in the report.

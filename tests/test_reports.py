@@ -277,7 +277,7 @@ def test_deferrals_and_exclusions_are_grouped_by_reason(cli, kb):
             assert f"The same applies to the {kb.label(other)}" in deferred
     ungrouped = sum(len(d["because"].split()) for d in plan["deferred"])
     assert len(deferred.split()) < ungrouped / 2, "the deferral paragraph is said once, not once per activity"
-    excluded = md_section(text, "Not recommended now (an R is not met)")
+    excluded = md_section(text, "Not recommended now")
     reasons = {(f["r"], f["because"]) for e in plan["excluded"] for f in e["fails"]}
     for r, because in reasons:
         assert excluded.count(f"**{r.capitalize()}**: {because}:") == 1

@@ -180,7 +180,8 @@ def _step(kb, assessment, ev, reasons, facts, step_id):
     chain = reasons.chain(lead)
     dose_fact = ev.index("dosed", "activity", "region", "phase")[(activity_id, region, lead["phase"])][0]
     meets = ev.index("meets", "activity", "region", "r")
-    rs_facts = {r: meets[(activity_id, region, r)] for r in kb.six_rs}
+    by_phase = ev.index("phase_meets", "phase", "r")
+    rs_facts = {r: meets.get((activity_id, region, r), []) + by_phase.get((lead["phase"], r), []) for r in kb.six_rs}
     rules = _unique([reasons.rule(f) for f in reversed(chain)]
                     + [reasons.rule(f) for r in kb.six_rs for f in rs_facts[r]]
                     + [reasons.rule(dose_fact)])

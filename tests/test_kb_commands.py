@@ -1,7 +1,6 @@
 """`seqplan kb check|coverage|list` on the bundled knowledge base and on broken copies,
 and the README documenting every command and option."""
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -9,20 +8,12 @@ import yaml
 from click.testing import CliRunner
 
 from planner.cli import main
-from planner.resources import data_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def run(*args):
     return CliRunner().invoke(main, list(args))
-
-
-@pytest.fixture
-def kb_copy(tmp_path):
-    target = tmp_path / "kb"
-    shutil.copytree(data_dir("knowledge_base"), target)
-    return target
 
 
 def edit_rule(kb_dir, rule_id, change):
@@ -84,6 +75,17 @@ def test_check_reports_a_dangling_activity_reference(kb_copy):
     assert result.exit_code == 1
     assert "tags: unknown 'glitter'" in result.output
     assert "delivered_by: unknown 'wizard'" in result.output
+
+
+def test_check_refuses_an_r_that_could_go_unjudged(kb_copy):
+    """A step needs all six Rs met; an R that no rule can fail must come with every phase's dose."""
+    path = kb_copy / "doses.yaml"
+    data = yaml.safe_load(path.read_text())
+    del data["gives"]["enrich"]["rhythmic"]
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    result = run("kb", "check", "--kb", str(kb_copy))
+    assert result.exit_code == 1
+    assert "nothing can fail 'rhythmic'" in result.output and "the dose of enrich does not give it" in result.output
 
 
 def test_list_activities_as_json_has_the_required_catalogue():

@@ -3,7 +3,6 @@ its templates are sandboxed and limited to what a justification needs, and the l
 refuses files and layouts that would break the process, each with one line."""
 import copy
 import os
-import shutil
 import subprocess
 import sys
 
@@ -12,14 +11,6 @@ import yaml
 from click.testing import CliRunner
 
 from planner.cli import main
-from planner.resources import data_dir
-
-
-@pytest.fixture
-def kb_copy(tmp_path):
-    target = tmp_path / "kb"
-    shutil.copytree(data_dir("knowledge_base"), target)
-    return target
 
 
 def set_because(kb_dir, rule_id, text):

@@ -58,10 +58,11 @@ def _check_every_r_decided(kb, producers):
     """SEL-001 makes a step of a candidate none of whose Rs failed, so each R must end met
     or failed: some rule can fail it, a rule meets it by default when nothing else did (a
     negated `meets` of that R), or every phase's dose gives it."""
-    can_fail = {t.get("r") for _, t in producers.get("fails", []) if t}
+    can_fail = {t.get("r") for kind in ("fails", "activity_fails") for _, t in producers.get(kind, []) if t}
     by_default = {t.get("r") for rule in kb.active_rules for t in rule["then"]
-                  if t["fact"] == "meets" and any(p.get("fact") == "meets" and p.get("not") and p.get("r") == t.get("r")
-                                                  for p in rule["when"].values())}
+                  if t["fact"] in ("meets", "activity_meets")
+                  and any(p.get("fact") == t["fact"] and p.get("not") and p.get("r") == t.get("r")
+                          for p in rule["when"].values())}
     errors = []
     for r in kb.six_rs:
         undosed = [phase for phase in kb.phases if r not in kb.dose_gives.get(phase, {})]

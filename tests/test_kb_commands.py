@@ -127,20 +127,20 @@ def test_readme_documents_every_command_and_option():
 
 
 def test_check_catches_a_negation_of_what_its_own_layer_concludes(kb_copy):
-    """A verdict rule negating `fails` with r=relational: the verdict layer itself
+    """A verdict rule negating `activity_fails` with r=relational: the verdict layer itself
     concludes such facts, so the negation could fire before them (no stratification)."""
     path = kb_copy / "rules" / "verdict.yaml"
     data = yaml.safe_load(path.read_text())
     data["rules"].append({
         "id": "DEMO-001", "title": "t", "version": 1, "status": "active", "layer": "verdict", "principle": "p",
         "when": {"candidate": {"fact": "candidate"},
-                 "gone": {"fact": "fails", "not": True, "activity": "$candidate.activity", "r": "relational"}},
+                 "gone": {"fact": "activity_fails", "not": True, "activity": "$candidate.activity", "r": "relational"}},
         "then": [{"fact": "note", "activity": "$candidate.activity"}],
         "because": "x", "sources": ["seqplan#4"]})
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     result = run("kb", "check", "--kb", str(kb_copy))
     assert result.exit_code == 1
-    assert "DEMO-001: pattern 'gone' negates 'fails', which layer 'verdict' produces" in result.output
+    assert "DEMO-001: pattern 'gone' negates 'activity_fails', which layer 'verdict' produces" in result.output
 
 
 def test_a_broken_justification_is_a_one_line_error_not_a_crash(kb_copy):

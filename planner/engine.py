@@ -108,12 +108,14 @@ class CompiledKnowledge:
     synchronous action, minus that bookkeeping: same agenda, same firings, same trace.
     """
 
+    name_prefix = "seqplan_"
+
     def __init__(self, kb):
         import json
 
         self.kb = kb
         self.layers = list(kb.layers)
-        self.name = "seqplan_" + kb.digest.split(":")[-1][:16]
+        self.name = self.name_prefix + kb.digest.split(":")[-1][:16]
         definitions, self.rules = compile_ruleset(kb.active_rules, self.layers, kb.parameter_values, kb.fact_kinds)
         self._actions = {rule_id: self._action(self.rules[rule_id]) if rule_id in self.rules else _never_runs
                          for rule_id in definitions}

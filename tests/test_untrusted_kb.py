@@ -152,3 +152,8 @@ def test_the_parsed_knowledge_base_cache_is_keyed_and_a_damaged_one_is_ignored(t
     set_because(kb_copy, "BAND-001", "{{ x.__class__ }}")
     edited = run_cli(*args, env=env)
     assert edited.returncode == 2 and "BAND-001" in edited.stderr
+    # Only a knowledge base that passed every check is cached (with its checked templates),
+    # so the refused one is refused again, not served from the cache.
+    assert len(list((tmp_path / "cache").glob("kb-*.json"))) == 1
+    again = run_cli(*args, env=env)
+    assert again.returncode == 2 and again.stderr == edited.stderr

@@ -5,8 +5,8 @@ does not count. All variants run in one process and are alternated (each round r
 every variant once, in a rotating order), so a slow spell hits them alike.
 
 Variants, per bundled example:
-- "raw engine": the same compiled rules and input facts run through durable-rules with
-  bare actions that only assert their conclusions (no trace, no bookkeeping).
+- "raw engine": the same compiled rules, input facts and engine loop with bare actions
+  that only assert their conclusions (no trace, no bookkeeping): the engine's own cost.
 - "md": load the assessment file (read, parse, validate) + make_plan + the Markdown plan
   (what `seqplan plan` prints);
 - "json": the same with the JSON plan, which also serialises the full trace and facts.
@@ -25,11 +25,12 @@ import subprocess
 import sys
 import time
 
-import durable.engine
+import durable_rules_engine
 
 from planner import knowledge
 from planner.assessment import load_assessment
-from planner.compiler import LAYER_KIND, Ref, compile_ruleset
+from planner.compiler import Ref
+from planner.engine import CompiledKnowledge
 from planner.examples import example_paths
 from planner.facts import build_facts, fact_id
 from planner.knowledge import load_knowledge_base
@@ -37,45 +38,29 @@ from planner.planning import make_plan
 from planner.render import render_plan
 
 
-class Host(durable.engine.Host):
-    def _run(self):
-        pass
+class RawKnowledge(CompiledKnowledge):
+    """The same compiled rules and engine loop with the cheapest action that still chains:
+    conclusions are asserted (once each), nothing is recorded for the trace."""
+
+    name_prefix = "raw_"
+
+    def _action(self, rule):
+        then, core = rule.then, durable_rules_engine
+
+        def run(message):
+            session = self._session
+            for template in then:
+                fact = {k: (message[v.pattern][v.field] if isinstance(v, Ref) else v) for k, v in template.items()}
+                fid = fact_id(fact)
+                if fid not in session.facts:
+                    session.facts[fid] = fact
+                    self._assert(core.assert_fact, session.handover(fact), rule.id)
+
+        return run
 
 
 def raw_engine(kb):
-    """A ruleset with the same rules and the cheapest action that still chains."""
-    definitions, rules = compile_ruleset(kb.active_rules, kb.layers, kb.parameter_values, kb.fact_kinds)
-    seen = {}
-
-    def action(rule):
-        def run(c):
-            facts = seen[c.s["sid"]]
-            for template in rule.then:
-                fact = {k: (c._m[v.pattern][v.field] if isinstance(v, Ref) else v) for k, v in template.items()}
-                fact["id"] = fact_id(fact)
-                if fact["id"] not in facts:
-                    facts.add(fact["id"])
-                    c.assert_fact(fact)
-        return run
-
-    for name, definition in definitions.items():
-        definition["run"] = action(rules[name]) if name in rules else (lambda c: None)
-    host = Host()
-    host.register_rulesets({"raw": definitions})
-    counter = iter(range(1, 10**9))
-
-    def evaluate(facts):
-        sid = str(next(counter))
-        seen[sid] = set()
-        try:
-            host.assert_facts("raw", [dict(f, sid=sid) for f in facts])
-            for n in range(1, len(kb.layers) + 1):
-                host.assert_fact("raw", {"sid": sid, "id": f"{LAYER_KIND}{n}", "kind": LAYER_KIND, "n": n})
-        finally:
-            host.delete_state("raw", sid)
-            del seen[sid]
-
-    return evaluate
+    return RawKnowledge(kb).evaluate
 
 
 def cpu_ms(fn):
@@ -104,6 +89,13 @@ def child_cpu_ms(argv):
 
 
 def cold_start(repeat):
+    """As installed: pip compiles the package's bytecode when it installs it, so compile it
+    here too (this machine sets PYTHONDONTWRITEBYTECODE, which would otherwise make every
+    cold start recompile seqplan's modules from source)."""
+    import compileall
+    import planner
+
+    compileall.compile_dir(planner.__path__[0], quiet=1)
     example = next(iter(example_paths()))
     floor = [sys.executable, "-c", "import durable.lang, jinja2, yaml, click"]
     plan = [sys.executable, "-m", "planner.cli", "plan", example, "--format", "json"]

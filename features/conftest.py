@@ -684,8 +684,13 @@ def then_all_accounted(case):
 def then_all_verdicts(case):
     """Each R of each (activity, region) candidate ends met or failed (the verdict layer's
     contract); Relational may instead end in a referral to a professional the team lacks."""
-    verdicts = {(f["activity"], f["region"], f["r"]) for kind in ("r_met", "fails")
+    verdicts = {(f["activity"], f["region"], f["r"]) for kind in ("meets", "fails")
                 for f in _concluded(case.plan, kind)}
+    by_activity = {(f["activity"], f["r"]) for kind in ("activity_meets", "activity_fails")
+                   for f in _concluded(case.plan, kind)}
+    by_phase = {(f["phase"], f["r"]) for f in _concluded(case.plan, "phase_meets")}
+    verdicts |= {(c["activity"], c["region"], r) for c in _concluded(case.plan, "candidate") for r in SIX_RS
+                 if (c["activity"], r) in by_activity or (c["phase"], r) in by_phase}
     verdicts |= {(f["activity"], f["region"], "relational") for f in _concluded(case.plan, "referral")}
     open_ = sorted((c["activity"], c["region"], r) for c in _concluded(case.plan, "candidate")
                    for r in SIX_RS if (c["activity"], c["region"], r) not in verdicts)

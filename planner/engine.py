@@ -15,11 +15,10 @@ from .compiler import LAYER_KIND, Ref, compile_ruleset
 from .errors import EngineError
 from .facts import fact_id
 
-_HOST = None
 _SIDS = itertools.count(1)
-# durable-rules' Host is not thread-safe: registering a ruleset twice breaks every later
-# call, and concurrent sessions on one Host crash the C core. One lock serialises compile,
-# register and every evaluation (threads gave no speed-up anyway: the GIL and the C core).
+# durable-rules' C core is not thread-safe: creating a ruleset twice breaks later calls,
+# and concurrent sessions crash it. One lock serialises compile and every evaluation
+# (threads gave no speed-up anyway: the GIL and the C core).
 _LOCK = threading.RLock()
 
 
@@ -29,7 +28,7 @@ class Firing:
 
     n: int
     rule: str
-    matched: dict          # pattern name -> fact (as the engine stored it, with its sid)
+    matched: dict          # pattern name -> fact
     concluded: list        # ids of facts this firing added
 
     def to_dict(self):
@@ -72,77 +71,67 @@ class Evaluation:
         return self._indexes[key]
 
 
-def _lean_binding(binding):
-    """durable-rules' Python binding encodes every fact and state with ``json.dumps(x,
-    ensure_ascii=False)``, which builds a new encoder on each call (about 1,400 calls a
-    plan), and reads a datetime-based clock on every firing. Give it one reused encoder
-    and decoder (the same JSON text) and ``time.time`` (its clock is only compared with
-    itself): about -20% CPU per plan, the same trace."""
-    import json
-    import time
-    import types
-
-    encode = json.JSONEncoder(ensure_ascii=False).encode
-    binding.json = types.SimpleNamespace(dumps=lambda value, ensure_ascii=False: encode(value),
-                                         loads=json.JSONDecoder().decode)
-    binding._unix_now = time.time
-
-
-def _host():
-    """One Host per process, without its timer threads (they race with callers)."""
-    global _HOST
-    if _HOST is None:
-        import durable.engine
-
-        _lean_binding(durable.engine)
-
-        class QuietHost(durable.engine.Host):
-            def _run(self):
-                """No timers or async actions are used: keep the host single-threaded."""
-
-        _HOST = QuietHost()
-    return _HOST
-
-
 class _Session:
     """Working memory bookkeeping for one sid."""
 
-    def __init__(self):
-        self.facts, self.trace, self.producers = {}, [], {}
+    def __init__(self, sid):
+        self.sid, self.facts, self.trace, self.producers = sid, {}, [], {}
+        self.by_n = []
+
+    def handover(self, fact):
+        """The copy of ``fact`` the C core stores. Its id is the fact's number in this
+        session: an explicit id avoids durable-rules' 32-bit content hash (which can
+        collide), and a short one keeps the JSON that crosses into C small (ids are
+        about half of a fact's text). Matched facts are mapped back by that number."""
+        self.by_n.append(fact)
+        return dict(fact, id=len(self.by_n) - 1, sid=self.sid)
+
+
+def _core():
+    """durable-rules' C core, imported on first use (``seqplan --help`` must not load it)."""
+    import durable_rules_engine
+
+    return durable_rules_engine
+
+
+# Result codes of the C core's assert calls (durable/engine.py, Ruleset._handle_result).
+_NOT_HANDLED, _OBSERVED = 1, 2
 
 
 class CompiledKnowledge:
-    """A knowledge base compiled into one durable-rules ruleset, registered once."""
+    """A knowledge base compiled into one durable-rules ruleset, created once.
+
+    The C core is driven directly instead of through durable-rules' Python Host: the Host
+    starts timer threads that race with callers, and per firing it builds closures and
+    proxies, re-encodes the session state and reads a clock, which together cost more than
+    the matching itself. The loop below does what ``Ruleset.do_actions`` does for a
+    synchronous action, minus that bookkeeping: same agenda, same firings, same trace.
+    """
+
+    name_prefix = "seqplan_"
 
     def __init__(self, kb):
+        import json
+
         self.kb = kb
         self.layers = list(kb.layers)
-        self.name = "seqplan_" + kb.digest.split(":")[-1][:16]
+        self.name = self.name_prefix + kb.digest.split(":")[-1][:16]
         definitions, self.rules = compile_ruleset(kb.active_rules, self.layers, kb.parameter_values, kb.fact_kinds)
-        for rule_id, definition in definitions.items():
-            if rule_id in self.rules:
-                definition["run"] = self._action(self.rules[rule_id])
-            else:
-                definition["run"] = _never_runs
-        self._sessions = {}
-        host = _host()
-        if self.name not in host._ruleset_directory:
-            host.register_rulesets({self.name: definitions})
+        self._actions = {rule_id: self._action(self.rules[rule_id]) if rule_id in self.rules else _never_runs
+                         for rule_id in definitions}
+        self._encode = json.JSONEncoder(ensure_ascii=False).encode
+        self._decode = json.JSONDecoder().decode
+        self._session = None
+        self._handle = _core().create_ruleset(self.name, self._encode(definitions))
 
     def _action(self, rule):
         """Wrap a rule's conclusion templates in a closure that records the firing."""
         then = rule.then
 
-        def run(c):
-            try:
-                conclude(c)
-            except Exception as exc:   # durable-rules keeps only the message: name the rule in it
-                raise EngineError(f"rule {rule.id} failed: {type(exc).__name__}: {exc}") from exc
-
-        def conclude(c):
-            session = self._sessions[c.s["sid"]]
-            matched = c._m
-            del matched["_layer"]
+        def run(message):
+            session = self._session
+            by_n = session.by_n
+            matched = {name: by_n[fact["id"]] for name, fact in message.items() if name != "_layer"}
             concluded = []
             index = len(session.trace)
             for template in then:
@@ -153,38 +142,60 @@ class CompiledKnowledge:
                 session.facts[fid] = fact
                 session.producers[fid] = index
                 concluded.append(fid)
-                c.assert_fact(dict(fact))
+                self._assert(_core().assert_fact, session.handover(fact), rule.id)
             session.trace.append(Firing(index + 1, rule.id, matched, concluded))
 
         return run
 
+    def _assert(self, call, payload, by=None):
+        """Hand facts to the C core; a fact no rule consumes is an error, not a silent drop."""
+        code, state = call(self._handle, self._encode(payload))
+        if code in (_NOT_HANDLED, _OBSERVED):
+            where = f"rule {by} concluded" if by else "input has"
+            raise EngineError(f"knowledge base {self.kb.name} {self.kb.version}: {where} a fact no rule "
+                              f"consumes or one already stored: {payload}")
+        return state
+
+    def _run_agenda(self, state):
+        """Fire every action the assertion put on the agenda, in the engine's order."""
+        core = _core()
+        started = core.start_action_for_state(self._handle, state)
+        if not started:
+            return
+        decode, actions = self._decode, self._actions
+        message = started[1]
+        while message:
+            for name, matched in decode(message).items():
+                try:
+                    actions[name](matched)
+                except EngineError:
+                    core.abandon_action(self._handle, state)
+                    raise
+                except Exception as exc:
+                    core.abandon_action(self._handle, state)
+                    raise EngineError(f"knowledge base {self.kb.name} {self.kb.version}: rule {name} failed: "
+                                      f"{type(exc).__name__}: {exc}") from exc
+            message = core.complete_and_start_action(self._handle, state)
+
     def evaluate(self, facts):
         """Run one session over ``facts`` (dicts with kind and id); always clean up."""
-        host = _host()
+        core = _core()
         sid = str(next(_SIDS))
-        session = self._sessions[sid] = _Session()
+        session = self._session = _Session(sid)
         try:
             for fact in facts:
                 session.facts[fact["id"]] = fact
-            host.assert_facts(self.name, [dict(f, sid=sid) for f in facts])
-            self._check(host, sid)
+            self._run_agenda(self._assert(core.assert_facts, [session.handover(f) for f in facts]))
             for n in range(1, len(self.layers) + 1):
-                host.assert_fact(self.name, {"sid": sid, "id": f"{LAYER_KIND}{n}", "kind": LAYER_KIND, "n": n})
-                self._check(host, sid)
+                layer = {"sid": sid, "id": f"{LAYER_KIND}{n}", "kind": LAYER_KIND, "n": n}
+                self._run_agenda(self._assert(core.assert_fact, layer))
             return Evaluation(session.facts, session.trace, session.producers)
         finally:
-            del self._sessions[sid]
-            host.delete_state(self.name, sid)
-
-    def _check(self, host, sid):
-        """durable-rules swallows action exceptions into the session state: surface them."""
-        state = host.get_state(self.name, sid)
-        if "exception" in state:
-            message = str(state["exception"]).split(", traceback")[0].removeprefix("exception caught ")
-            raise EngineError(f"knowledge base {self.kb.name} {self.kb.version}: {message}")
+            self._session = None
+            core.delete_state(self._handle, sid)
 
 
-def _never_runs(c):
+def _never_runs(matched):
     """Absorber rules never match their second condition."""
 
 

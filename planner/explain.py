@@ -142,7 +142,10 @@ def fields_read(template_ast, names):
     return None if whole else tuple(sorted(reads))
 
 
-def _compiled(kb, rule_id):
+def _compiled(kb, rule_id, checked=None):
+    """``checked``: the fields the template reads, from a knowledge-base cache entry whose
+    templates passed these checks before (keyed by the same bytes and code): the template is
+    then parsed on its first render only."""
     key = (kb.digest, rule_id)
     if key not in _TEMPLATES:
         import jinja2
@@ -150,6 +153,9 @@ def _compiled(kb, rule_id):
         source = kb.rules[rule_id]["because"]
         if "{" not in source:    # no Jinja syntax: the text is its own rendering
             _TEMPLATES[key] = (" ".join(source.split()), ())
+        elif checked is not None:
+            reads = checked[rule_id]
+            _TEMPLATES[key] = (_Lazy(source), None if reads is None else tuple(map(tuple, reads)))
         else:
             env = _env()
             try:
@@ -168,8 +174,8 @@ def _compiled(kb, rule_id):
 
 
 class _Lazy:
-    """A parsed and checked template, compiled to Python on its first render (most rules
-    of a knowledge base do not fire in a given plan)."""
+    """A checked template (its source or parsed form), compiled to Python on its first
+    render (most rules of a knowledge base do not fire in a given plan)."""
 
     __slots__ = ("ast", "template")
 
@@ -182,12 +188,17 @@ class _Lazy:
         return self.template.render(**values)
 
 
-def compile_all(kb):
+def compile_all(kb, checked=None):
     """Parse and check every active rule's justification: a syntax error or a template
     reaching beyond its facts is found when the knowledge base loads, not halfway
-    through a plan."""
+    through a plan. Returns {rule id: fields read} for the templates, which a cache may
+    hand back as ``checked`` to skip the parsing."""
+    out = {}
     for rule in kb.active_rules:
-        _compiled(kb, rule["id"])
+        template, reads = _compiled(kb, rule["id"], checked)
+        if not isinstance(template, str):
+            out[rule["id"]] = None if reads is None else [list(r) for r in reads]
+    return out
 
 
 def because(kb, firing):

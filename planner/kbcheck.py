@@ -54,6 +54,25 @@ def _producers(kb):
     return producers
 
 
+def _check_every_r_decided(kb, producers):
+    """SEL-001 makes a step of a candidate none of whose Rs failed, so each R must end met
+    or failed: some rule can fail it, a rule meets it by default when nothing else did (a
+    negated `meets` of that R), or every phase's dose gives it."""
+    can_fail = {t.get("r") for kind in ("fails", "activity_fails") for _, t in producers.get(kind, []) if t}
+    by_default = {t.get("r") for rule in kb.active_rules for t in rule["then"]
+                  if t["fact"] in ("meets", "activity_meets")
+                  and any(p.get("fact") == t["fact"] and p.get("not") and p.get("r") == t.get("r")
+                          for p in rule["when"].values())}
+    errors = []
+    for r in kb.six_rs:
+        undosed = [phase for phase in kb.phases if r not in kb.dose_gives.get(phase, {})]
+        if r not in can_fail | by_default and undosed:
+            errors.append(f"rules: nothing can fail '{r}', no rule meets it by default, and the dose of "
+                          f"{', '.join(undosed)} does not give it (doses.yaml gives): a candidate could become "
+                          f"a step without it")
+    return errors
+
+
 def _may_match(template, pattern):
     """Could a fact concluded by ``template`` match ``pattern``? Only literal equality
     tests can rule it out (e.g. ``r: respectful`` against a conclusion ``r: relational``)."""
@@ -244,6 +263,7 @@ def check(kb):
 
     errors = _check_catalogue(kb)
     producers, fields = _producers(kb), _fields(kb)
+    errors.extend(_check_every_r_decided(kb, producers))
     env = jinja2.Environment()
     for rule in kb.active_rules:
         errors.extend(_check_rule(kb, rule, producers, fields, env))

@@ -142,8 +142,10 @@ def _read_yaml(path, raw, schema, definition):
 # (never code), in a directory only the user can read (``$SEQPLAN_CACHE_DIR``, else
 # ``$XDG_CACHE_HOME/seqplan`` or ``~/.cache/seqplan``; ``SEQPLAN_CACHE_DIR=`` turns it off).
 # Its key covers every file's bytes, the schema and the loader's own code, so any change
-# misses it. Everything after parsing (references, layer limits, template checks) runs on
-# every load, cache or not. A cache that cannot be read or written is ignored.
+# misses it. An entry is written only once the whole load has passed, with which fields
+# each rule's justification reads, so a cached load skips parsing those templates (each is
+# parsed on its first render, in the same sandbox). References and layer limits are checked
+# on every load, cache or not. A cache that cannot be read or written is ignored.
 
 def _cache_file(digest, schema_bytes):
     import os
@@ -154,17 +156,18 @@ def _cache_file(digest, schema_bytes):
     if root is None:
         base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
         root = os.path.join(base, "seqplan")
-    from . import __version__, safeload
+    from . import __version__, explain, safeload
 
     sha = hashlib.sha256(f"{digest}\0{__version__}\0".encode() + schema_bytes)
-    for module in (__file__, safeload.__file__):
+    for module in (__file__, safeload.__file__, explain.__file__):
         with open(module, "rb") as handle:
             sha.update(handle.read())
     return Path(root) / f"kb-{sha.hexdigest()[:32]}.json"
 
 
 def _read_cache(path, files):
-    """The cached parsed files, or None when missing, damaged (checksum) or not these files."""
+    """(parsed files, checked templates), or None when missing, damaged (checksum) or not
+    these files."""
     if path is None:
         return None
     try:
@@ -173,8 +176,10 @@ def _read_cache(path, files):
         entry = json.loads(header)
         if entry.get("key") != path.stem or entry.get("sha256") != hashlib.sha256(payload).hexdigest():
             return None
-        parsed = _decode(json.loads(payload))
-        return parsed if isinstance(parsed, dict) and sorted(parsed) == sorted(files) else None
+        entry = json.loads(payload, object_hook=_decode_pairs)
+        parsed, checked = entry["files"], entry["because"]
+        ok = isinstance(parsed, dict) and sorted(parsed) == sorted(files) and isinstance(checked, dict)
+        return (parsed, checked) if ok else None
     except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
         return None
 
@@ -192,17 +197,12 @@ def _encode(value):
     return value
 
 
-def _decode(value):
-    if isinstance(value, dict):
-        if list(value) == [_PAIRS]:
-            return {k: _decode(v) for k, v in value[_PAIRS]}
-        return {k: _decode(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_decode(v) for v in value]
-    return value
+def _decode_pairs(mapping):
+    """``json.loads`` object hook: undo ``_encode``'s pairs (called once per mapping, in C order)."""
+    return dict(mapping[_PAIRS]) if len(mapping) == 1 and _PAIRS in mapping else mapping
 
 
-def _write_cache(path, parsed):
+def _write_cache(path, parsed, checked):
     import os
     import tempfile
 
@@ -212,7 +212,7 @@ def _write_cache(path, parsed):
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".kb-", suffix=".tmp")     # mode 0600
         try:
-            payload = json.dumps(_encode(parsed), ensure_ascii=False).encode("utf-8")
+            payload = json.dumps({"files": _encode(parsed), "because": checked}, ensure_ascii=False).encode("utf-8")
             header = json.dumps({"key": path.stem, "sha256": hashlib.sha256(payload).hexdigest()})
             with os.fdopen(fd, "wb") as handle:
                 handle.write(header.encode("ascii") + b"\n" + payload)
@@ -256,11 +256,10 @@ def load_knowledge_base(directory=None):
         return cached
     schema_bytes = (data_dir("schemas") / "knowledge-base.schema.json").read_bytes()
     cache_file = _cache_file(digest, schema_bytes)
-    parsed = _read_cache(cache_file, files)
+    parsed, checked = _read_cache(cache_file, files) or (None, None)
     if parsed is None:
         schema = json.loads(schema_bytes)
         parsed = {rel: _read_yaml(directory / rel, raw[rel], schema, FILES.get(rel, "rules")) for rel in files}
-        _write_cache(cache_file, parsed)
     data = {rel: parsed[rel] for rel in FILES}
     rules, owners = {}, {}
     for rel in rule_files:
@@ -308,6 +307,9 @@ def load_knowledge_base(directory=None):
                                      "(split the layer in kb.yaml)")
     from .explain import compile_all
 
-    compile_all(kb)
+    if checked is None:
+        _write_cache(cache_file, parsed, compile_all(kb))
+    else:
+        compile_all(kb, checked)
     _CACHE[(str(directory.resolve()), digest)] = kb
     return kb

@@ -97,11 +97,20 @@ def _regions(kb, assessment, summaries, ev, reasons):
     return rows
 
 
-def _provisional(ev, fact):
+def _rs_met(kb, ev, activity_id, region, phase):
+    """R -> the facts showing it met for this activity in this region and phase: judged
+    for the region (Relevant), for the activity (the others), or given by the phase's dose."""
+    here = ev.index("meets", "activity", "region", "r")
+    anywhere = ev.index("activity_meets", "activity", "r")
+    by_phase = ev.index("phase_meets", "phase", "r")
+    return {r: here.get((activity_id, region, r), []) + anywhere.get((activity_id, r), [])
+            + by_phase.get((phase, r), []) for r in kb.six_rs}
+
+
+def _provisional(kb, ev, fact):
     """The Rs of a step met only provisionally (e.g. Rewarding: to try and watch)."""
-    meets = ev.index("meets", "activity", "region", "r")
-    return [r for r in ("rewarding",)
-            if all(f["via"] in PROVISIONAL for f in meets.get((fact["activity"], fact["region"], r), []))]
+    met = _rs_met(kb, ev, fact["activity"], fact["region"], fact["phase"])
+    return [r for r in ("rewarding",) if all(f["via"] in PROVISIONAL for f in met[r])]
 
 
 PROVISIONAL = ("to_try", "to_confirm")   # `via` of a Rewarding met without a recorded interest
@@ -123,7 +132,7 @@ def _steps(kb, assessment, ev, reasons, start_phase):
     for activity_id, facts in by_activity.items():
         phase = min((f["phase"] for f in facts), key=lambda p: _phase_order(kb, p))
         facts = sorted((f for f in facts if f["phase"] == phase), key=lambda f: region_order[f["region"]])
-        to_try = bool(prefer and _provisional(ev, facts[0]))
+        to_try = bool(prefer and _provisional(kb, ev, facts[0]))
         # Where the plan starts comes first (S1 is the start), then the phases bottom-up; within a
         # phase and region, activities a rule leads with (e.g. grounding), then interests matched.
         ranked.append(((phase != start_phase, _phase_order(kb, phase), region_order[facts[0]["region"]],
@@ -179,8 +188,7 @@ def _step(kb, assessment, ev, reasons, facts, step_id):
     activity_id, region = lead["activity"], lead["region"]
     chain = reasons.chain(lead)
     dose_fact = ev.index("dosed", "activity", "region", "phase")[(activity_id, region, lead["phase"])][0]
-    meets = ev.index("meets", "activity", "region", "r")
-    rs_facts = {r: meets[(activity_id, region, r)] for r in kb.six_rs}
+    rs_facts = _rs_met(kb, ev, activity_id, region, lead["phase"])
     rules = _unique([reasons.rule(f) for f in reversed(chain)]
                     + [reasons.rule(f) for r in kb.six_rs for f in rs_facts[r]]
                     + [reasons.rule(dose_fact)])
@@ -207,7 +215,7 @@ def _step(kb, assessment, ev, reasons, facts, step_id):
             "because": reasons.text(dose_fact),
         },
         "six_rs": {r: "; ".join(reasons.text(f) for f in rs_facts[r]) for r in kb.six_rs},
-        "provisional": _provisional(ev, lead),
+        "provisional": _provisional(kb, ev, lead),
         "rules": rules,
         "because": " ".join(reasons.text(f) for f in reversed(chain) if f["kind"] in ("need", "candidate", "step")),
         "sources": _unique(reasons.sources(rules) + activity["provenance"]["sources"]),
@@ -217,8 +225,9 @@ def _step(kb, assessment, ev, reasons, facts, step_id):
 def _blockers(kb, ev, reasons, activity_id):
     """Everything besides a gate that keeps ``activity_id`` from being a step: each R it
     fails (one reason per R, for the lowest region) and any referral it needs."""
-    fails = sorted(ev.index("fails", "activity").get((activity_id,), []),
-                   key=lambda f: (kb.six_rs.index(f["r"]), kb.region_order[f["region"]]))
+    fails = sorted(ev.index("fails", "activity").get((activity_id,), [])
+                   + ev.index("activity_fails", "activity").get((activity_id,), []),
+                   key=lambda f: (kb.six_rs.index(f["r"]), kb.region_order.get(f.get("region"), 0)))
     first = {}
     for f in fails:
         first.setdefault(f["r"], f)
@@ -261,7 +270,7 @@ def _deferred(kb, ev, reasons, stepped):
 
 def _excluded(kb, ev, reasons, considered):
     """Activities that fail an R (each with one reason per R, and any referral it also needs)."""
-    failing = {f["activity"] for f in ev.of_kind("fails")} - considered
+    failing = {f["activity"] for kind in ("fails", "activity_fails") for f in ev.of_kind(kind)} - considered
     out = []
     for activity_id in sorted(failing, key=kb.rank.get):
         blockers = _blockers(kb, ev, reasons, activity_id)

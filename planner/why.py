@@ -79,8 +79,9 @@ def targets(plan, target):
             facts = [f for f in ev.of_kind("step") if f["activity"] == step["activity"] and f["phase"] == step["phase"]]
             return facts, f"{step['id']} {step['name']} ({step['phase']} phase)"
     if target in kb.activities:
-        for kind, title in (("step", "an alternative step"), ("deferred", "deferred"), ("fails", "not recommended now")):
-            found = [f for f in ev.of_kind(kind) if f["activity"] == target]
+        for kinds, title in ((("step",), "an alternative step"), (("deferred",), "deferred"),
+                             (("fails", "activity_fails"), "not recommended now")):
+            found = [f for kind in kinds for f in ev.of_kind(kind) if f["activity"] == target]
             if found:
                 return found, f"{kb.activities[target]['name']}: {title}"
         return [], f"{kb.activities[target]['name']}: never proposed"
@@ -158,7 +159,8 @@ def render_why_not(plan, activity):
                 f"region and then in catalogue order.\n")
     producers = _producers(plan)
     lines = []
-    for kind, heading in (("deferred", "deferred"), ("fails", "fails one of the 6 Rs")):
+    for kind, heading in (("deferred", "deferred"), ("fails", "fails one of the 6 Rs"),
+                          ("activity_fails", "fails one of the 6 Rs")):
         for fact in (f for f in plan._evaluation.of_kind(kind) if f["activity"] == activity):
             firing = producers[fact["id"]]
             lines.append(f"- {heading}: {describe(fact)}")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -115,3 +116,13 @@ def assessment_file(tmp_path):
 def kb():
     from planner import load_knowledge_base
     return load_knowledge_base()
+
+
+@pytest.fixture
+def kb_copy(tmp_path):
+    """A writable copy of the bundled knowledge base, to break on purpose."""
+    from planner.resources import data_dir
+
+    target = tmp_path / "kb"
+    shutil.copytree(data_dir("knowledge_base"), target)
+    return target

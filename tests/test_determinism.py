@@ -200,7 +200,7 @@ def test_more_plans_than_the_engine_has_sessions(kb):
         assert plan.review is not None
     from planner.engine import compiled
 
-    assert not compiled(kb)._sessions, "a plan left its engine session open"
+    assert compiled(kb)._session is None, "a plan left its engine session open"
     assert render_plan(_plan(RICH, kb), "json") == reference
 
 

@@ -34,24 +34,18 @@ TWO_DELIVERERS = make_assessment(
 
 
 def test_a_conclusion_reached_twice_is_stored_once(kb):
-    """Two team members can deliver drumming: RS-RELATIONAL-001 fires twice for the same
-    candidate and concludes the same `r_met` fact twice; it is one fact, concluded by one firing."""
+    """Every regulate-stage activity proposed for the brainstem also concludes that the
+    regulate phase has candidates: many firings, one `phase_proposed` fact, concluded by
+    the first of them."""
     plan = _plan(TWO_DELIVERERS, kb)
     out = plan.to_dict()
-    firings = []
-    for entry in out["trace"]:
-        if entry["rule"] != "RS-RELATIONAL-001":
-            continue
-        candidate = _matched(out, entry["matched"]["candidate"])
-        if candidate["activity"] == "drumming" and candidate["region"] == "brainstem":
-            firings.append(entry)
-    assert len(firings) == 2, "expected one firing per trusted adult who can deliver drumming"
-    r_met = [f for f in out["facts"].values()
-             if f["kind"] == "r_met" and f.get("activity") == "drumming" and f.get("region") == "brainstem"
-             and f.get("r") == "relational"]
-    assert len(r_met) == 1
-    concluding = [e for e in firings if r_met[0]["id"] in e["concluded"]]
-    assert len(concluding) == 1, "the same fact was concluded (added) by both firings"
+    proposals = [e for e in out["trace"] if e["rule"] == "PROP-001"
+                 and _matched(out, e["matched"]["need"])["phase"] == "regulate"]
+    assert len(proposals) > 1, "expected one firing per regulate-stage activity"
+    phase = [f for f in out["facts"].values() if f["kind"] == "phase_proposed" and f["phase"] == "regulate"]
+    assert len(phase) == 1
+    concluding = [e for e in proposals if phase[0]["id"] in e["concluded"]]
+    assert concluding == proposals[:1], "the first firing concludes the fact; the others add nothing"
     # No fact is concluded by more than one firing anywhere in the trace.
     seen = {}
     for entry in out["trace"]:

@@ -1,7 +1,6 @@
 """`seqplan kb check|coverage|list` on the bundled knowledge base and on broken copies,
 and the README documenting every command and option."""
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -9,20 +8,12 @@ import yaml
 from click.testing import CliRunner
 
 from planner.cli import main
-from planner.resources import data_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def run(*args):
     return CliRunner().invoke(main, list(args))
-
-
-@pytest.fixture
-def kb_copy(tmp_path):
-    target = tmp_path / "kb"
-    shutil.copytree(data_dir("knowledge_base"), target)
-    return target
 
 
 def edit_rule(kb_dir, rule_id, change):
@@ -86,6 +77,17 @@ def test_check_reports_a_dangling_activity_reference(kb_copy):
     assert "delivered_by: unknown 'wizard'" in result.output
 
 
+def test_check_refuses_an_r_that_could_go_unjudged(kb_copy):
+    """A step needs all six Rs met; an R that no rule can fail must come with every phase's dose."""
+    path = kb_copy / "doses.yaml"
+    data = yaml.safe_load(path.read_text())
+    del data["gives"]["enrich"]["rhythmic"]
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    result = run("kb", "check", "--kb", str(kb_copy))
+    assert result.exit_code == 1
+    assert "nothing can fail 'rhythmic'" in result.output and "the dose of enrich does not give it" in result.output
+
+
 def test_list_activities_as_json_has_the_required_catalogue():
     result = run("kb", "list", "activities", "--format", "json")
     ids = {a["id"] for a in json.loads(result.output)}
@@ -125,20 +127,20 @@ def test_readme_documents_every_command_and_option():
 
 
 def test_check_catches_a_negation_of_what_its_own_layer_concludes(kb_copy):
-    """A verdict rule negating `fails` with r=relational: the verdict layer itself
+    """A verdict rule negating `activity_fails` with r=relational: the verdict layer itself
     concludes such facts, so the negation could fire before them (no stratification)."""
     path = kb_copy / "rules" / "verdict.yaml"
     data = yaml.safe_load(path.read_text())
     data["rules"].append({
         "id": "DEMO-001", "title": "t", "version": 1, "status": "active", "layer": "verdict", "principle": "p",
         "when": {"candidate": {"fact": "candidate"},
-                 "gone": {"fact": "fails", "not": True, "activity": "$candidate.activity", "r": "relational"}},
+                 "gone": {"fact": "activity_fails", "not": True, "activity": "$candidate.activity", "r": "relational"}},
         "then": [{"fact": "note", "activity": "$candidate.activity"}],
         "because": "x", "sources": ["seqplan#4"]})
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     result = run("kb", "check", "--kb", str(kb_copy))
     assert result.exit_code == 1
-    assert "DEMO-001: pattern 'gone' negates 'fails', which layer 'verdict' produces" in result.output
+    assert "DEMO-001: pattern 'gone' negates 'activity_fails', which layer 'verdict' produces" in result.output
 
 
 def test_a_broken_justification_is_a_one_line_error_not_a_crash(kb_copy):

@@ -3,7 +3,6 @@ its templates are sandboxed and limited to what a justification needs, and the l
 refuses files and layouts that would break the process, each with one line."""
 import copy
 import os
-import shutil
 import subprocess
 import sys
 
@@ -12,14 +11,6 @@ import yaml
 from click.testing import CliRunner
 
 from planner.cli import main
-from planner.resources import data_dir
-
-
-@pytest.fixture
-def kb_copy(tmp_path):
-    target = tmp_path / "kb"
-    shutil.copytree(data_dir("knowledge_base"), target)
-    return target
 
 
 def set_because(kb_dir, rule_id, text):
@@ -161,3 +152,8 @@ def test_the_parsed_knowledge_base_cache_is_keyed_and_a_damaged_one_is_ignored(t
     set_because(kb_copy, "BAND-001", "{{ x.__class__ }}")
     edited = run_cli(*args, env=env)
     assert edited.returncode == 2 and "BAND-001" in edited.stderr
+    # Only a knowledge base that passed every check is cached (with its checked templates),
+    # so the refused one is refused again, not served from the cache.
+    assert len(list((tmp_path / "cache").glob("kb-*.json"))) == 1
+    again = run_cli(*args, env=env)
+    assert again.returncode == 2 and again.stderr == edited.stderr

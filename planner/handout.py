@@ -66,19 +66,48 @@ def handout(plan, reader):
             item["who"] = step["dose"]["who"]
             others.append(item)
     avoid = sorted({f["tag"] for f in plan.facts.values() if f.get("kind") == "avoid"})
-    waits = []
-    for d in plan.deferred:
-        text = plain["waits"].get(d["phase"])
-        if text and text not in waits:
-            waits.append(text)
+    caution_ids = [c["caution"] for c in plan.cautions]
+    first = plain.get("first_cautions", {})
     return {
         "reader": reader,
         "config": config,
         "groups": groups,
         "others": others,
-        "cautions": [plain["cautions"][c["caution"]] for c in plan.cautions if c["caution"] in plain["cautions"]],
+        "first": _unique(first[c][reader] for c in caution_ids if reader in first.get(c, {})),
+        "cautions": _unique(_for_reader(plain["cautions"][c], reader) for c in caution_ids if c in plain["cautions"]),
         "avoid": [plain["avoid"][t] for t in avoid if t in plain["avoid"]],
-        "waits": waits,
+        "waits": _waits(plan, plain["waits"]),
         "signs": plain["signs"],
         "upset": plain["upset"],
     }
+
+
+def _for_reader(words, reader):
+    """Plain words that are either the same for every reader or given by reader."""
+    return words[reader] if isinstance(words, dict) else words
+
+
+def _unique(items):
+    return list(dict.fromkeys(items))
+
+
+def _waits(plan, words):
+    """[{"why", "what"}]: what waits, one entry per reason, in the order of ``words["why"]``.
+    A deferred activity's reason is the first key of ``words["why"]`` that holds it (its
+    deferrals' ``by``, or the band of the gate that ``by`` names), else ``other``; each
+    phase's words are said once, under the first reason that holds any of its activities."""
+    facts = plan.facts.values()
+    bands = {f["by"]: f["band"] for f in facts if f.get("kind") == "gate"}
+    held = {}
+    for f in facts:
+        if f.get("kind") == "deferred":
+            held.setdefault((f["activity"], f["phase"]), set()).update({f["by"], bands.get(f["by"])})
+    order = list(words["why"])
+    reason_of = {}
+    for d in plan.deferred:
+        if d["phase"] in words["what"]:
+            keys = held.get((d["activity"], d["phase"]), set())
+            reason = next((k for k in order if k in keys), "other")
+            reason_of[d["phase"]] = min(reason_of.get(d["phase"], reason), reason, key=order.index)
+    return [{"why": words["why"][k], "what": [w for p, w in words["what"].items() if reason_of.get(p) == k]}
+            for k in order if k in words["why"] and k in reason_of.values()]

@@ -212,6 +212,15 @@ def cited_sources(kb, cited):
     return list(out.values())
 
 
+def first_cautions(plan):
+    """The cautions the summary opens with (safety first), in the plan's order: those named
+    under ``first_cautions`` in the plain-language table."""
+    from .handout import plain_language
+
+    first = plain_language(plan.knowledge).get("first_cautions", {})
+    return [c for c in plan.cautions if c["caution"] in first]
+
+
 def render_plan(plan, fmt="md", audience="therapist"):
     """Render ``plan`` in ``fmt`` (one of FORMATS) for ``audience`` (Markdown only; the
     JSON plan is the same for everyone). Output is deterministic."""
@@ -229,12 +238,13 @@ def render_plan(plan, fmt="md", audience="therapist"):
         return html.get_template("report.html.j2").render(
             plan=plan, label=kb.label, cite=kb.cite, phases=kb.phases, cited=cited, params=kb.parameter_values,
             cited_sources=cited_sources(kb, cited), step_groups=step_groups(plan.steps, kb.six_rs),
-            deferred_groups=deferred_groups(plan.deferred), six_rs=kb.six_rs, map_svg=Markup(render_map(plan)))
+            deferred_groups=deferred_groups(plan.deferred), six_rs=kb.six_rs, map_svg=Markup(render_map(plan)),
+            first_cautions=first_cautions(plan))
     return env.get_template(TEMPLATES[(fmt, audience)]).render(
         plan=plan, label=kb.label, cite=kb.cite, phases=kb.phases, rules=kb.rules,
         params=kb.parameter_values, cited=cited, cited_sources=cited_sources(kb, cited),
         step_groups=step_groups(plan.steps, kb.six_rs), deferred_groups=deferred_groups(plan.deferred),
-        six_rs=kb.six_rs, detail=audience != "therapist",
+        six_rs=kb.six_rs, detail=audience != "therapist", first_cautions=first_cautions(plan),
     )
 
 

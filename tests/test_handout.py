@@ -98,7 +98,7 @@ def test_handout_of_the_brainstem_example_says_what_to_avoid_and_what_waits():
     assert "for Robin" in text and "When Robin is upset" in text
     assert "Do not use touch" in text, "the assessment says to avoid touch"
     assert "go very quiet, still or far away" in text, "the dissociation caution, in plain words"
-    assert "## What waits" in text and "Talking therapies" in text
+    assert "## What waits" in text and "talking therapies" in text.lower()
     assert "Ask Example clinic" in text
 
 

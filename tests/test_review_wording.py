@@ -1,0 +1,70 @@
+"""Wording and layout a clinical reviewer found wrong on realistic assessments: safety first,
+too sparse an assessment, dissociation in the handouts, and the plan's grammar and layout.
+Each test plans an assessment shaped like the reviewer's case and checks what a reader sees."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.conftest import make_assessment, write_assessment
+
+TERROR = make_assessment(age=15, client_id="R-205", current={"relational_health": 9, "arousal": "terror"},
+                         context={"team": ["nan", "youth worker"], "settings": ["home", "community"]})
+SPARSE = {"format": "seqplan/assessment-1", "client": {"id": "R-206", "age_years": 7},
+          "assessed_on": "2026-11-22", "functioning": {"sleep": 4, "impulse_control": 3, "peer_play": 5}}
+DISSOCIATES = make_assessment(
+    brainstem=6, diencephalon=6, limbic=8, cortex=11, age=12, client_id="R-204",
+    functioning={"dissociation": 3}, current={"relational_health": 7, "arousal": "calm",
+                                             "dissociative_state": "dissociation"},
+    context={"team": ["adoptive mum", "form tutor", "CAMHS"]})
+
+
+@pytest.fixture
+def files(tmp_path):
+    return {name: write_assessment(tmp_path, data, name)
+            for name, data in (("terror", TERROR), ("sparse", SPARSE), ("dissociates", DISSOCIATES))}
+
+
+def plan_text(path, fmt="md", audience="therapist"):
+    from planner.api import plan_file
+
+    return plan_file(str(path), fmt=fmt, audience=audience)
+
+
+def handout(path, reader, fmt="md"):
+    from planner.api import handout_file
+
+    return handout_file(str(path), reader, fmt=fmt)
+
+
+def section(markdown, title):
+    return markdown.split(f"## {title}\n", 1)[1].split("\n## ", 1)[0]
+
+
+def test_safety_caution_opens_the_summary(files):
+    text = plan_text(files["terror"])
+    summary = section(text, "Summary").strip()
+    first = summary.splitlines()[0]
+    assert first.startswith("**Safety first.**") and "make the child safe" in first, first
+    assert "ongoing threat" in first
+    html = plan_text(files["terror"], "html")
+    summary_html = html.split('id="summary"', 1)[1]
+    assert summary_html.index("Safety first") < summary_html.index("Start here")
+
+
+@pytest.mark.parametrize("reader", ["caregiver", "teacher"])
+def test_handouts_say_safety_first_near_the_top(files, reader):
+    text = handout(files["terror"], reader)
+    assert "Safety comes first" in text.split("## What to do")[0], "before anything to do"
+    assert text.count("Safety comes first") == 1, "said once, though two cautions ask for it"
+    assert "Safety comes first" in handout(files["terror"], reader, "html").split("<h2>What to do")[0]
+
+
+def test_handouts_of_a_calm_child_who_dissociates_give_the_real_reason(files):
+    for reader in ("caregiver", "teacher"):
+        text = handout(files["dissociates"], reader)
+        assert "calmer" not in text, "the child is recorded as calm: waiting is not about calming down"
+        assert "drifts away" in section(text, "What waits")
+    teacher = handout(files["dissociates"], "teacher")
+    assert '"very good" child may not be calm' in teacher

@@ -7,6 +7,7 @@ knowledge base it was made with.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 
 from .errors import InputError
@@ -85,6 +86,9 @@ def targets(plan, target):
             if found:
                 return found, f"{kb.activities[target]['name']}: {title}"
         return [], f"{kb.activities[target]['name']}: never proposed"
+    if not plan.steps and re.fullmatch(r"[Ss]\d+", str(target).strip()):
+        raise InputError("seqplan why", target, "this plan has no steps",
+                         "ask about an activity by name or id; `seqplan why-not FILE ACTIVITY` says what blocks it")
     raise InputError("seqplan why", target, "is neither a step id nor an activity id or name",
                      near_miss(plan, target) or "use a step id such as S1, or an activity's name or id "
                                                  "(`seqplan kb list activities`)")

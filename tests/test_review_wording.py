@@ -68,3 +68,29 @@ def test_handouts_of_a_calm_child_who_dissociates_give_the_real_reason(files):
         assert "drifts away" in section(text, "What waits")
     teacher = handout(files["dissociates"], "teacher")
     assert '"very good" child may not be calm' in teacher
+
+
+def test_too_sparse_an_assessment_says_so_and_names_the_low_ratings(files):
+    text = plan_text(files["sparse"])
+    summary = section(text, "Summary")
+    assert "Too few functions are rated to plan" in summary
+    assert "Sleep 4" in summary and "impulse control 3" in summary
+    assert "No activity meets all six Rs" not in text
+    for name in ("Needs a referral", "Not recommended now"):
+        assert f"## {name}" not in text and f'"{name}"' not in text, "points only to sections that exist"
+    assert "Too few functions are rated to plan" in plan_text(files["sparse"], "html")
+
+
+@pytest.mark.parametrize("reader", ["caregiver", "teacher"])
+def test_handout_of_a_sparse_assessment_claims_no_state(files, reader):
+    text = handout(files["sparse"], reader)
+    assert "calmer" not in text, "arousal was not recorded"
+    assert "assessment is complete" in section(text, "What waits")
+
+
+def test_why_a_step_of_a_plan_without_steps(files):
+    from tests.conftest import run_cli
+
+    result = run_cli("why", str(files["sparse"]), "S1")
+    assert result.returncode == 2
+    assert "this plan has no steps" in result.stderr and "neither" not in result.stderr

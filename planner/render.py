@@ -212,6 +212,29 @@ def cited_sources(kb, cited):
     return list(out.values())
 
 
+_LIST_ITEM = re.compile(r"(?:[-*]|\d+\.) ")
+
+
+def tidy_markdown(text):
+    """Markdown laid out the same way whatever the template's branches left: one blank line
+    between blocks (never two), a blank line before every heading and every list and around
+    every table (a renderer would otherwise pull the next line into the table). Text is never
+    changed."""
+    out = []
+    for line in text.split("\n"):
+        blank = not line.strip()
+        prev = out[-1] if out else None
+        if blank:
+            if prev is not None and prev.strip():
+                out.append("")
+            continue
+        if prev and (line.startswith("#") or line.startswith("|") != prev.startswith("|")
+                     or _LIST_ITEM.match(line) and not _LIST_ITEM.match(prev)):
+            out.append("")
+        out.append(line)
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
 def first_cautions(plan):
     """The cautions the summary opens with (safety first), in the plan's order: those named
     under ``first_cautions`` in the plain-language table."""
@@ -240,12 +263,12 @@ def render_plan(plan, fmt="md", audience="therapist"):
             cited_sources=cited_sources(kb, cited), step_groups=step_groups(plan.steps, kb.six_rs),
             deferred_groups=deferred_groups(plan.deferred), six_rs=kb.six_rs, map_svg=Markup(render_map(plan)),
             first_cautions=first_cautions(plan))
-    return env.get_template(TEMPLATES[(fmt, audience)]).render(
+    return tidy_markdown(env.get_template(TEMPLATES[(fmt, audience)]).render(
         plan=plan, label=kb.label, cite=kb.cite, phases=kb.phases, rules=kb.rules,
         params=kb.parameter_values, cited=cited, cited_sources=cited_sources(kb, cited),
         step_groups=step_groups(plan.steps, kb.six_rs), deferred_groups=deferred_groups(plan.deferred),
         six_rs=kb.six_rs, detail=audience != "therapist", first_cautions=first_cautions(plan),
-    )
+    ))
 
 
 def render_progress(report, plans, fmt="md"):
@@ -275,5 +298,6 @@ def render_handout(plan, reader, fmt="md"):
         from .errors import InputError
 
         raise InputError("seqplan handout", "--format", f"unknown format '{fmt}'", "use md or html")
-    env = _html_env() if fmt == "html" else _env()
-    return env.get_template(f"handout.{fmt}.j2").render(plan=plan, h=handout(plan, reader))
+    if fmt == "html":
+        return _html_env().get_template("handout.html.j2").render(plan=plan, h=handout(plan, reader))
+    return tidy_markdown(_env().get_template("handout.md.j2").render(plan=plan, h=handout(plan, reader)))

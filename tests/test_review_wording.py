@@ -94,3 +94,28 @@ def test_why_a_step_of_a_plan_without_steps(files):
     result = run_cli("why", str(files["sparse"]), "S1")
     assert result.returncode == 2
     assert "this plan has no steps" in result.stderr and "neither" not in result.stderr
+
+
+def layout_problems(markdown):
+    """Where a renderer would join blocks the writer meant apart, or a reader sees gaps."""
+    problems, lines = [], markdown.split("\n")
+    if "\n\n\n" in markdown:
+        problems.append("two blank lines in a row")
+    for before, line in zip(lines, lines[1:]):
+        if before.startswith("|") and line.strip() and not line.startswith("|"):
+            problems.append(f"no blank line after a table: {line[:40]}")
+        if line.startswith("#") and before.strip():
+            problems.append(f"no blank line before a heading: {line[:40]}")
+        if line.startswith("- ") and before.strip() and not before.startswith("- "):
+            problems.append(f"a list runs into the paragraph before it: {line[:40]}")
+    return problems
+
+
+@pytest.mark.parametrize("audience", ["therapist", "trainer", "auditor"])
+@pytest.mark.parametrize("example", ["young-child-brainstem", "middle-limbic", "teen-cortical", "terror", "sparse"])
+def test_markdown_blocks_stay_apart(files, example, audience):
+    text = plan_text(files.get(example, example), audience=audience)
+    assert layout_problems(text) == []
+    if audience == "therapist":
+        for reader in ("caregiver", "teacher"):
+            assert layout_problems(handout(files.get(example, example), reader)) == []

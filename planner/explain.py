@@ -107,17 +107,44 @@ def helpers(kb):
         d = kb.doses[dose_id]
         return f"{d['frequency']}, {minutes_text(d)} minutes, by {d['who']}"
 
-    def roles(role_ids):
-        return "a " + " or a ".join(r.replace("_", " ") for r in role_ids)
+    words = readable_words(kb)
 
     def deliverers(activity_id):
-        return roles(kb.activities[activity_id]["delivered_by"])
+        return role_phrase(words, kb.activities[activity_id]["delivered_by"])
 
     def needed(activity_id):
-        return roles(kb.activities[activity_id].get("needs", ()))
+        return role_phrase(words, kb.activities[activity_id].get("needs", ()))
+
+    def tag_label(tag_id):
+        return words["tags"].get(tag_id, str(tag_id).replace("_", " "))
+
+    def role_label(role_id):
+        return _role(words, role_id)["label"]
+
+    def a_role(role_id):
+        return role_phrase(words, [role_id])
 
     return {"label": kb.label, "params": kb.parameter_values, "dose_text": dose_text,
-            "dose_summary": dose_summary, "deliverers": deliverers, "needed": needed}
+            "dose_summary": dose_summary, "deliverers": deliverers, "needed": needed,
+            "tag_label": tag_label, "role_label": role_label, "a_role": a_role}
+
+
+def readable_words(kb):
+    """The readable labels of tags and team roles (``labels`` in the plain-language table)."""
+    from .handout import plain_language
+
+    labels = plain_language(kb).get("labels", {})
+    return {"tags": labels.get("tags", {}), "roles": labels.get("roles", {})}
+
+
+def _role(words, role_id):
+    entry = words["roles"].get(role_id, {})
+    return {"label": entry.get("label", str(role_id).replace("_", " ")), "a": entry.get("a", "a")}
+
+
+def role_phrase(words, role_ids):
+    """['occupational_therapist', 'therapist'] -> 'an occupational therapist or a therapist'."""
+    return " or ".join("{a} {label}".format(**_role(words, r)) for r in role_ids)
 
 
 def minutes_text(dose):
@@ -164,8 +191,8 @@ def _compiled(kb, rule_id, checked=None):
                 if problem:
                     raise KnowledgeBaseError(
                         f"{kb.rule_files[rule_id]}: rule {rule_id}: because: uses {problem}, which a justification "
-                        "may not use (use pattern.field, params.NAME, label(), dose_text(), dose_summary(), "
-                        "deliverers())")
+                        "may not use (use pattern.field, params.NAME, "
+                        + ", ".join(f"{name}()" for name in helpers(kb) if name != "params") + ")")
                 reads = fields_read(ast, set(helpers(kb)))
                 _TEMPLATES[key] = (_Lazy(ast), reads)
             except jinja2.TemplateSyntaxError as exc:

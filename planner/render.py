@@ -199,6 +199,18 @@ def deferred_groups(deferred):
     return out
 
 
+def waits_in_summary(groups):
+    """The deferred groups as the summary names them: without the activities that would also
+    fail Relevant once their gate opens (they do not come next; Deferred lists them all);
+    groups left empty are dropped."""
+    out = []
+    for group in groups:
+        items = [i for i in group["items"] if not any(b["r"] == "relevant" for b in i.get("also_blocked_by", ()))]
+        if items:
+            out.append(dict(group, items=items))
+    return out
+
+
 def cited_sources(kb, cited):
     """The cited sources once each, in first-cited order, with the brief sections cited:
     [{"id", "citation", "label", "sections"}] ('perry2009#4' and 'perry2009#7' are one source)."""
@@ -244,6 +256,15 @@ def first_cautions(plan):
     return [c for c in plan.cautions if c["caution"] in first]
 
 
+def _a_roles(kb):
+    """``a_roles(['occupational_therapist', 'therapist'])`` in templates: 'an occupational
+    therapist or a therapist' (labels and articles from the plain-language table)."""
+    from .explain import readable_words, role_phrase
+
+    words = readable_words(kb)
+    return lambda role_ids: role_phrase(words, role_ids)
+
+
 def render_plan(plan, fmt="md", audience="therapist"):
     """Render ``plan`` in ``fmt`` (one of FORMATS) for ``audience`` (Markdown only; the
     JSON plan is the same for everyone). Output is deterministic."""
@@ -262,12 +283,14 @@ def render_plan(plan, fmt="md", audience="therapist"):
             plan=plan, label=kb.label, cite=kb.cite, phases=kb.phases, cited=cited, params=kb.parameter_values,
             cited_sources=cited_sources(kb, cited), step_groups=step_groups(plan.steps, kb.six_rs),
             deferred_groups=deferred_groups(plan.deferred), six_rs=kb.six_rs, map_svg=Markup(render_map(plan)),
-            first_cautions=first_cautions(plan))
+            waits=waits_in_summary(deferred_groups(plan.deferred)),
+            first_cautions=first_cautions(plan), a_roles=_a_roles(kb))
     return tidy_markdown(env.get_template(TEMPLATES[(fmt, audience)]).render(
         plan=plan, label=kb.label, cite=kb.cite, phases=kb.phases, rules=kb.rules,
         params=kb.parameter_values, cited=cited, cited_sources=cited_sources(kb, cited),
         step_groups=step_groups(plan.steps, kb.six_rs), deferred_groups=deferred_groups(plan.deferred),
-        six_rs=kb.six_rs, detail=audience != "therapist", first_cautions=first_cautions(plan),
+        waits=waits_in_summary(deferred_groups(plan.deferred)),
+        six_rs=kb.six_rs, detail=audience != "therapist", first_cautions=first_cautions(plan), a_roles=_a_roles(kb),
     ))
 
 

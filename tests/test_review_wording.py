@@ -119,3 +119,51 @@ def test_markdown_blocks_stay_apart(files, example, audience):
     if audience == "therapist":
         for reader in ("caregiver", "teacher"):
             assert layout_problems(handout(files.get(example, example), reader)) == []
+
+
+TODDLER = make_assessment(brainstem=5, diencephalon=6, limbic=6, cortex=None, age=2.2, client_id="R-201",
+                          current={"relational_health": 6, "arousal": "alarm"},
+                          context={"interests": ["swings", "bubbles", "dinosaurs"], "avoid": ["hugs"],
+                                   "team": ["mum", "foster carer"]})
+
+
+@pytest.fixture
+def toddler(tmp_path):
+    return write_assessment(tmp_path, TODDLER, "toddler")
+
+
+def test_plan_wording_reads_as_english(files, toddler):
+    text = plan_text(toddler)
+    assert "a occupational" not in text and "an occupational therapist" in text
+    assert "enjoys vestibular" not in text and "enjoys rocking, swinging or spinning" in text
+    assert "involves being touched" in text and "interpersonal touch" not in text
+    assert "Some also need" not in text and not re.search(r"\b(relevant|relational|referral) \(\d+\)", text)
+    assert "- **Referral**" not in text, "a referral is not one of the six Rs"
+    sparse = plan_text(files["sparse"])
+    assert "Only 0 of" not in sparse and "None of the 8 Brainstem functions is rated" in sparse
+    assert "cardiovascular," not in sparse, "function ids are shown by their labels"
+
+
+def test_caution_is_not_named_twice(files):
+    text = plan_text(files["dissociates"])
+    cautions = section(text, "Cautions")
+    assert "Dissociation: Dissociation" not in cautions and "- Dissociation is rated" in cautions
+
+
+def test_summary_leaves_out_waiting_work_that_would_not_suit_the_age(toddler):
+    from planner.api import plan_file
+    import json
+
+    plan = json.loads(plan_file(str(toddler), fmt="json"))
+    unsuited = [d["name"] for d in plan["deferred"] if any(b["r"] == "relevant" for b in d["also_blocked_by"])]
+    assert "Cognitive-behavioural therapy" in unsuited
+    summary = section(plan_text(toddler), "Summary")
+    assert not [name for name in unsuited if name in summary]
+    assert "Cognitive-behavioural therapy" in section(plan_text(toddler), "Deferred")
+
+
+def test_handout_wording_fits_any_age(files, toddler):
+    for path in (toddler, files["terror"]):
+        text = handout(path, "caregiver") + handout(path, "teacher")
+        assert "after school" not in text and "picture timetable" not in text
+    assert "Play with a therapist (therapist)" not in handout(files["dissociates"], "teacher")

@@ -24,7 +24,7 @@ Feature: Explanations and audit
     Given the bundled example "young-child-brainstem"
     When I ask why not "therapeutic_massage"
     Then the answer names rule "RS-RESPECTFUL-001"
-    And the answer says "involves interpersonal touch, which the assessment says to avoid"
+    And the answer says "involves being touched, which the assessment says to avoid"
 
   Scenario: "why-not" checks each proposing rule when nothing proposed the activity
     Given the bundled example "teen-cortical"

@@ -1,8 +1,9 @@
 """Free words people write (interests, avoid, team, settings) -> the catalogue's ids.
 
 The words themselves live in knowledge_base/vocabulary.yaml; this module only knows
-how people write them: any case, stray punctuation, plurals, a leading "being" or
-"loves", two things in one entry ("dogs and horses"). A word that maps to nothing is
+how people write them: any case, stray punctuation, asides in brackets, plurals, a
+leading "being" or "loves", two things in one entry ("dogs and horses"), a phrase known
+by its last words ("netball coach"). A word that maps to nothing is
 returned as unknown, so the plan and ``seqplan validate`` can say so.
 """
 from __future__ import annotations
@@ -11,10 +12,12 @@ import re
 from dataclasses import dataclass
 
 _STRIP = " \t.,!?\"'()[]{}:-"
+_ASIDE = re.compile(r"\([^)]*\)?")    # "(new, 3 weeks)", or an aside a YAML list cut at its comma: "(new"
 
 
 def _clean(text):
-    return " ".join(str(text).replace("_", " ").lower().split()).strip(_STRIP)
+    text = _ASIDE.sub(" ", str(text).replace("_", " ").lower())
+    return " ".join(text.split()).strip(_STRIP)
 
 
 def _singulars(word):
@@ -69,6 +72,11 @@ class Vocabulary:
                     changed = True
         for form in list(tries):
             tries.extend(_singulars(form))
+        # Then the head of the phrase: English puts it last ("netball coach" is a coach).
+        words = stripped.split()
+        for start in range(1, len(words)):
+            tail = " ".join(words[start:])
+            tries.extend([tail, *_singulars(tail)])
         for form in tries:
             if form in self.words:
                 return self.words[form]

@@ -120,19 +120,20 @@ def unrecognised(assessment, kb):
     """Per context field, the words the plan could not use: [{field, unmatched}].
 
     Interests: words the vocabulary does not know, or whose tags no activity carries
-    (listed "to confirm"); avoid: words it does not know (the plan could not check
-    them); team and settings: words it does not know.
+    (listed "to confirm"; the latter also under ``uncarried``); avoid: words it does not
+    know (the plan could not check them); team and settings: words it does not know.
     """
     carried = {t for a in kb.activities.values() for t in a["tags"]}
     notes = []
     for field, vocabulary in (("interests", kb.tag_words), ("avoid", kb.tag_words),
                               ("team", kb.role_words), ("settings", kb.setting_words)):
-        unmatched = []
+        unmatched, uncarried = [], []
         for entry in getattr(assessment, field):
             ids, unknown = vocabulary.match(entry)
             if field == "interests" and ids and not set(ids) & carried:
                 unknown = [str(entry).strip()]
+                uncarried.append(unknown[0])
             unmatched.extend(w for w in unknown if w not in unmatched)
         if unmatched:
-            notes.append({"field": f"context.{field}", "unmatched": unmatched})
+            notes.append({"field": f"context.{field}", "unmatched": unmatched, "uncarried": uncarried})
     return notes

@@ -150,17 +150,21 @@ def _factor(texts_by_step, six_rs):
 def step_groups(steps, six_rs):
     """Steps with what they share said once: first what every step shares (``everywhere``),
     then, per run of steps of one phase, what those share (justification sentences, dose,
-    targets, the clauses of each R's reason), and each step's own rest. Text is only
-    regrouped here, never written."""
+    targets, the clauses of each R's reason), and each step's own rest; the rules behind
+    each run, less those behind every step. Text is only regrouped here, never written."""
     groups = []
     for step in steps:
         if not groups or groups[-1]["phase"] != step["phase"]:
             groups.append({"phase": step["phase"], "steps": []})
         groups[-1]["steps"].append(step)
     texts = [{"why": s["because"], "rs": dict(s["six_rs"])} for s in steps]
-    everywhere = {"why": "", "rs": {}}
+    everywhere = {"why": "", "rs": {}, "rules": []}
+    rules = [list(dict.fromkeys(r for s in g["steps"] for r in s["rules"])) for g in groups]
     if len(groups) > 1:
         everywhere, texts = _factor(texts, six_rs)
+        everywhere["rules"] = [r for r in steps[0]["rules"] if all(r in s["rules"] for s in steps)]
+    for group, own in zip(groups, rules):
+        group["rules"] = [r for r in own if r not in everywhere["rules"]]
     start = 0
     for group in groups:
         members = group["steps"]
@@ -173,6 +177,26 @@ def step_groups(steps, six_rs):
         group["targets"] = members[0]["targets"] if len(members) > 1 and len(targets) == 1 else None
         group["items"] = [{"step": s, "why": o["why"], "rs": o["rs"]} for s, o in zip(members, own)]
     return {"everywhere": everywhere, "groups": groups}
+
+
+def deferred_groups(deferred):
+    """Deferrals grouped by what opens their gate (``gate_until``, else ``until``), in the
+    order of that text (as Jinja's groupby): [{"until", "items", "gates"}]. ``gates`` says
+    each gate rule's reason once across the groups, for the first region it names, with
+    ``also``: the other regions (ids) it holds for. Text is only regrouped here."""
+    groups, said, out = {}, set(), []
+    for item in deferred:
+        groups.setdefault(item.get("gate_until", item["until"]), []).append(item)
+    for until in sorted(groups):
+        gates = [g for item in groups[until] for g in item["gates"]]
+        reasons = []
+        for gate in gates:
+            if gate["rule"] not in said:
+                said.add(gate["rule"])
+                also = [g["by"] for g in gates if g["rule"] == gate["rule"] and g["by"] != gate["by"]]
+                reasons.append({"because": gate["because"], "also": list(dict.fromkeys(also))})
+        out.append({"until": until, "items": groups[until], "gates": reasons})
+    return out
 
 
 def cited_sources(kb, cited):
@@ -205,11 +229,12 @@ def render_plan(plan, fmt="md", audience="therapist"):
         return html.get_template("report.html.j2").render(
             plan=plan, label=kb.label, cite=kb.cite, phases=kb.phases, cited=cited, params=kb.parameter_values,
             cited_sources=cited_sources(kb, cited), step_groups=step_groups(plan.steps, kb.six_rs),
-            six_rs=kb.six_rs, map_svg=Markup(render_map(plan)))
+            deferred_groups=deferred_groups(plan.deferred), six_rs=kb.six_rs, map_svg=Markup(render_map(plan)))
     return env.get_template(TEMPLATES[(fmt, audience)]).render(
         plan=plan, label=kb.label, cite=kb.cite, phases=kb.phases, rules=kb.rules,
         params=kb.parameter_values, cited=cited, cited_sources=cited_sources(kb, cited),
-        step_groups=step_groups(plan.steps, kb.six_rs), six_rs=kb.six_rs,
+        step_groups=step_groups(plan.steps, kb.six_rs), deferred_groups=deferred_groups(plan.deferred),
+        six_rs=kb.six_rs, detail=audience != "therapist",
     )
 
 

@@ -16,7 +16,7 @@ Feature: Dose, who and where (layer 7: knowledge_base/rules/dose.yaml)
     Examples:
       | activity     | phase    | frequency                                        | minutes |
       | drumming     | regulate | 1-2 brief moments a day in all                   | 5-10    |
-      | play_therapy | relate   | daily, plus a weekly session with a therapist when the team has one | 15-30   |
+      | play_therapy | relate   | daily, plus weekly therapist sessions if there is one | 15-30   |
       | storytelling | reason   | weekly sessions, practised between sessions      | 30-50   |
 
   @rule:DOSE-001

@@ -60,22 +60,22 @@ Feature: Dose, who and where (layer 7: knowledge_base/rules/dose.yaml)
     And "drumming" is a step in the "regulate" phase
     And "drumming" is done "3-4 brief moments a day in all" for "5-10" minutes
 
-  @rule:DOSE-003 @rule:DOSE-004
+  @rule:STATE-006 @rule:DOSE-004
   Scenario: A child in alarm with mild scores gets the moderate regulating dose, not the mildest
     Given a 9-year-old with region scores brainstem 9, diencephalon 9, limbic 9, cortex 9
     And the child's typical arousal is "alarm"
     When seqplan plans the assessment
-    Then rule "DOSE-003" fires
+    Then rule "STATE-006" fires
     And "drumming" is a step in the "regulate" phase
     And "drumming" cites rule "DOSE-004"
     And "drumming" is done "3-4 brief moments a day in all" for "5-10" minutes
 
-  @rule:DOSE-003 @rule:DOSE-004 @must_not_fire
+  @rule:STATE-006 @rule:DOSE-004 @must_not_fire
   Scenario: A calm child with mild scores builds up from 1-2 moments a day
     Given a 9-year-old with region scores brainstem 9, diencephalon 9, limbic 9, cortex 9
     And the child's typical arousal is "calm"
     When seqplan plans the assessment
-    Then rule "DOSE-003" does not fire
+    Then rule "STATE-006" does not fire
     And rule "DOSE-004" does not fire
     And "drumming" is done "1-2 brief moments a day in all" for "5-10" minutes
 

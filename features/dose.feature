@@ -16,7 +16,7 @@ Feature: Dose, who and where (layer 7: knowledge_base/rules/dose.yaml)
     Examples:
       | activity     | phase    | frequency                                        | minutes |
       | drumming     | regulate | 1-2 brief moments a day in all                   | 5-10    |
-      | play_therapy | relate   | daily, plus weekly sessions where a therapist leads it | 15-30   |
+      | play_therapy | relate   | daily, plus weekly therapist sessions if there is one | 15-30   |
       | storytelling | reason   | weekly sessions, practised between sessions      | 30-50   |
 
   @rule:DOSE-001
@@ -60,6 +60,25 @@ Feature: Dose, who and where (layer 7: knowledge_base/rules/dose.yaml)
     And "drumming" is a step in the "regulate" phase
     And "drumming" is done "3-4 brief moments a day in all" for "5-10" minutes
 
+  @rule:STATE-006 @rule:DOSE-004
+  Scenario: A child in alarm with mild scores gets the moderate regulating dose, not the mildest
+    Given a 9-year-old with region scores brainstem 9, diencephalon 9, limbic 9, cortex 9
+    And the child's typical arousal is "alarm"
+    When seqplan plans the assessment
+    Then rule "STATE-006" fires
+    And "drumming" is a step in the "regulate" phase
+    And "drumming" cites rule "DOSE-004"
+    And "drumming" is done "3-4 brief moments a day in all" for "5-10" minutes
+
+  @rule:STATE-006 @rule:DOSE-004 @must_not_fire
+  Scenario: A calm child with mild scores builds up from 1-2 moments a day
+    Given a 9-year-old with region scores brainstem 9, diencephalon 9, limbic 9, cortex 9
+    And the child's typical arousal is "calm"
+    When seqplan plans the assessment
+    Then rule "STATE-006" does not fire
+    And rule "DOSE-004" does not fire
+    And "drumming" is done "1-2 brief moments a day in all" for "5-10" minutes
+
   @rule:DOSE-002
   Scenario: A step on a region too sparsely rated to band gets the middle dose
     Given a 6-year-old with every region scored 12
@@ -86,14 +105,14 @@ Feature: Dose, who and where (layer 7: knowledge_base/rules/dose.yaml)
 
   @rule:REVIEW-007
   Scenario: Nothing the team can deliver fits where the plan starts: the plan says so and the review asks for it
-    Given a 9-year-old with region scores brainstem 6, diencephalon 9, limbic 9, cortex 9
+    Given a 9-year-old with region scores brainstem 12, diencephalon 12, limbic 6, cortex 9
     And the child's typical arousal is "calm"
-    And the child must avoid "music, movement, touch, breathing, rocking, water, outdoors, quiet, running, grounding"
+    And the child must avoid "animals, touch, art, group, stories, quiet, pretend, materials"
     When seqplan plans the assessment
     Then rule "REVIEW-007" fires
     And the plan says nothing qualifies where it starts
     And the review is in 4 weeks
-    And the review says "No regulate-phase activity qualifies yet for the Brainstem"
+    And the review says "No relate-phase activity qualifies yet for the Limbic"
 
   @rule:REVIEW-007 @must_not_fire
   Scenario: A regulating step where the plan starts: nothing to unblock
@@ -102,20 +121,12 @@ Feature: Dose, who and where (layer 7: knowledge_base/rules/dose.yaml)
     Then rule "REVIEW-007" does not fire
     And the plan starts with "regulate" work on the brainstem
 
-  @rule:REVIEW-008
-  Scenario: A child in alarm for whom nothing regulating fits: the plan says so
+  @rule:SEL-001
+  Scenario: A child in alarm who must avoid almost everything still gets a regulating step: a regulated adult
     Given a 9-year-old with every region scored 12
     And the child's typical arousal is "alarm"
     And the child must avoid "music, movement, touch, breathing, rocking, water, outdoors, quiet, running, grounding"
     When seqplan plans the assessment
-    Then rule "REVIEW-008" fires
-    And the plan says nothing qualifies where it starts
-    And the review says "no regulating activity qualifies yet"
-
-  @rule:REVIEW-008 @must_not_fire
-  Scenario: A child in alarm with regulating steps: nothing to unblock
-    Given a 9-year-old with every region scored 12
-    And the child's typical arousal is "alarm"
-    When seqplan plans the assessment
-    Then rule "REVIEW-008" does not fire
+    Then "regulated_adult" is a step in the "regulate" phase
+    And "regulated_adult" is delivered by "caregiver"
     And the plan starts with "regulate" work on the brainstem

@@ -58,6 +58,20 @@ Feature: Propose activities (layer 3: knowledge_base/rules/propose.yaml)
     And "caregiver_coaching" cites rule "REL-002"
     And "caregiver_coaching" is delivered by "caregiver"
 
+  @rule:REL-002
+  Scenario: The relational goal's coaching keeps its place when the day is full
+    Given an 11-year-old with region scores brainstem 7, diencephalon 6, limbic 6, cortex 7
+    And current relational health is 4
+    And the child enjoys "youtube, drawing, football"
+    And the child must avoid "group work"
+    And the team is "school counsellor"
+    And activities can happen at "school"
+    When seqplan plans the assessment
+    Then rule "REL-002" fires
+    And "caregiver_coaching" is a step in the "relate" phase
+    And "caregiver_coaching" is done "daily" for "15-30" minutes
+    And the steps take at most 120 minutes a day
+
   @rule:REL-002 @must_not_fire
   Scenario: Good relational health and a typical limbic region: no caregiver coaching
     Given a 5-year-old with every region scored 12

@@ -210,8 +210,9 @@ def list_knowledge(what, fmt="text", kb_dir=None):
 
 
 def vocabulary_warnings(path, kb_dir=None):
-    """[(field, word)]: free words in the assessment's context that seqplan could not use
-    (unknown interests, avoid, team or settings words, or interests no activity matches)."""
+    """[(field, word, known)]: free words in the assessment's context that seqplan could not
+    use: unknown interests, avoid, team or settings words (``known`` False), or interests
+    the vocabulary knows but no activity carries (``known`` True)."""
     from .assessment import load_assessment
     from .knowledge import load_knowledge_base
     from .vocabulary import unrecognised
@@ -222,9 +223,9 @@ def vocabulary_warnings(path, kb_dir=None):
         from .assessment import from_data
         from .caseload.csvinput import read_rows
 
-        return [(f"row {row}: {note['field']}", word) for row, data in read_rows(path, kb)
+        return [(f"row {row}: {note['field']}", word, word in note["uncarried"]) for row, data in read_rows(path, kb)
                 for note in unrecognised(from_data(data, kb=kb), kb) for word in note["unmatched"]]
-    return [(note["field"], word) for note in unrecognised(load_assessment(path, kb), kb)
+    return [(note["field"], word, word in note["uncarried"]) for note in unrecognised(load_assessment(path, kb), kb)
             for word in note["unmatched"]]
 
 

@@ -126,10 +126,14 @@ def validate(file, kb_dir):
         click.echo(f"seqplan: error: {problem}", err=True)
     if problems:
         sys.exit(2)
-    for field, word in vocabulary_warnings(file, kb_dir):
-        click.echo(f"seqplan: warning: {file}: {field}: {word!r} matches nothing in the knowledge base's vocabulary "
-                   f"(the plan lists it as not checked or to confirm; add it to knowledge_base/vocabulary.yaml "
-                   f"if it names something seqplan knows)", err=True)
+    for field, word, known in vocabulary_warnings(file, kb_dir):
+        if known:
+            click.echo(f"seqplan: warning: {file}: {field}: {word!r} is a known interest, but no activity in the "
+                       f"catalogue carries it (the plan lists it to confirm)", err=True)
+        else:
+            click.echo(f"seqplan: warning: {file}: {field}: {word!r} matches nothing in the knowledge base's "
+                       f"vocabulary (the plan lists it as not checked or to confirm; add it to "
+                       f"knowledge_base/vocabulary.yaml if it names something seqplan knows)", err=True)
     click.echo(f"{file}: valid")
 
 

@@ -140,14 +140,22 @@ def _steps(kb, assessment, ev, reasons, start_phase):
     ranked.sort(key=lambda item: item[0])
     per_phase_limit = kb.parameter_values["steps_per_phase"]
     day_limit = _daily_limit(kb, assessment, ev)
+    # A step a rule leads with (grounding, the relational goal's coaching) keeps its place in
+    # the day: its minutes are reserved before any other step is weighed against the limit.
+    reserved = {facts[0]["activity"]: _step(kb, assessment, ev, reasons, facts, f"lead:{facts[0]['activity']}")
+                for _, facts in ranked if (facts[0]["activity"],) in leads}
     steps, alternatives, over_day, per_phase, day = [], [], [], {}, {}
     for _, facts in ranked:
         phase = facts[0]["phase"]
+        leading = reserved.pop(facts[0]["activity"], None) is not None
         step = None
         if per_phase.get(phase, 0) < per_phase_limit:
             step = _step(kb, assessment, ev, reasons, facts, f"S{len(steps) + 1}")
             with_step = _add_to_day(day, step)
-            if steps and sum(high for _, high in with_step.values()) > day_limit:
+            planned = with_step
+            for lead in reserved.values():
+                planned = _add_to_day(planned, lead)
+            if steps and not leading and sum(high for _, high in planned.values()) > day_limit:
                 over_day.append(step["name"])
                 step = None
         if step:

@@ -1,8 +1,9 @@
 """Free words people write (interests, avoid, team, settings) -> the catalogue's ids.
 
 The words themselves live in knowledge_base/vocabulary.yaml; this module only knows
-how people write them: any case, stray punctuation, plurals, a leading "being" or
-"loves", two things in one entry ("dogs and horses"). A word that maps to nothing is
+how people write them: any case, stray punctuation, asides in brackets, plurals, a
+leading "being" or "loves", two things in one entry ("dogs and horses"), a phrase known
+by its last words ("netball coach"). A word that maps to nothing is
 returned as unknown, so the plan and ``seqplan validate`` can say so.
 """
 from __future__ import annotations
@@ -11,10 +12,12 @@ import re
 from dataclasses import dataclass
 
 _STRIP = " \t.,!?\"'()[]{}:-"
+_ASIDE = re.compile(r"\([^)]*\)?")    # "(new, 3 weeks)", or an aside a YAML list cut at its comma: "(new"
 
 
 def _clean(text):
-    return " ".join(str(text).replace("_", " ").lower().split()).strip(_STRIP)
+    text = _ASIDE.sub(" ", str(text).replace("_", " ").lower())
+    return " ".join(text.split()).strip(_STRIP)
 
 
 def _singulars(word):
@@ -69,6 +72,11 @@ class Vocabulary:
                     changed = True
         for form in list(tries):
             tries.extend(_singulars(form))
+        # Then the head of the phrase: English puts it last ("netball coach" is a coach).
+        words = stripped.split()
+        for start in range(1, len(words)):
+            tail = " ".join(words[start:])
+            tries.extend([tail, *_singulars(tail)])
         for form in tries:
             if form in self.words:
                 return self.words[form]
@@ -112,19 +120,20 @@ def unrecognised(assessment, kb):
     """Per context field, the words the plan could not use: [{field, unmatched}].
 
     Interests: words the vocabulary does not know, or whose tags no activity carries
-    (listed "to confirm"); avoid: words it does not know (the plan could not check
-    them); team and settings: words it does not know.
+    (listed "to confirm"; the latter also under ``uncarried``); avoid: words it does not
+    know (the plan could not check them); team and settings: words it does not know.
     """
     carried = {t for a in kb.activities.values() for t in a["tags"]}
     notes = []
     for field, vocabulary in (("interests", kb.tag_words), ("avoid", kb.tag_words),
                               ("team", kb.role_words), ("settings", kb.setting_words)):
-        unmatched = []
+        unmatched, uncarried = [], []
         for entry in getattr(assessment, field):
             ids, unknown = vocabulary.match(entry)
             if field == "interests" and ids and not set(ids) & carried:
                 unknown = [str(entry).strip()]
+                uncarried.append(unknown[0])
             unmatched.extend(w for w in unknown if w not in unmatched)
         if unmatched:
-            notes.append({"field": f"context.{field}", "unmatched": unmatched})
+            notes.append({"field": f"context.{field}", "unmatched": unmatched, "uncarried": uncarried})
     return notes

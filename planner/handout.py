@@ -104,8 +104,8 @@ def _waits(plan, words):
             held.setdefault((f["activity"], f["phase"]), set()).update({f["by"], bands.get(f["by"])})
     order = list(words["why"])
     reason_of = {}
-    for d in plan.deferred:
-        if d["phase"] in words["what"]:
+    for d in plan.deferred:      # not what would not suit the child's age even then (as the summary)
+        if d["phase"] in words["what"] and not any(b["r"] == "relevant" for b in d.get("also_blocked_by", ())):
             keys = held.get((d["activity"], d["phase"]), set())
             reason = next((k for k in order if k in keys), "other")
             reason_of[d["phase"]] = min(reason_of.get(d["phase"], reason), reason, key=order.index)

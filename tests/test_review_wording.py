@@ -167,3 +167,8 @@ def test_handout_wording_fits_any_age(files, toddler):
         text = handout(path, "caregiver") + handout(path, "teacher")
         assert "after school" not in text and "picture timetable" not in text
     assert "Play with a therapist (therapist)" not in handout(files["dissociates"], "teacher")
+
+
+def test_toddler_handout_does_not_say_talking_therapies_wait(toddler):
+    for reader in ("caregiver", "teacher"):
+        assert "talking therapies" not in handout(toddler, reader).lower()

@@ -107,7 +107,7 @@ def test_teacher_handout_names_the_others_who_help():
     text = handout("middle-limbic", "teacher")
     others = text[text.index("## Others help too"):]
     assert "Special play time (caregiver)" in others
-    assert "Play with a therapist (therapist)" in others
+    assert "Play with a therapist;" in others, "the name says who: not \"(therapist)\" again"
 
 
 def test_a_reader_with_nothing_to_lead_is_told_so(tmp_path):

@@ -8,33 +8,10 @@ that file or in templates/handout.*.j2.
 from __future__ import annotations
 
 from .errors import InputError
+from .explain import plain_language
 
 READERS = ("caregiver", "teacher")
 HANDOUT_FORMATS = ("md", "html")
-PLAIN_FILE = "plain_language.yaml"
-_PLAIN = {}
-
-
-def plain_language(kb):
-    """The plain-language table of ``kb``'s directory, or the bundled one when that
-    directory has none (a knowledge base passed with --kb need not carry one)."""
-    from .errors import KnowledgeBaseError
-    from .knowledge import MAX_KB_FILE_BYTES
-    from .resources import data_dir
-    from .safeload import LoadProblem, decode, parse_yaml, read_bytes
-
-    path = kb.directory / PLAIN_FILE
-    if not path.is_file():
-        path = data_dir("knowledge_base") / PLAIN_FILE
-    key = str(path.resolve())
-    if key not in _PLAIN:
-        try:      # as strictly as the rest of a knowledge base: it may come from --kb DIR
-            _PLAIN[key] = parse_yaml(decode(read_bytes(path, MAX_KB_FILE_BYTES)))[0]
-        except LoadProblem as exc:
-            raise KnowledgeBaseError(f"{path}: {exc.problem}" + (f" ({exc.fix})" if exc.fix else "")) from None
-    return _PLAIN[key]
-
-
 def _plain_activity(kb, plain, activity_id):
     words = plain["activities"].get(activity_id)
     if words:

@@ -250,7 +250,7 @@ def tidy_markdown(text):
 def first_cautions(plan):
     """The cautions the summary opens with (safety first), in the plan's order: those named
     under ``first_cautions`` in the plain-language table."""
-    from .handout import plain_language
+    from .explain import plain_language
 
     first = plain_language(plan.knowledge).get("first_cautions", {})
     return [c for c in plan.cautions if c["caution"] in first]

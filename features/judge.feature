@@ -205,7 +205,7 @@ Feature: Judge each candidate (layer 4: knowledge_base/rules/judge.yaml)
     When seqplan plans the assessment
     Then rule "RS-RESPECTFUL-001" fires
     And "therapeutic_massage" fails "respectful" by rule "RS-RESPECTFUL-001"
-    And "therapeutic_massage" fails "respectful" because "involves interpersonal touch, which the assessment says to avoid"
+    And "therapeutic_massage" fails "respectful" because "involves being touched, which the assessment says to avoid"
     And "therapeutic_massage" is not a step
 
   @rule:RS-RESPECTFUL-001
@@ -226,7 +226,7 @@ Feature: Judge each candidate (layer 4: knowledge_base/rules/judge.yaml)
     And the child must avoid "sand, messy play"
     And the team is "parent, therapist"
     When seqplan plans the assessment
-    Then "sand_play" fails "respectful" because "involves tactile material"
+    Then "sand_play" fails "respectful" because "involves messy materials such as sand or paint"
     And "therapeutic_massage" is not excluded
 
   @rule:RS-RESPECTFUL-001 @must_not_fire

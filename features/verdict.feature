@@ -28,7 +28,7 @@ Feature: Verdict on every R (layer 5: knowledge_base/rules/verdict.yaml)
     When seqplan plans the assessment
     Then rule "RS-RELATIONAL-003" fires
     And "animal_assisted" fails "relational" by rule "RS-RELATIONAL-003"
-    And "animal_assisted" fails "relational" because "needs a animal handler or a therapist or a caregiver, and nobody in that role is on the child's team"
+    And "animal_assisted" fails "relational" because "needs an animal handler or a therapist or a caregiver, and nobody in that role is on the child's team"
     And "play_therapy" needs a referral to "therapist" by rule "REF-001"
     And "play_therapy" is not excluded
 

@@ -255,7 +255,10 @@ def _deferred(kb, ev, reasons, stepped):
     out = []
     for activity_id in sorted(grouped, key=kb.rank.get):
         facts = grouped[activity_id]
-        gates = [f for fact in facts for f in reasons.firing(fact).matched.values() if f["kind"] == "gate"]
+        # What holds each deferral: the concluded facts its rule matched besides the candidate
+        # (a closed gate; for DEFER-002 the finding that the child dissociates).
+        gates = [f for fact in facts for f in reasons.firing(fact).matched.values()
+                 if f["kind"] != "candidate" and f["id"] in ev.producers]
         also = _blockers(kb, ev, reasons, activity_id)
         rules = _unique([reasons.rule(f) for f in facts] + [reasons.rule(g) for g in gates] + [b["rule"] for b in also])
         out.append({

@@ -623,6 +623,14 @@ def then_referral(case, activity, role, rule):
     assert role in entry["roles"] and rule in entry["rules"], entry
 
 
+@then(P('"{activity:q}" is not recommended, with no referral suggested'))
+def then_excluded_without_referral(case, activity):
+    entry = _entry(case.plan.excluded, activity)
+    assert entry, f"{activity} is not excluded"
+    assert all(f["r"] != "referral" for f in entry["fails"]), entry["fails"]
+    assert not _entry(case.plan.referrals, activity), f"{activity} is a referral"
+
+
 @then(P('"{activity:q}" is not a referral'))
 def then_not_referral(case, activity):
     assert not _entry(case.plan.referrals, activity), f"{activity} is a referral"

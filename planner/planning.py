@@ -280,11 +280,12 @@ def _deferred(kb, ev, reasons, stepped):
 
 
 def _excluded(kb, ev, reasons, considered):
-    """Activities that fail an R (each with one reason per R, and any referral it also needs)."""
+    """Activities that fail an R, each with one reason per R. A referral it would also need
+    is left out: an activity not recommended for this child is no reason to refer."""
     failing = {f["activity"] for kind in ("fails", "activity_fails") for f in ev.of_kind(kind)} - considered
     out = []
     for activity_id in sorted(failing, key=kb.rank.get):
-        blockers = _blockers(kb, ev, reasons, activity_id)
+        blockers = [b for b in _blockers(kb, ev, reasons, activity_id) if b["r"] != "referral"]
         out.append({
             "activity": activity_id,
             "name": kb.activities[activity_id]["name"],

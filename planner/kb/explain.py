@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from .errors import KnowledgeBaseError
+from planner.errors import KnowledgeBaseError
 
 MAX_OUTPUT = 4000              # characters of one rendered justification
 MAX_REPEAT = 1000              # the longest str/list a ``*`` may build
@@ -202,7 +202,7 @@ def compile_all(kb, checked=None):
 
 
 def because(kb, firing):
-    """The rendered justification of one firing (a ``planner.engine.Firing``)."""
+    """The rendered justification of one firing (a ``planner.reasoning.engine.Firing``)."""
     template, reads = _compiled(kb, firing.rule)
     if isinstance(template, str):
         return template

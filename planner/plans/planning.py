@@ -5,11 +5,11 @@ strength and review carries the ids of the rules behind it and their justificati
 """
 from __future__ import annotations
 
-from . import __version__
-from .explain import because, minutes_text
-from .facts import build_facts, region_summaries
-from .plan import Plan
-from .vocabulary import unrecognised
+from planner import __version__
+from planner.kb.explain import because, minutes_text
+from planner.reasoning.facts import build_facts, region_summaries
+from planner.plans.plan import Plan
+from planner.intake.vocabulary import unrecognised
 
 PLAN_FORMAT = "seqplan/plan-1"
 
@@ -343,8 +343,8 @@ def _one(ev, reasons, kind):
 
 def make_plan(assessment, kb=None, *, redact=False):
     """Plan one validated assessment with ``kb`` (the bundled knowledge base by default)."""
-    from . import engine
-    from .knowledge import load_knowledge_base
+    from planner.reasoning import engine
+    from planner.kb.knowledge import load_knowledge_base
 
     kb = kb or load_knowledge_base()
     withheld = []

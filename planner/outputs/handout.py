@@ -7,7 +7,7 @@ that file or in templates/handout.*.j2.
 """
 from __future__ import annotations
 
-from .errors import InputError
+from planner.errors import InputError
 
 READERS = ("caregiver", "teacher")
 HANDOUT_FORMATS = ("md", "html")
@@ -18,10 +18,10 @@ _PLAIN = {}
 def plain_language(kb):
     """The plain-language table of ``kb``'s directory, or the bundled one when that
     directory has none (a knowledge base passed with --kb need not carry one)."""
-    from .errors import KnowledgeBaseError
-    from .knowledge import MAX_KB_FILE_BYTES
-    from .resources import data_dir
-    from .safeload import LoadProblem, decode, parse_yaml, read_bytes
+    from planner.errors import KnowledgeBaseError
+    from planner.kb.knowledge import MAX_KB_FILE_BYTES
+    from planner.resources import data_dir
+    from planner.intake.safeload import LoadProblem, decode, parse_yaml, read_bytes
 
     path = kb.directory / PLAIN_FILE
     if not path.is_file():

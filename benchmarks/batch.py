@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 from planner.caseload.csvinput import columns
-from planner.knowledge import load_knowledge_base
+from planner.kb.knowledge import load_knowledge_base
 
 AROUSAL = ["", "calm", "alert", "alarm", "fear", "terror"]
 

@@ -15,9 +15,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))   # tests.conftest builds the inputs
 
-from planner.assessment import from_data
-from planner.knowledge import load_knowledge_base
-from planner.planning import make_plan
+from planner.intake.assessment import from_data
+from planner.kb.knowledge import load_knowledge_base
+from planner.plans.planning import make_plan
 from tests.conftest import make_assessment
 
 

@@ -27,15 +27,15 @@ import time
 
 import durable_rules_engine
 
-from planner import knowledge
-from planner.assessment import load_assessment
-from planner.compiler import Ref
-from planner.engine import CompiledKnowledge
-from planner.examples import example_paths
-from planner.facts import build_facts, fact_id
-from planner.knowledge import load_knowledge_base
-from planner.planning import make_plan
-from planner.render import render_plan
+from planner.kb import knowledge
+from planner.intake.assessment import load_assessment
+from planner.reasoning.compiler import Ref
+from planner.reasoning.engine import CompiledKnowledge
+from planner.intake.examples import example_paths
+from planner.reasoning.facts import build_facts, fact_id
+from planner.kb.knowledge import load_knowledge_base
+from planner.plans.planning import make_plan
+from planner.outputs.render import render_plan
 
 
 class RawKnowledge(CompiledKnowledge):

@@ -16,8 +16,8 @@ import json
 import statistics
 import time
 
-from planner.assessment import load_assessment
-from planner.examples import bundled_paths
+from planner.intake.assessment import load_assessment
+from planner.intake.examples import bundled_paths
 from planner.web.app import create_app
 
 EDITS = [{"sleep": 9}, {"current.arousal": "calm"}, {"context.avoid": []}, {"cardiovascular": 11},

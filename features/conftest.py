@@ -1,8 +1,8 @@
 """Step definitions for the seqplan rule scenarios (features/*.feature).
 
 Every scenario is a clinical vignette: a child described by region scores and
-context, planned through the library (``planner.assessment.from_data`` then
-``planner.planning.make_plan``), and asserted on the ``Plan`` it returns: its
+context, planned through the library (``planner.intake.assessment.from_data`` then
+``planner.plans.planning.make_plan``), and asserted on the ``Plan`` it returns: its
 regions, steps, alternatives, deferrals, exclusions, review and trace.
 
 Tags
@@ -24,9 +24,9 @@ import parse
 import pytest
 from pytest_bdd import given, parsers, then, when
 
-from planner.assessment import from_data
-from planner.knowledge import load_knowledge_base
-from planner.planning import make_plan
+from planner.intake.assessment import from_data
+from planner.kb.knowledge import load_knowledge_base
+from planner.plans.planning import make_plan
 
 HERE = Path(__file__).resolve().parent
 SIX_RS = ("relational", "relevant", "repetitive", "rewarding", "rhythmic", "respectful")
@@ -260,7 +260,7 @@ def when_plan(case):
 # ---------------------------------------------------------------- plan helpers
 
 def _parse_fact_id(fid):
-    """Inverse of planner.facts.fact_id: 'kind|k=v|k=v' -> dict with 'kind' (values as text)."""
+    """Inverse of planner.reasoning.facts.fact_id: 'kind|k=v|k=v' -> dict with 'kind' (values as text)."""
     kind, *pairs = fid.split("|")
     fact = {"kind": kind, "id": fid}
     for pair in pairs:
@@ -623,6 +623,14 @@ def then_referral(case, activity, role, rule):
     assert role in entry["roles"] and rule in entry["rules"], entry
 
 
+@then(P('"{activity:q}" is not recommended, with no referral suggested'))
+def then_excluded_without_referral(case, activity):
+    entry = _entry(case.plan.excluded, activity)
+    assert entry, f"{activity} is not excluded"
+    assert all(f["r"] != "referral" for f in entry["fails"]), entry["fails"]
+    assert not _entry(case.plan.referrals, activity), f"{activity} is a referral"
+
+
 @then(P('"{activity:q}" is not a referral'))
 def then_not_referral(case, activity):
     assert not _entry(case.plan.referrals, activity), f"{activity} is a referral"
@@ -836,7 +844,7 @@ def then_refused(asked, text):
 @then("for every bundled example, why each step reaches a rating")
 def then_every_step_reaches_ratings():
     from planner.api import explain_how, plan_for
-    from planner.examples import example_paths
+    from planner.intake.examples import example_paths
 
     for name in example_paths():
         for step in plan_for(name).steps:
@@ -977,7 +985,7 @@ def then_every_step_category(case, category):
 
 def _where_lines(plan):
     """The lines of the therapist plan's "Where it happens" section."""
-    from planner.render import render_plan
+    from planner.outputs.render import render_plan
 
     text = render_plan(plan)
     assert "## Where it happens" in text, "the plan has no 'Where it happens' section"

@@ -37,7 +37,8 @@ Feature: Select steps and the review (layer 6: knowledge_base/rules/select.yaml)
     And the child must avoid "talking, competition, stories, music"
     When seqplan plans the assessment
     Then the plan says nothing qualifies where it starts
-    And "cbt" fails "referral" by rule "REF-001"
+    And "cbt" fails "respectful" by rule "RS-RESPECTFUL-001"
+    And "cbt" is not recommended, with no referral suggested
     And the review is in 4 weeks
 
   @rule:SEL-001 @rule:RS-REWARDING-001

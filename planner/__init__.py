@@ -10,23 +10,23 @@ __all__ = ["__version__", "load_assessment", "load_knowledge_base", "make_plan",
 
 def load_assessment(path):
     """Read and validate an assessment file (YAML or JSON); raise InputError if bad."""
-    from .assessment import load_assessment as _load
+    from planner.intake.assessment import load_assessment as _load
     return _load(path)
 
 
 def load_knowledge_base(directory=None):
     """Load (and cache) a knowledge base; the bundled one when ``directory`` is None."""
-    from .knowledge import load_knowledge_base as _load
+    from planner.kb.knowledge import load_knowledge_base as _load
     return _load(directory)
 
 
 def make_plan(assessment, kb=None):
-    """Plan one validated assessment; returns a ``planner.plan.Plan``."""
-    from .planning import make_plan as _make
+    """Plan one validated assessment; returns a ``planner.plans.plan.Plan``."""
+    from planner.plans.planning import make_plan as _make
     return _make(assessment, kb)
 
 
 def render_plan(plan, fmt="md", **options):
     """Render a plan as Markdown (``md``, with ``audience=therapist|trainer|auditor``) or JSON."""
-    from .render import render_plan as _render
+    from planner.outputs.render import render_plan as _render
     return _render(plan, fmt, **options)

@@ -11,7 +11,7 @@ from pathlib import Path
 def assessment_path(path):
     """``path`` as given, or the bundled example or teaching vignette of that name when no
     such file exists."""
-    from .examples import bundled_paths
+    from planner.intake.examples import bundled_paths
 
     if not Path(path).exists() and str(path) in bundled_paths():
         return bundled_paths()[str(path)]
@@ -20,13 +20,13 @@ def assessment_path(path):
 
 def plan_for(path, kb_dir=None, redact=False):
     """Validate and plan one assessment; returns the ``Plan``."""
-    from .assessment import load_assessment
-    from .knowledge import load_knowledge_base
-    from .planning import make_plan
+    from planner.intake.assessment import load_assessment
+    from planner.kb.knowledge import load_knowledge_base
+    from planner.plans.planning import make_plan
 
     path = assessment_path(path)
     if path.suffix.lower() == ".csv":
-        from .errors import InputError
+        from planner.errors import InputError
         raise InputError(path, None, "is a CSV file: one assessment per row",
                          "plan its rows with `seqplan batch FILE -o DIR`; check them with `seqplan validate FILE`")
     kb = load_knowledge_base(kb_dir)
@@ -35,7 +35,7 @@ def plan_for(path, kb_dir=None, redact=False):
 
 def plan_file(path, fmt="md", redact=False, kb_dir=None, audience="therapist"):
     """Plan the assessment at ``path`` and return it rendered (md, json or html)."""
-    from .render import render_plan
+    from planner.outputs.render import render_plan
 
     return render_plan(plan_for(path, kb_dir, redact), fmt, audience)
 
@@ -56,9 +56,9 @@ def plan_for_data(mapping, kb_dir=None, redact=False, source="<data>", kb=None):
     """Validate and plan one assessment given as a mapping (the structure of an assessment
     file, e.g. from ``json.loads``); returns the ``Plan``. Errors are the ``InputError``
     a file would give, naming ``source`` instead of a file. ``mapping`` is not changed."""
-    from .assessment import from_data
-    from .knowledge import load_knowledge_base
-    from .planning import make_plan
+    from planner.intake.assessment import from_data
+    from planner.kb.knowledge import load_knowledge_base
+    from planner.plans.planning import make_plan
 
     kb = kb or load_knowledge_base(kb_dir)
     assessment = from_data(_mapping_data(mapping), source, kb=kb,
@@ -69,43 +69,43 @@ def plan_for_data(mapping, kb_dir=None, redact=False, source="<data>", kb=None):
 def plan_data(mapping, fmt="md", redact=False, kb_dir=None, audience="therapist", source="<data>"):
     """Plan the assessment given as a Python mapping and return it rendered (md, json or
     html): the same validation, errors and output as ``plan_file`` on a file holding it."""
-    from .render import render_plan
+    from planner.outputs.render import render_plan
 
     return render_plan(plan_for_data(mapping, kb_dir, redact, source), fmt, audience)
 
 
 def validate_data(mapping, kb_dir=None, source="<data>"):
     """Every problem with an assessment given as a mapping (an empty list when it is valid)."""
-    from .assessment import validation_errors
-    from .knowledge import load_knowledge_base
+    from planner.intake.assessment import validation_errors
+    from planner.kb.knowledge import load_knowledge_base
 
     return validation_errors(_mapping_data(mapping), source, "", load_knowledge_base(kb_dir))
 
 
 def explain_how(path, target, kb_dir=None):
     """How the plan reached ``target`` (a step id or an activity id), as text."""
-    from .why import render_how
+    from planner.plans.why import render_how
 
     return render_how(plan_for(path, kb_dir), target)
 
 
 def explain_why_not(path, activity, kb_dir=None):
     """Why ``activity`` is not a step of the plan, as text."""
-    from .why import render_why_not
+    from planner.plans.why import render_why_not
 
     return render_why_not(plan_for(path, kb_dir), activity)
 
 
 def trace_text(path, fmt="text", kb_dir=None):
     """Every rule firing of the plan, as text or JSON Lines."""
-    from .why import render_trace
+    from planner.plans.why import render_trace
 
     return render_trace(plan_for(path, kb_dir), fmt)
 
 
 def brain_map(path, kb_dir=None, redact=False):
     """The Functional Brain Map of the assessment, as SVG."""
-    from .render import render_map
+    from planner.outputs.render import render_map
 
     return render_map(plan_for(path, kb_dir, redact))
 
@@ -114,8 +114,8 @@ def progress_report(old, new, *later, fmt="md", kb_dir=None, redact=False):
     """Progress over two or more assessments of one client in date order, rendered (md,
     html or json): a trend of the region means and relational health, band transitions,
     gates opened and closed, and how the plan changed between consecutive assessments."""
-    from .progress import series
-    from .render import render_progress
+    from planner.plans.progress import series
+    from planner.outputs.render import render_progress
 
     report, plans = series([assessment_path(p) for p in (old, new, *later)], kb_dir, redact)
     return render_progress(report, plans, fmt)
@@ -123,27 +123,27 @@ def progress_report(old, new, *later, fmt="md", kb_dir=None, redact=False):
 
 def audit_plan(plan_json, path, kb_dir=None):
     """(reproduced?, report lines) for a stored JSON plan and the assessment it claims to follow from."""
-    from .audit import audit
+    from planner.plans.audit import audit
 
     return audit(plan_json, assessment_path(path), kb_dir)
 
 
 def diff_knowledge_bases(path, kb_a, kb_b):
     """Report lines: how the plan for one assessment changes between two knowledge bases."""
-    from .audit import diff_knowledge_bases as diff
+    from planner.plans.audit import diff_knowledge_bases as diff
 
     return diff(assessment_path(path), kb_a, kb_b)
 
 
 def validate_file(path, kb_dir=None):
     """Every problem with the assessment at ``path`` (an empty list when it is valid)."""
-    from .assessment import parse_with_lines, read_text, validation_errors
-    from .errors import InputError
-    from .knowledge import load_knowledge_base
+    from planner.intake.assessment import parse_with_lines, read_text, validation_errors
+    from planner.errors import InputError
+    from planner.kb.knowledge import load_knowledge_base
 
     path = assessment_path(path)
     if path.suffix.lower() == ".csv":       # one assessment per row: every problem of every row
-        from .caseload.csvinput import validate_csv
+        from planner.caseload.csvinput import validate_csv
         return validate_csv(path, load_knowledge_base(kb_dir))
     text = read_text(path)
     try:
@@ -155,8 +155,8 @@ def validate_file(path, kb_dir=None):
 
 def check_knowledge_base(kb_dir=None):
     """(one-line summary, [problems]) for the knowledge base in ``kb_dir``."""
-    from .kbcheck import check
-    from .knowledge import load_knowledge_base
+    from planner.kb.kbcheck import check
+    from planner.kb.knowledge import load_knowledge_base
 
     kb = load_knowledge_base(kb_dir)
     problems = check(kb)
@@ -168,9 +168,9 @@ def check_knowledge_base(kb_dir=None):
 
 def rule_coverage(features_dir="features", kb_dir=None):
     """(report text, complete?) of active rules covered by a scenario tagged @rule:<ID>."""
-    from .errors import InputError
-    from .kbcheck import coverage
-    from .knowledge import load_knowledge_base
+    from planner.errors import InputError
+    from planner.kb.kbcheck import coverage
+    from planner.kb.knowledge import load_knowledge_base
 
     if not Path(features_dir).is_dir():
         raise InputError(features_dir, "--features", "is not a directory of feature files",
@@ -189,7 +189,7 @@ def list_knowledge(what, fmt="text", kb_dir=None):
     """The functions, activities, rules or parameters of a knowledge base, as text or JSON."""
     import json
 
-    from .knowledge import load_knowledge_base
+    from planner.kb.knowledge import load_knowledge_base
 
     kb = load_knowledge_base(kb_dir)
     table = {"functions": kb.functions, "activities": kb.activities, "rules": kb.rules,
@@ -213,15 +213,15 @@ def vocabulary_warnings(path, kb_dir=None):
     """[(field, word, known)]: free words in the assessment's context that seqplan could not
     use: unknown interests, avoid, team or settings words (``known`` False), or interests
     the vocabulary knows but no activity carries (``known`` True)."""
-    from .assessment import load_assessment
-    from .knowledge import load_knowledge_base
-    from .vocabulary import unrecognised
+    from planner.intake.assessment import load_assessment
+    from planner.kb.knowledge import load_knowledge_base
+    from planner.intake.vocabulary import unrecognised
 
     kb = load_knowledge_base(kb_dir)
     path = assessment_path(path)
     if path.suffix.lower() == ".csv":       # one assessment per row: the row names where
-        from .assessment import from_data
-        from .caseload.csvinput import read_rows
+        from planner.intake.assessment import from_data
+        from planner.caseload.csvinput import read_rows
 
         return [(f"row {row}: {note['field']}", word, word in note["uncarried"]) for row, data in read_rows(path, kb)
                 for note in unrecognised(from_data(data, kb=kb), kb) for word in note["unmatched"]]
@@ -233,22 +233,22 @@ def plan_batch(inputs, outdir, fmt="md", jobs=None, redact=False, kb_dir=None, p
     """Plan every assessment among ``inputs`` (files, directories of them, CSV files) into
     ``outdir`` with ``jobs`` processes; also writes ``errors``, ``caseload.json`` and
     ``caseload.html`` there. Returns a ``planner.caseload.batch.BatchResult``."""
-    from .caseload.batch import run_batch
+    from planner.caseload.batch import run_batch
 
     return run_batch(inputs, outdir, fmt, jobs, redact, kb_dir, progress)
 
 
 def blank_assessment(fmt="yaml", kb_dir=None):
     """A blank assessment (yaml or csv) with every function id and its rating guidance."""
-    from .caseload.template import blank_assessment as blank
-    from .knowledge import load_knowledge_base
+    from planner.caseload.template import blank_assessment as blank
+    from planner.kb.knowledge import load_knowledge_base
 
     return blank(load_knowledge_base(kb_dir), fmt)
 
 
 def handout_file(path, reader, fmt="md", redact=False, kb_dir=None):
     """A one-page handout for a caregiver or a teacher (``reader``), Markdown or HTML."""
-    from .render import render_handout
+    from planner.outputs.render import render_handout
 
     return render_handout(plan_for(path, kb_dir, redact), reader, fmt)
 
@@ -256,8 +256,8 @@ def handout_file(path, reader, fmt="md", redact=False, kb_dir=None):
 def whatif_report(path, sets, fmt="md", kb_dir=None):
     """What changes in the plan for ``path`` if the ``sets`` edits (``["sleep=9",
     "current.arousal=calm"]`` or ``{"sleep": 9}``) were made; the file is not touched."""
-    from .knowledge import load_knowledge_base
-    from .trainer.whatif import render, whatif
+    from planner.kb.knowledge import load_knowledge_base
+    from planner.trainer.whatif import render, whatif
 
     report, _, _ = whatif(assessment_path(path), sets, load_knowledge_base(kb_dir))
     return render(report, fmt)
@@ -265,14 +265,14 @@ def whatif_report(path, sets, fmt="md", kb_dir=None):
 
 def steps_text(path, layer=None, fmt="md", kb_dir=None):
     """The reasoning for ``path`` layer by layer (one layer with ``layer``), Markdown or JSON."""
-    from .trainer.steps import render
+    from planner.trainer.steps import render
 
     return render(plan_for(path, kb_dir), layer, fmt)
 
 
 def list_vignettes():
     """[(name, one-line description, what it teaches)] of the bundled teaching vignettes."""
-    from .examples import describe, vignette_note, vignette_paths
+    from planner.intake.examples import describe, vignette_note, vignette_paths
 
     return [(name, describe(path), (vignette_note(name) or {}).get("teaches", ""))
             for name, path in vignette_paths().items()]
@@ -282,17 +282,17 @@ def vignette_note_text(name, fmt="md"):
     """The teaching note of vignette ``name``, rendered (Markdown) or as JSON."""
     import json
 
-    from .errors import InputError
-    from .examples import vignette_note, vignette_paths
+    from planner.errors import InputError
+    from planner.intake.examples import vignette_note, vignette_paths
 
     note = vignette_note(name) if name in vignette_paths() else None
     if note is None:
-        from .assessment import suggest
+        from planner.intake.assessment import suggest
 
         raise InputError("seqplan vignettes", name, "no such teaching vignette",
                          suggest(name, vignette_paths()) or f"available: {', '.join(vignette_paths())}")
     if fmt == "json":
         return json.dumps(note, indent=2, ensure_ascii=False) + "\n"
-    from .render import _env
+    from planner.outputs.render import _env
 
     return _env().get_template("trainer-vignette.md.j2").render(name=name, note=note)

@@ -6,12 +6,12 @@ import sys
 
 import click
 
-from . import __version__
+from planner import __version__
 
 # Paths are checked when used, each problem as one line (click's own check of readability
 # printed a three-line usage error).
 PATH = click.Path(readable=False)
-FORMAT_CHOICES = click.Choice(["md", "json", "html"])     # planner.render.FORMATS (imported lazily there)
+FORMAT_CHOICES = click.Choice(["md", "json", "html"])     # planner.outputs.render.FORMATS (imported lazily there)
 
 
 def _fail(exc):
@@ -24,7 +24,7 @@ def user_errors(command):
     """Report a ``SeqplanError`` raised by ``command`` as one line with its exit code."""
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
-        from .errors import SeqplanError
+        from planner.errors import SeqplanError
 
         try:
             return command(*args, **kwargs)
@@ -36,11 +36,11 @@ def user_errors(command):
 
 def write_output(text, out, protect=()):
     """Write ``text`` to stdout, or to the file ``out`` (atomically, only to a regular
-    file, never over the input it was made from: see planner.output)."""
+    file, never over the input it was made from: see planner.outputs.output)."""
     if out is None or str(out) == "-":
         click.echo(text, nl=False)
         return
-    from .output import write_file
+    from planner.outputs.output import write_file
 
     write_file(text, out, protect)
 
@@ -52,8 +52,8 @@ def kb_option():
 
 
 def _assessment_path(file, example):
-    from .errors import InputError
-    from .examples import example_path
+    from planner.errors import InputError
+    from planner.intake.examples import example_path
 
     if bool(file) == bool(example):
         raise InputError("seqplan plan", None, "give exactly one assessment",
@@ -97,7 +97,7 @@ def plan(file, example, fmt, output, redact, audience, kb_dir):
       seqplan plan child.yaml --format html -o plan.html
       seqplan plan --example teen-cortical --audience trainer
     """
-    from . import api
+    from planner import api
 
     path = _assessment_path(file, example)
     text = api.plan_file(path, fmt=fmt, redact=redact, kb_dir=kb_dir, audience=audience)
@@ -117,9 +117,9 @@ def validate(file, kb_dir):
     Example:
       seqplan validate child.yaml
     """
-    from .api import validate_file
+    from planner.api import validate_file
 
-    from .api import vocabulary_warnings
+    from planner.api import vocabulary_warnings
 
     problems = validate_file(file, kb_dir)
     for problem in problems:
@@ -154,7 +154,7 @@ def why(file, target, kb_dir):
       seqplan why young-child-brainstem drumming
       seqplan why young-child-brainstem "Music and movement"
     """
-    from .api import explain_how
+    from planner.api import explain_how
 
     click.echo(explain_how(file, target, kb_dir), nl=False)
 
@@ -174,7 +174,7 @@ def why_not(file, activity, kb_dir):
       seqplan why-not young-child-brainstem cbt
       seqplan why-not young-child-brainstem "Contact with animals"
     """
-    from .api import explain_why_not
+    from planner.api import explain_why_not
 
     click.echo(explain_why_not(file, activity, kb_dir), nl=False)
 
@@ -192,7 +192,7 @@ def trace(file, fmt, kb_dir):
     Example:
       seqplan trace child.yaml --format jsonl > trace.jsonl
     """
-    from .api import trace_text
+    from planner.api import trace_text
 
     click.echo(trace_text(file, fmt, kb_dir), nl=False)
 
@@ -213,7 +213,7 @@ def audit(plan_json, file, kb_dir):
       seqplan plan child.yaml --format json -o plan.json
       seqplan audit plan.json child.yaml
     """
-    from .api import audit_plan
+    from planner.api import audit_plan
 
     reproduced, lines = audit_plan(plan_json, file, kb_dir)
 
@@ -235,7 +235,7 @@ def diff(file, kb_a, kb_b):
     Example:
       seqplan diff child.yaml --kb-a kb-v1 --kb-b kb-v2
     """
-    from .api import diff_knowledge_bases
+    from planner.api import diff_knowledge_bases
 
     click.echo("\n".join(diff_knowledge_bases(file, kb_a, kb_b)))
 
@@ -255,7 +255,7 @@ def brain_map(file, output, redact, kb_dir):
     Example:
       seqplan map child.yaml -o map.svg
     """
-    from .api import assessment_path, brain_map
+    from planner.api import assessment_path, brain_map
 
     write_output(brain_map(file, kb_dir, redact), output, protect=[assessment_path(file)])
 
@@ -278,8 +278,8 @@ def progress(files, fmt, output, redact, kb_dir):
       seqplan progress robin-2026-03.yaml robin-2026-10.yaml --format html -o progress.html
       seqplan progress a.yaml b.yaml c.yaml --format md
     """
-    from .api import assessment_path, progress_report
-    from .errors import InputError
+    from planner.api import assessment_path, progress_report
+    from planner.errors import InputError
 
     if len(files) < 2:
         raise InputError("seqplan progress", "FILE", "needs at least two assessments",
@@ -296,7 +296,7 @@ def examples():
     Example:
       seqplan examples
     """
-    from .examples import describe, example_paths
+    from planner.intake.examples import describe, example_paths
 
     for name, path in example_paths().items():
         click.echo(f"{name}\t{describe(path)}")
@@ -325,8 +325,8 @@ def kb_check(kb_dir):
     Example:
       seqplan kb check --kb ./my-knowledge-base
     """
-    from .api import check_knowledge_base
-    from .errors import one_line
+    from planner.api import check_knowledge_base
+    from planner.errors import one_line
 
     summary, problems = check_knowledge_base(kb_dir)
 
@@ -349,7 +349,7 @@ def kb_coverage(kb_dir, features_dir):
     Example:
       seqplan kb coverage --features features
     """
-    from .api import rule_coverage
+    from planner.api import rule_coverage
 
     report, complete = rule_coverage(features_dir, kb_dir)
 
@@ -371,7 +371,7 @@ def kb_list(what, fmt, kb_dir):
       seqplan kb list activities
       seqplan kb list rules --format json
     """
-    from .api import list_knowledge
+    from planner.api import list_knowledge
 
     click.echo(list_knowledge(what, fmt, kb_dir), nl=False)
 
@@ -397,7 +397,7 @@ def batch(inputs, outdir, fmt, jobs, redact, kb_dir):
       seqplan batch assessments/ -o plans/
       seqplan batch caseload.csv more.yaml -o plans/ --format html --jobs 2
     """
-    from .api import plan_batch
+    from planner.api import plan_batch
 
     result = plan_batch(inputs, outdir, fmt=fmt, jobs=jobs, redact=redact, kb_dir=kb_dir,
                         progress=sys.stderr.isatty())
@@ -423,7 +423,7 @@ def template(fmt, output, kb_dir):
       seqplan template -o child.yaml
       seqplan template --format csv -o caseload.csv
     """
-    from .api import blank_assessment
+    from planner.api import blank_assessment
 
     write_output(blank_assessment(fmt, kb_dir), output)
 
@@ -448,7 +448,7 @@ def handout(file, reader, fmt, output, redact, kb_dir):
       seqplan handout child.yaml --for caregiver
       seqplan handout young-child-brainstem --for teacher --format html -o teacher.html
     """
-    from .api import assessment_path, handout_file
+    from planner.api import assessment_path, handout_file
 
     write_output(handout_file(file, reader, fmt, redact, kb_dir), output, protect=[assessment_path(file)])
 
@@ -477,7 +477,7 @@ def whatif(file, sets, fmt, kb_dir):
       seqplan whatif state-before-scores --set current.arousal=alert --format json
       seqplan whatif child.yaml --set context.avoid=touch,noise
     """
-    from .api import whatif_report
+    from planner.api import whatif_report
 
     click.echo(whatif_report(file, list(sets), fmt, kb_dir), nl=False)
 
@@ -498,7 +498,7 @@ def steps(file, layer, fmt, kb_dir):
       seqplan steps bottom-up-start
       seqplan steps child.yaml --layer focus
     """
-    from .api import steps_text
+    from planner.api import steps_text
 
     click.echo(steps_text(file, layer, fmt, kb_dir), nl=False)
 
@@ -519,7 +519,7 @@ def vignettes(name, fmt):
       seqplan vignettes state-before-scores
       seqplan plan state-before-scores --audience trainer
     """
-    from .api import list_vignettes, vignette_note_text
+    from planner.api import list_vignettes, vignette_note_text
 
     if name:
         click.echo(vignette_note_text(name, fmt), nl=False)
@@ -547,7 +547,7 @@ def serve(host, port, kb_dir):
       (then open http://127.0.0.1:8765/ in a browser)
       seqplan serve --port 9000
     """
-    from .web.server import run
+    from planner.web.server import run
 
     run(host, port, kb_dir)
 

@@ -11,14 +11,14 @@ from tests.conftest import EXAMPLES_DIR, REGION_FUNCTIONS, make_assessment, run_
 
 
 def _plan(data, kb, source="child.yaml"):
-    from planner.assessment import from_data
-    from planner.planning import make_plan
+    from planner.intake.assessment import from_data
+    from planner.plans.planning import make_plan
 
     return make_plan(from_data(data, source=source, kb=kb), kb)
 
 
 def _json(data, kb):
-    from planner.render import render_plan
+    from planner.outputs.render import render_plan
 
     return render_plan(_plan(data, kb), "json")
 
@@ -39,7 +39,7 @@ RICH = make_assessment(
 
 @pytest.mark.parametrize("fmt", ["md", "json"])
 def test_same_input_renders_byte_identical(kb, fmt):
-    from planner.render import render_plan
+    from planner.outputs.render import render_plan
 
     first_plan = _plan(RICH, kb)
     first = render_plan(first_plan, fmt)
@@ -50,9 +50,9 @@ def test_same_input_renders_byte_identical(kb, fmt):
 
 
 def test_yaml_and_json_files_give_the_same_plan(tmp_path, kb):
-    from planner.assessment import load_assessment
-    from planner.planning import make_plan
-    from planner.render import render_plan
+    from planner.intake.assessment import load_assessment
+    from planner.plans.planning import make_plan
+    from planner.outputs.render import render_plan
 
     yaml_text = "\n".join([
         "format: seqplan/assessment-1",
@@ -113,7 +113,7 @@ def test_key_order_never_changes_what_is_planned(kb, seed):
 @pytest.mark.parametrize("fmt", ["json", "md"])
 def test_key_order_never_changes_the_plan_bytes(kb, seed, fmt):
     """Both files have the same input_digest, so an auditor expects the same plan file, byte for byte."""
-    from planner.render import render_plan
+    from planner.outputs.render import render_plan
 
     shuffled = _shuffled_keys(RICH, random.Random(seed))
     a, b = _plan(shuffled, kb), _plan(RICH, kb)
@@ -186,9 +186,9 @@ def test_hash_seed_does_not_change_the_cli_output(example):
 
 def test_more_plans_than_the_engine_has_sessions(kb):
     """durable-rules allows 1024 live sessions per ruleset: each plan must free its own."""
-    from planner.assessment import from_data
-    from planner.planning import make_plan
-    from planner.render import render_plan
+    from planner.intake.assessment import from_data
+    from planner.plans.planning import make_plan
+    from planner.outputs.render import render_plan
 
     reference = render_plan(_plan(RICH, kb), "json")
     # A sparse assessment plans fast (few firings) but still opens a session.
@@ -198,7 +198,7 @@ def test_more_plans_than_the_engine_has_sessions(kb):
     for n in range(1100):
         plan = make_plan(sparse[n % 13], kb)
         assert plan.review is not None
-    from planner.engine import compiled
+    from planner.reasoning.engine import compiled
 
     assert compiled(kb)._session is None, "a plan left its engine session open"
     assert render_plan(_plan(RICH, kb), "json") == reference

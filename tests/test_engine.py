@@ -12,8 +12,8 @@ from tests.conftest import KB_DIR, REGION_FUNCTIONS, make_assessment, run_cli
 
 
 def _plan(data, kb):
-    from planner.assessment import from_data
-    from planner.planning import make_plan
+    from planner.intake.assessment import from_data
+    from planner.plans.planning import make_plan
 
     return make_plan(from_data(data, source="child.yaml", kb=kb), kb)
 
@@ -125,9 +125,9 @@ def test_the_trace_has_one_firing_per_match(kb):
 def test_input_fact_order_does_not_change_the_conclusions(kb):
     """durable-rules does not stratify negation: the layered engine must conclude the same
     facts whatever order the input facts arrive in."""
-    from planner import engine
-    from planner.assessment import from_data
-    from planner.facts import build_facts
+    from planner.reasoning import engine
+    from planner.intake.assessment import from_data
+    from planner.reasoning.facts import build_facts
 
     rng = random.Random(5)
     cases = [TWO_DELIVERERS,
@@ -148,7 +148,7 @@ def test_input_fact_order_does_not_change_the_conclusions(kb):
 # ---- failures -------------------------------------------------------------------------
 
 def test_an_exception_in_a_rule_action_is_an_engine_error(kb, monkeypatch):
-    from planner import engine
+    from planner.reasoning import engine
     from planner.errors import EngineError
 
     real = engine.fact_id
@@ -168,7 +168,7 @@ def test_an_exception_in_a_rule_action_is_an_engine_error(kb, monkeypatch):
 
 def test_failed_plans_free_their_sessions(kb, monkeypatch):
     """More failures than durable-rules has sessions (1024): each failure must clean up."""
-    from planner import engine
+    from planner.reasoning import engine
     from planner.errors import EngineError
 
     real = engine.fact_id
@@ -177,8 +177,8 @@ def test_failed_plans_free_their_sessions(kb, monkeypatch):
         raise RuntimeError("always fails")
 
     sparse = make_assessment(None, None, None, None, functioning={"sleep": 4})
-    from planner.assessment import from_data
-    from planner.planning import make_plan
+    from planner.intake.assessment import from_data
+    from planner.plans.planning import make_plan
 
     assessment = from_data(sparse, kb=kb)
     monkeypatch.setattr(engine, "fact_id", failing)
@@ -265,9 +265,9 @@ def test_the_catalogue_matches_the_assessment_contract(kb):
 def test_shuffled_input_facts_give_the_same_plan(kb, monkeypatch):
     """The same check one level up: with the engine fed the input facts in random orders,
     every recommendation, deferral, exclusion and review of the plan is unchanged."""
-    from planner import facts as facts_module
-    from planner import planning
-    from planner.assessment import from_data
+    from planner.reasoning import facts as facts_module
+    from planner.plans import planning
+    from planner.intake.assessment import from_data
 
     data = make_assessment(brainstem=4, diencephalon=6, limbic=5, cortex=7, age=8,
                            context={"avoid": ["touch"], "interests": ["music", "animals"], "team": ["caregiver"]},

@@ -100,7 +100,7 @@ def test_a_new_file_follows_the_umask_not_0600(tmp_path):
 
 WRITER = r"""
 import sys, time
-import planner.output as output
+import planner.outputs.output as output
 
 real_fdopen = output.os.fdopen
 

@@ -61,8 +61,8 @@ def random_assessment(rng, index):
 
 @pytest.fixture(scope="module")
 def cases(kb):
-    from planner.assessment import from_data
-    from planner.planning import make_plan
+    from planner.intake.assessment import from_data
+    from planner.plans.planning import make_plan
 
     rng = random.Random(SEED)
     out = []

@@ -89,10 +89,10 @@ _PLANS = {}
 def planned(index):
     """(assessment dict, Plan, plan as parsed JSON), computed once per case."""
     if index not in _PLANS:
-        from planner.assessment import from_data
-        from planner.knowledge import load_knowledge_base
-        from planner.planning import make_plan
-        from planner.render import render_plan
+        from planner.intake.assessment import from_data
+        from planner.kb.knowledge import load_knowledge_base
+        from planner.plans.planning import make_plan
+        from planner.outputs.render import render_plan
 
         kb = load_knowledge_base()
         data = ASSESSMENTS[index]

@@ -133,8 +133,9 @@ def toddler(tmp_path):
 
 
 def test_plan_wording_reads_as_english(files, toddler):
+    terror = plan_text(files["terror"])
+    assert "a occupational" not in terror and "refer to an occupational therapist or a therapist" in terror
     text = plan_text(toddler)
-    assert "a occupational" not in text and "an occupational therapist" in text
     assert "enjoys vestibular" not in text and "enjoys rocking, swinging or spinning" in text
     assert "involves being touched" in text and "interpersonal touch" not in text
     assert "Some also need" not in text and not re.search(r"\b(relevant|relational|referral) \(\d+\)", text)

@@ -64,7 +64,7 @@ def test_the_sandbox_itself_refuses_internals_even_past_the_load_check():
     """Defence in depth: the environment that renders has no globals and blocks _attributes."""
     import jinja2.sandbox
 
-    from planner.explain import _env
+    from planner.kb.explain import _env
 
     env = _env()
     assert env.globals == {}

@@ -220,7 +220,7 @@ def test_nonexistent_file(tmp_path):
 
 def test_library_raises_input_error_with_fields(tmp_path):
     """The library API raises the same InputError the CLI prints (file, field, problem)."""
-    from planner.assessment import from_data
+    from planner.intake.assessment import from_data
     from planner.errors import InputError
 
     with pytest.raises(InputError) as caught:
@@ -232,7 +232,7 @@ def test_library_raises_input_error_with_fields(tmp_path):
 
 def test_valid_edge_values_are_accepted(tmp_path):
     """The boundaries the spec allows: age 25, scores 0 and 12, a period the child has reached."""
-    from planner.assessment import from_data
+    from planner.intake.assessment import from_data
 
     data = make_assessment(brainstem=0, cortex=12, age=25,
                            history={p: {"adversity": 3, "relational_poverty": 0}

@@ -25,8 +25,8 @@ def client():
 
 
 def mapping(name):
-    from planner.assessment import load_assessment
-    from planner.examples import bundled_paths
+    from planner.intake.assessment import load_assessment
+    from planner.intake.examples import bundled_paths
 
     return load_assessment(bundled_paths()[name]).canonical
 
@@ -50,7 +50,7 @@ def test_home_lists_vignettes_and_examples_and_fetches_nothing_elsewhere(client)
 
 @pytest.mark.parametrize("name", ["state-before-scores", "young-child-brainstem"])
 def test_case_page_has_map_plan_and_a_control_for_everything(client, name):
-    from planner.knowledge import load_knowledge_base
+    from planner.kb.knowledge import load_knowledge_base
 
     r = client.get(f"/case/{name}")
     assert r.status_code == 200

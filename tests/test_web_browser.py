@@ -105,8 +105,8 @@ def test_move_a_rating_and_watch_map_and_plan_change_then_ask_why(server, browse
     import json
     import urllib.request
 
-    from planner.assessment import load_assessment
-    from planner.examples import bundled_paths
+    from planner.intake.assessment import load_assessment
+    from planner.intake.examples import bundled_paths
 
     body = json.dumps({"assessment": load_assessment(bundled_paths()["bottom-up-start"]).canonical,
                        "set": {"functioning.cardiovascular": 0}}).encode()

@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import InputError, SeqplanError
+from planner.errors import InputError, SeqplanError
 
 ASSESSMENT_SUFFIXES = (".yaml", ".yml", ".json")
 CSV_SUFFIX = ".csv"
@@ -84,7 +84,7 @@ class BatchResult:
 def expand(inputs, outdir, kb):
     """Cases of ``inputs``: assessment files, directories of them (their files by name,
     not recursive; the output directory is skipped) and CSV files (one case per row)."""
-    from .csvinput import read_rows
+    from planner.caseload.csvinput import read_rows
 
     cases, outdir = [], Path(outdir).resolve()
     for given in inputs:
@@ -142,8 +142,8 @@ _WORKER = {}
 
 def _init_worker(kb_dir):
     """Load the knowledge base and compile its rules once per worker process."""
-    from .. import engine
-    from ..knowledge import load_knowledge_base
+    from planner.reasoning import engine
+    from planner.kb.knowledge import load_knowledge_base
 
     kb = load_knowledge_base(kb_dir)
     engine.compiled(kb)
@@ -169,9 +169,9 @@ def _in_worker(function):
 @_in_worker
 def _validate(case):
     """(Assessment or None, [InputError]) for one case: every problem of a bad case."""
-    from ..api import validate_file
-    from ..assessment import from_data, load_assessment
-    from .csvinput import row_errors
+    from planner.api import validate_file
+    from planner.intake.assessment import from_data, load_assessment
+    from planner.caseload.csvinput import row_errors
 
     kb = _WORKER["kb"]
     if case.errors:
@@ -192,9 +192,9 @@ def _validate(case):
 @_in_worker
 def _plan_and_write(task):
     """Plan one valid assessment, render it and write it atomically; its summary row."""
-    from ..planning import make_plan
-    from ..render import render_plan
-    from .summary import case_row
+    from planner.plans.planning import make_plan
+    from planner.outputs.render import render_plan
+    from planner.caseload.summary import case_row
 
     assessment, target, fmt, redact = task
     kb = _WORKER["kb"]
@@ -211,7 +211,7 @@ _UMASK = []
 
 def write_atomic(path, text):
     """Write ``text`` to ``path`` through a temporary file: never a half-written file.
-    Unlike ``planner.output.write_file`` (one ``-o`` file) there is no fsync per file: a
+    Unlike ``planner.outputs.output.write_file`` (one ``-o`` file) there is no fsync per file: a
     batch writes thousands (about 6 ms each here); the rename still leaves either the
     whole file or none if the process stops."""
     import tempfile
@@ -263,8 +263,8 @@ def run_batch(inputs, outdir, fmt="md", jobs=None, redact=False, kb_dir=None, pr
 
     Raises ``InputError`` (nothing written) for a missing input or two cases that would
     write the same file; a case that cannot be planned is listed in ``outdir/errors``."""
-    from ..knowledge import load_knowledge_base
-    from .summary import write_summaries
+    from planner.kb.knowledge import load_knowledge_base
+    from planner.caseload.summary import write_summaries
 
     if fmt not in EXTENSIONS:
         raise InputError("--format", fmt, "unknown format", f"use one of: {', '.join(EXTENSIONS)}")

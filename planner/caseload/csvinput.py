@@ -1,7 +1,7 @@
 """CSV input: one assessment per row (the column contract is docs/assessment-csv.md).
 
 A row becomes the mapping an assessment file would hold, and is validated exactly like
-one (planner.assessment.validation_errors); problems name the file, the row (as a
+one (planner.intake.assessment.validation_errors); problems name the file, the row (as a
 spreadsheet numbers it: the header is row 1) and the column.
 """
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import csv
 import re
 
-from ..assessment import FORMAT, suggest, validation_errors
-from ..errors import InputError
+from planner.intake.assessment import FORMAT, suggest, validation_errors
+from planner.errors import InputError
 
 LIST_SEPARATOR = ";"
 CLIENT_COLUMNS = {"client_id": ("client", "id"), "name": ("client", "name"),
@@ -109,7 +109,7 @@ def read_rows(path, kb):
     Blank rows and rows whose first cell starts with ``#`` are skipped (comments, as in
     ``seqplan template --format csv``). A problem with the file or its header row raises
     ``InputError``: no row of such a file can be read as meant."""
-    from ..assessment import read_text
+    from planner.intake.assessment import read_text
 
     text = read_text(path).removeprefix("\ufeff")     # a spreadsheet's byte-order mark
     try:

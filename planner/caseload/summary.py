@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 
-from .. import __version__
+from planner import __version__
 
 CASELOAD_FORMAT = "seqplan/caseload-1"
 
@@ -102,7 +102,7 @@ def summarise(planned, failed, kb):
 
 def write_summaries(outdir, planned, failed, kb, fmt):
     """Write ``caseload.json`` and ``caseload.html`` into ``outdir`` (atomically)."""
-    from .batch import write_atomic
+    from planner.caseload.batch import write_atomic
 
     summary = summarise(planned, failed, kb)
     write_atomic(outdir / "caseload.json", json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
@@ -121,7 +121,7 @@ def render_html(summary, kb):
     """``caseload.html``: self-contained and printable, inline SVG charts, fetches nothing."""
     import jinja2
 
-    from ..resources import data_dir
+    from planner.resources import data_dir
 
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(data_dir("templates"))),
                              undefined=jinja2.StrictUndefined, autoescape=True, trim_blocks=True,

@@ -6,8 +6,8 @@ from __future__ import annotations
 import csv
 import io
 
-from ..assessment import FORMAT, _schema
-from .csvinput import columns
+from planner.intake.assessment import FORMAT, _schema
+from planner.caseload.csvinput import columns
 
 FORMATS = ("yaml", "csv")
 
@@ -22,7 +22,7 @@ def blank_assessment(kb, fmt="yaml"):
     """The text of a blank assessment in ``fmt`` (yaml or csv) for knowledge base ``kb``."""
     import jinja2
 
-    from ..resources import data_dir
+    from planner.resources import data_dir
 
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(data_dir("templates"))),
                              undefined=jinja2.StrictUndefined, autoescape=False, trim_blocks=True,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import copy
 
-from ..errors import InputError
+from planner.errors import InputError
 
 SOURCE = "--set"
 LIST_FIELDS = ("interests", "avoid", "team", "settings")
@@ -29,7 +29,7 @@ def _field(key, kb):
     if key in kb.functions:
         key = f"functioning.{key}"
     if key not in settable(kb):
-        from ..assessment import suggest
+        from planner.intake.assessment import suggest
 
         hint = suggest(key, settable(kb) + list(kb.functions))
         raise InputError(SOURCE, key or "(empty)", "is not a field a what-if can set",
@@ -117,7 +117,7 @@ def edit_list(data, edits):
 
 def check(changed, kb):
     """Validate the changed mapping; errors name ``--set`` and the field."""
-    from ..assessment import validation_errors
+    from planner.intake.assessment import validation_errors
 
     errors = validation_errors(changed, SOURCE, "", kb)
     if errors:

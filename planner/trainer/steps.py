@@ -4,19 +4,19 @@ step-through). Within a layer, firings are grouped by rule in knowledge-base ord
 firing number, so the same kind of conclusion is read out together."""
 from __future__ import annotations
 
-from ..errors import InputError
+from planner.errors import InputError
 
 STEPS_FORMAT = "seqplan/steps-1"
 
 
 def layers(plan, layer=None):
     """[{name, firings: [{n, rule, title, because, matched, concluded}]}] for ``plan``."""
-    from ..explain import because
-    from ..why import describe
+    from planner.kb.explain import because
+    from planner.plans.why import describe
 
     kb, ev = plan.knowledge, plan._evaluation
     if layer is not None and layer not in kb.layers:
-        from ..assessment import suggest
+        from planner.intake.assessment import suggest
 
         raise InputError("--layer", layer, "is not a layer of the knowledge base",
                          suggest(layer, kb.layers) or f"layers: {', '.join(kb.layers)}")
@@ -48,6 +48,6 @@ def render(plan, layer=None, fmt="md"):
             "layers": layers(plan, layer)}
     if fmt == "json":
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-    from ..render import _env
+    from planner.outputs.render import _env
 
     return _env().get_template("trainer-steps.md.j2").render(d=data)

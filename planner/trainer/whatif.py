@@ -191,23 +191,23 @@ def render(report, fmt="md"):
 
     if fmt == "json":
         return json.dumps(report, indent=2, ensure_ascii=False) + "\n"
-    from ..render import _env
+    from planner.outputs.render import _env
 
     return _env().get_template("trainer-whatif.md.j2").render(r=report)
 
 
 def plan_mapping(data, kb, source="--set"):
     """Plan an assessment mapping (``planner.api.plan_for_data``: the same validation and errors as a file)."""
-    from ..api import plan_for_data
+    from planner.api import plan_for_data
 
     return plan_for_data(data, source=source, kb=kb)
 
 
 def whatif(path, sets, kb=None):
     """(report, plan as assessed, plan as changed) for the assessment file at ``path``."""
-    from ..assessment import load_assessment
-    from ..knowledge import load_knowledge_base
-    from ..planning import make_plan
+    from planner.intake.assessment import load_assessment
+    from planner.kb.knowledge import load_knowledge_base
+    from planner.plans.planning import make_plan
 
     kb = kb or load_knowledge_base()
     original = load_assessment(path, kb)
@@ -219,10 +219,10 @@ def whatif_data(data, sets, kb, before=None, source="assessment", baseline=None)
     errors in the mapping itself name ``source``, errors made by the edits name ``--set``.
     ``baseline``: a ``summary`` of the plan for ``data`` kept by the caller; used (saving a
     plan) when it matches the input and knowledge base, ignored otherwise."""
-    from .edits import apply_sets, edit_list, parse_sets
+    from planner.trainer.edits import apply_sets, edit_list, parse_sets
 
     if before is None and baseline is not None:
-        from ..assessment import from_data
+        from planner.intake.assessment import from_data
 
         before = usable_baseline(baseline, from_data(data, source, "", kb).digest, kb)
     before = before or plan_mapping(data, kb, source)
@@ -234,8 +234,8 @@ def whatif_data(data, sets, kb, before=None, source="assessment", baseline=None)
 def edited_plan(data, sets, kb, source="assessment"):
     """The plan of ``data`` changed by ``sets``, without planning ``data`` itself: errors in
     the mapping name ``source``, errors made by the edits name ``--set``."""
-    from ..assessment import from_data
-    from .edits import apply_sets, parse_sets
+    from planner.intake.assessment import from_data
+    from planner.trainer.edits import apply_sets, parse_sets
 
     from_data(data, source, "", kb)     # the unedited assessment must be valid on its own
     return plan_mapping(apply_sets(data, parse_sets(sets, kb)), kb)

@@ -14,7 +14,7 @@ from pathlib import Path
 from flask import Flask, Response, abort, jsonify, render_template, request
 from markupsafe import Markup
 
-from ..errors import InputError, SeqplanError
+from planner.errors import InputError, SeqplanError
 
 PLANNING = threading.Lock()
 MAX_REQUEST_BYTES = 256 * 1024
@@ -38,7 +38,7 @@ def _error_dict(exc):
 
 def create_app(kb_dir=None, trusted_hosts=None):
     """The Flask app; ``kb_dir`` picks a knowledge base (the bundled one by default)."""
-    from ..knowledge import load_knowledge_base
+    from planner.kb.knowledge import load_knowledge_base
 
     app = Flask(__name__, static_folder="static", template_folder="templates")
     app.config.update(MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES, MAX_FORM_MEMORY_SIZE=MAX_REQUEST_BYTES,
@@ -88,7 +88,7 @@ def create_app(kb_dir=None, trusted_hosts=None):
     def plans(data):
         """(report, plan as given or its summary, plan as edited) for a request body; a
         ``baseline`` object in the body (a summary of the unedited plan) saves planning it."""
-        from ..trainer.whatif import whatif_data
+        from planner.trainer.whatif import whatif_data
 
         baseline = data.get("baseline")
         return whatif_data(assessment_of(data), edits_of(data), kb, source=SOURCE,
@@ -96,8 +96,8 @@ def create_app(kb_dir=None, trusted_hosts=None):
 
     def edited(data):
         """(plan of the edited assessment, edited mapping) for a request body."""
-        from ..trainer.edits import apply_sets, parse_sets
-        from ..trainer.whatif import edited_plan
+        from planner.trainer.edits import apply_sets, parse_sets
+        from planner.trainer.whatif import edited_plan
 
         mapping, sets = assessment_of(data), edits_of(data)
         return edited_plan(mapping, sets, kb, SOURCE), apply_sets(mapping, parse_sets(sets, kb))
@@ -106,7 +106,7 @@ def create_app(kb_dir=None, trusted_hosts=None):
 
     def bundled():
         """What the home page offers: the vignettes (with their note's title) and the examples."""
-        from ..examples import describe, example_paths, vignette_note, vignette_paths
+        from planner.intake.examples import describe, example_paths, vignette_note, vignette_paths
 
         return {"vignettes": [{"name": n, "title": (vignette_note(n) or {}).get("title", n), "about": describe(p)}
                               for n, p in vignette_paths().items()],
@@ -118,8 +118,8 @@ def create_app(kb_dir=None, trusted_hosts=None):
 
     @app.get("/case/<name>")
     def bundled_case(name):
-        from ..assessment import load_assessment
-        from ..examples import bundled_paths, vignette_note
+        from planner.intake.assessment import load_assessment
+        from planner.intake.examples import bundled_paths, vignette_note
 
         paths = bundled_paths()
         if name not in paths:
@@ -129,7 +129,7 @@ def create_app(kb_dir=None, trusted_hosts=None):
 
     @app.post("/case")
     def uploaded_case():
-        from ..assessment import from_data, parse, validation_errors
+        from planner.intake.assessment import from_data, parse, validation_errors
 
         upload = request.files.get("file")
         text, filename = request.form.get("text", ""), "pasted"
@@ -164,7 +164,7 @@ def create_app(kb_dir=None, trusted_hosts=None):
 
     def case_page(mapping, name, note):
         with PLANNING:
-            from ..trainer.whatif import compare, plan_mapping, summary
+            from planner.trainer.whatif import compare, plan_mapping, summary
 
             plan = plan_mapping(mapping, kb, SOURCE)
             baseline = summary(plan)
@@ -179,12 +179,12 @@ def create_app(kb_dir=None, trusted_hosts=None):
                                layers=kb.layers)
 
     def arousal_states():
-        from ..assessment import _schema
+        from planner.intake.assessment import _schema
 
         return _schema()["properties"]["current"]["properties"]["arousal"]["enum"]
 
     def render_fragments(report, plan):
-        from ..render import render_map
+        from planner.outputs.render import render_map
 
         steps_changed = {s["activity"]: s["change"] for s in report["steps"]}
         return {
@@ -207,7 +207,7 @@ def create_app(kb_dir=None, trusted_hosts=None):
 
     @app.post("/ui/steps")
     def ui_steps():
-        from ..trainer.steps import layers
+        from planner.trainer.steps import layers
 
         with PLANNING:
             after, _ = edited(body())
@@ -218,7 +218,7 @@ def create_app(kb_dir=None, trusted_hosts=None):
 
     @app.post("/api/plan")
     def api_plan():
-        from ..render import render_plan
+        from planner.outputs.render import render_plan
 
         data = body()
         fmt = data.get("format", "json")
@@ -233,7 +233,7 @@ def create_app(kb_dir=None, trusted_hosts=None):
 
     @app.post("/api/whatif")
     def api_whatif():
-        from ..trainer.whatif import summary
+        from planner.trainer.whatif import summary
 
         data = body()
         with PLANNING:
@@ -245,7 +245,7 @@ def create_app(kb_dir=None, trusted_hosts=None):
 
     @app.post("/api/why")
     def api_why():
-        from ..why import render_how, render_why_not
+        from planner.plans.why import render_how, render_why_not
 
         data = body()
         target, kind = data.get("target"), data.get("kind", "why")
@@ -264,7 +264,7 @@ def create_app(kb_dir=None, trusted_hosts=None):
     def download():
         import yaml
 
-        from ..render import render_handout, render_plan
+        from planner.outputs.render import render_handout, render_plan
 
         fmt = request.form.get("fmt", "")
         if fmt not in DOWNLOADS:

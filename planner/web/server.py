@@ -19,7 +19,7 @@ def run(host="127.0.0.1", port=8765, kb_dir=None):
     import click
     from werkzeug.serving import make_server
 
-    from .app import LOOPBACK_HOSTS, create_app
+    from planner.web.app import LOOPBACK_HOSTS, create_app
 
     trusted = LOOPBACK_HOSTS if is_loopback(host) else LOOPBACK_HOSTS + [host]
     if not is_loopback(host):

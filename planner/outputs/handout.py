@@ -7,11 +7,13 @@ that file or in templates/handout.*.j2.
 """
 from __future__ import annotations
 
-from .errors import InputError
-from .explain import plain_language
+from planner.errors import InputError
+from planner.kb.explain import plain_language
 
 READERS = ("caregiver", "teacher")
 HANDOUT_FORMATS = ("md", "html")
+
+
 def _plain_activity(kb, plain, activity_id):
     words = plain["activities"].get(activity_id)
     if words:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from .errors import KnowledgeBaseError
+from planner.errors import KnowledgeBaseError
 
 MAX_OUTPUT = 4000              # characters of one rendered justification
 MAX_REPEAT = 1000              # the longest str/list a ``*`` may build
@@ -136,10 +136,10 @@ _PLAIN = {}
 def plain_language(kb):
     """The plain-language table (plain_language.yaml: the handouts' words, readable labels) of ``kb``'s directory, or the bundled one when that
     directory has none (a knowledge base passed with --kb need not carry one)."""
-    from .errors import KnowledgeBaseError
-    from .knowledge import MAX_KB_FILE_BYTES
-    from .resources import data_dir
-    from .safeload import LoadProblem, decode, parse_yaml, read_bytes
+    from planner.errors import KnowledgeBaseError
+    from planner.intake.safeload import LoadProblem, decode, parse_yaml, read_bytes
+    from planner.kb.knowledge import MAX_KB_FILE_BYTES
+    from planner.resources import data_dir
 
     path = kb.directory / PLAIN_FILE
     if not path.is_file():
@@ -251,7 +251,7 @@ def compile_all(kb, checked=None):
 
 
 def because(kb, firing):
-    """The rendered justification of one firing (a ``planner.engine.Firing``)."""
+    """The rendered justification of one firing (a ``planner.reasoning.engine.Firing``)."""
     template, reads = _compiled(kb, firing.rule)
     if isinstance(template, str):
         return template

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from .errors import KnowledgeBaseError
-from .resources import data_dir
-from .vocabulary import Vocabulary
+from planner.errors import KnowledgeBaseError
+from planner.resources import data_dir
+from planner.intake.vocabulary import Vocabulary
 
 # file (relative to the knowledge-base directory) -> schema definition that checks it
 FILES = {
@@ -108,7 +108,7 @@ MAX_KB_FILE_BYTES = 8 * 1024 * 1024
 
 def _read_bytes(directory, rel):
     """The bytes of one knowledge-base file (a regular file, bounded): one-line errors."""
-    from .safeload import LoadProblem, read_bytes
+    from planner.intake.safeload import LoadProblem, read_bytes
 
     try:
         return read_bytes(directory / rel, MAX_KB_FILE_BYTES)
@@ -121,7 +121,7 @@ def _read_yaml(path, raw, schema, definition):
     can take) and schema-check one knowledge-base file already read as ``raw`` bytes."""
     import jsonschema
 
-    from .safeload import LoadProblem, decode, parse_yaml
+    from planner.intake.safeload import LoadProblem, decode, parse_yaml
 
     try:
         data, _ = parse_yaml(decode(raw))
@@ -156,7 +156,9 @@ def _cache_file(digest, schema_bytes):
     if root is None:
         base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
         root = os.path.join(base, "seqplan")
-    from . import __version__, explain, safeload
+    from planner import __version__
+    from planner.kb import explain
+    from planner.intake import safeload
 
     sha = hashlib.sha256(f"{digest}\0{__version__}\0".encode() + schema_bytes)
     for module in (__file__, safeload.__file__, explain.__file__):
@@ -305,7 +307,7 @@ def load_knowledge_base(directory=None):
             raise KnowledgeBaseError(f"{directory}: layer '{layer}' has {count} active rules: the rule engine "
                                      f"crashes above about {MAX_RULES_PER_LAYER} rules in one layer "
                                      "(split the layer in kb.yaml)")
-    from .explain import compile_all
+    from planner.kb.explain import compile_all
 
     if checked is None:
         _write_cache(cache_file, parsed, compile_all(kb))

@@ -9,8 +9,8 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import InputError
-from .resources import data_dir
+from planner.errors import InputError
+from planner.resources import data_dir
 
 FORMAT = "seqplan/assessment-1"
 _SCHEMA = None
@@ -84,8 +84,8 @@ def _input_error(path, problem):
 
 def parse_with_lines(path, text):
     """(data, {field path: line} or None): YAML or JSON parsed once, strictly (YAML 1.2
-    numbers, no aliases, no duplicate keys; see planner.safeload)."""
-    from .safeload import LoadProblem, parse as parse_text
+    numbers, no aliases, no duplicate keys; see planner.intake.safeload)."""
+    from planner.intake.safeload import LoadProblem, parse as parse_text
 
     try:
         return parse_text(text, Path(path).suffix.lower() == ".json")
@@ -101,7 +101,7 @@ def parse(path: Path, text: str):
 def _line_index(text):
     """Map field paths (tuples) to 1-based line numbers (for JSON, only when there is a
     problem to report: JSON is YAML, so YAML's nodes carry the lines)."""
-    from .safeload import LoadProblem, parse_yaml
+    from planner.intake.safeload import LoadProblem, parse_yaml
 
     try:
         return parse_yaml(text)[1]
@@ -238,7 +238,7 @@ class _Lines:
 def validation_errors(data, path, text="", kb=None, lines=None):
     """All problems with already-parsed data, as ``InputError`` objects in field order.
     ``lines`` ({field path: line}) is worked out from ``text`` when not given."""
-    from .safeload import LoadProblem, check_values
+    from planner.intake.safeload import LoadProblem, check_values
 
     lines = _Lines(text, lines)
     try:
@@ -272,7 +272,7 @@ def _semantic_errors(data, path, lines, kb):
     """Checks the schema cannot express: catalogue ids, real dates, finite ages, and
     periods after the child's age. Each runs wherever the part it reads is well formed."""
     if kb is None:
-        from .knowledge import load_knowledge_base
+        from planner.kb.knowledge import load_knowledge_base
         kb = load_knowledge_base()
     errors = []
     functioning = data.get("functioning")
@@ -318,7 +318,7 @@ def from_data(data, source="<data>", text="", kb=None, *, more=None, lines=None)
 
     ``more`` says where to see every problem when there are several (default: the
     ``seqplan validate`` command line for ``source``)."""
-    from .safeload import check_values
+    from planner.intake.safeload import check_values
 
     errors = validation_errors(data, source, text, kb, lines)
     if errors:
@@ -353,7 +353,7 @@ def from_data(data, source="<data>", text="", kb=None, *, more=None, lines=None)
 def read_text(path):
     """Read the file (a regular file of at most a few MB, UTF-8 with or without a BOM),
     turning every OS problem into a one-line ``InputError``."""
-    from .safeload import LoadProblem, read_text as read
+    from planner.intake.safeload import LoadProblem, read_text as read
 
     try:
         return read(path)

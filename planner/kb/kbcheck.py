@@ -10,10 +10,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from .compiler import RESERVED
-from .errors import KnowledgeBaseError
-from .explain import fields_read
-from .explain import helpers as explain_helpers
+from planner.reasoning.compiler import RESERVED
+from planner.errors import KnowledgeBaseError
+from planner.kb.explain import fields_read
+from planner.kb.explain import helpers as explain_helpers
 
 # durable-rules limits (../shared/engineering/durable-rules.md, sharp edge 7)
 MAX_RULES = 4096
@@ -259,7 +259,7 @@ def check(kb):
     """Every problem with ``kb``, as one line each (empty when it is sound)."""
     import jinja2
 
-    from .compiler import compile_ruleset
+    from planner.reasoning.compiler import compile_ruleset
 
     errors = _check_catalogue(kb)
     producers, fields = _producers(kb), _fields(kb)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .compiler import RESERVED, Ref, resolve
+from planner.reasoning.compiler import RESERVED, Ref, resolve
 
 _CHECK = {
     "eq": lambda a, b: a == b,

@@ -5,11 +5,11 @@ strength and review carries the ids of the rules behind it and their justificati
 """
 from __future__ import annotations
 
-from . import __version__
-from .explain import because, minutes_text
-from .facts import build_facts, region_summaries
-from .plan import Plan
-from .vocabulary import unrecognised
+from planner import __version__
+from planner.kb.explain import because, minutes_text
+from planner.reasoning.facts import build_facts, region_summaries
+from planner.plans.plan import Plan
+from planner.intake.vocabulary import unrecognised
 
 PLAN_FORMAT = "seqplan/plan-1"
 
@@ -255,7 +255,10 @@ def _deferred(kb, ev, reasons, stepped):
     out = []
     for activity_id in sorted(grouped, key=kb.rank.get):
         facts = grouped[activity_id]
-        gates = [f for fact in facts for f in reasons.firing(fact).matched.values() if f["kind"] == "gate"]
+        # What holds each deferral: the concluded facts its rule matched besides the candidate
+        # (a closed gate; for DEFER-002 the finding that the child dissociates).
+        gates = [f for fact in facts for f in reasons.firing(fact).matched.values()
+                 if f["kind"] != "candidate" and f["id"] in ev.producers]
         also = _blockers(kb, ev, reasons, activity_id)
         rules = _unique([reasons.rule(f) for f in facts] + [reasons.rule(g) for g in gates] + [b["rule"] for b in also])
         out.append({
@@ -277,11 +280,12 @@ def _deferred(kb, ev, reasons, stepped):
 
 
 def _excluded(kb, ev, reasons, considered):
-    """Activities that fail an R (each with one reason per R, and any referral it also needs)."""
+    """Activities that fail an R, each with one reason per R. A referral it would also need
+    is left out: an activity not recommended for this child is no reason to refer."""
     failing = {f["activity"] for kind in ("fails", "activity_fails") for f in ev.of_kind(kind)} - considered
     out = []
     for activity_id in sorted(failing, key=kb.rank.get):
-        blockers = _blockers(kb, ev, reasons, activity_id)
+        blockers = [b for b in _blockers(kb, ev, reasons, activity_id) if b["r"] != "referral"]
         out.append({
             "activity": activity_id,
             "name": kb.activities[activity_id]["name"],
@@ -339,8 +343,8 @@ def _one(ev, reasons, kind):
 
 def make_plan(assessment, kb=None, *, redact=False):
     """Plan one validated assessment with ``kb`` (the bundled knowledge base by default)."""
-    from . import engine
-    from .knowledge import load_knowledge_base
+    from planner.reasoning import engine
+    from planner.kb.knowledge import load_knowledge_base
 
     kb = kb or load_knowledge_base()
     withheld = []

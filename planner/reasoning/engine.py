@@ -11,9 +11,9 @@ import itertools
 import threading
 from dataclasses import dataclass, field
 
-from .compiler import LAYER_KIND, Ref, compile_ruleset
-from .errors import EngineError
-from .facts import fact_id
+from planner.reasoning.compiler import LAYER_KIND, Ref, compile_ruleset
+from planner.errors import EngineError
+from planner.reasoning.facts import fact_id
 
 _SIDS = itertools.count(1)
 # durable-rules' C core is not thread-safe: creating a ruleset twice breaks later calls,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .errors import InputError
+from planner.errors import InputError
 
 
 def _keyed(items, key):
@@ -43,7 +43,7 @@ def differences(old, new, path=""):
                     else differences(old[key], new[key], where)
         return lines
     if old != new:
-        from .textdiff import changed_part
+        from planner.outputs.textdiff import changed_part
 
         return [f"~ {path}: {changed_part(old, new)}"]
     return []
@@ -100,17 +100,17 @@ def audit(plan_path, assessment_path, kb_dir=None):
     """(reproduced?, report lines): re-plan the assessment and compare with the stored plan.
     Every line is one line: keys and values from the stored file show control characters
     escaped (a tampered plan cannot drive the terminal)."""
-    from .errors import one_line
+    from planner.errors import one_line
 
     reproduced, lines = _audit(plan_path, assessment_path, kb_dir)
     return reproduced, [one_line(line) for line in lines]
 
 
 def _audit(plan_path, assessment_path, kb_dir):
-    from .assessment import load_assessment, read_text
-    from .knowledge import load_knowledge_base
-    from .planning import make_plan
-    from .render import render_plan
+    from planner.intake.assessment import load_assessment, read_text
+    from planner.kb.knowledge import load_knowledge_base
+    from planner.plans.planning import make_plan
+    from planner.outputs.render import render_plan
 
     stored_text = read_text(plan_path)
     stored = load_plan_json(plan_path, stored_text)
@@ -153,9 +153,9 @@ def _types_differ(a, b):
 
 def diff_knowledge_bases(assessment_path, kb_a, kb_b):
     """Report lines: how the plan for one assessment changes from knowledge base A to B."""
-    from .assessment import load_assessment
-    from .knowledge import load_knowledge_base
-    from .planning import make_plan
+    from planner.intake.assessment import load_assessment
+    from planner.kb.knowledge import load_knowledge_base
+    from planner.plans.planning import make_plan
 
     plans = []
     for directory in (kb_a, kb_b):

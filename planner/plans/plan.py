@@ -39,7 +39,7 @@ class Plan:
     context_notes: str | None
     facts: dict               # fact id -> fact: input facts, then derived ones in order
     redacted: list = field(default_factory=list)   # fields withheld by --redact; input_digest is then of the redacted input
-    _evaluation: object = field(default=None, repr=False, compare=False)   # planner.engine.Evaluation
+    _evaluation: object = field(default=None, repr=False, compare=False)   # planner.reasoning.engine.Evaluation
     _kb: object = field(default=None, repr=False, compare=False)
 
     @cached_property

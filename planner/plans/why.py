@@ -10,9 +10,9 @@ import json
 import re
 from dataclasses import dataclass, field
 
-from .errors import InputError
-from .explain import because
-from .matcher import evaluate_pattern, firing_tests, trace_rule
+from planner.errors import InputError
+from planner.kb.explain import because
+from planner.plans.matcher import evaluate_pattern, firing_tests, trace_rule
 
 HIDDEN = ("id", "kind", "sid")
 
@@ -34,7 +34,7 @@ class Node:
     because: str
     sources: list
     matched: list = field(default_factory=list)    # (pattern, node number or None, fact)
-    tests: list = field(default_factory=list)      # planner.matcher.Test
+    tests: list = field(default_factory=list)      # planner.plans.matcher.Test
 
 
 def _producers(plan):

@@ -18,7 +18,7 @@ def _html_env():
     if _HTML_ENV is None:
         import jinja2
 
-        from .resources import data_dir
+        from planner.resources import data_dir
 
         _HTML_ENV = jinja2.Environment(
             loader=jinja2.FileSystemLoader(str(data_dir("templates"))),
@@ -52,7 +52,7 @@ def _label(context, ident):
 def render_map(plan, prefix=""):
     """The Functional Brain Map of ``plan`` as SVG; ``prefix`` keeps element ids unique
     when several maps share one HTML page."""
-    from .brainmap import KEY_LINE, KEY_TOP, ROW_HEIGHT, TOP, key_columns, layout, size
+    from planner.outputs.brainmap import KEY_LINE, KEY_TOP, ROW_HEIGHT, TOP, key_columns, layout, size
 
     rows = layout(plan)
     kb = plan.knowledge
@@ -69,7 +69,7 @@ def _env():
     if _ENV is None:
         import jinja2
 
-        from .resources import data_dir
+        from planner.resources import data_dir
 
         _ENV = jinja2.Environment(
             loader=jinja2.FileSystemLoader(str(data_dir("templates"))),
@@ -250,7 +250,7 @@ def tidy_markdown(text):
 def first_cautions(plan):
     """The cautions the summary opens with (safety first), in the plan's order: those named
     under ``first_cautions`` in the plain-language table."""
-    from .explain import plain_language
+    from planner.kb.explain import plain_language
 
     first = plain_language(plan.knowledge).get("first_cautions", {})
     return [c for c in plan.cautions if c["caution"] in first]
@@ -259,7 +259,7 @@ def first_cautions(plan):
 def _a_roles(kb):
     """``a_roles(['occupational_therapist', 'therapist'])`` in templates: 'an occupational
     therapist or a therapist' (labels and articles from the plain-language table)."""
-    from .explain import readable_words, role_phrase
+    from planner.kb.explain import readable_words, role_phrase
 
     words = readable_words(kb)
     return lambda role_ids: role_phrase(words, role_ids)
@@ -303,7 +303,7 @@ def render_progress(report, plans, fmt="md"):
     if fmt == "html":
         from markupsafe import Markup
 
-        from .progress import trend_chart
+        from planner.plans.progress import trend_chart
 
         scale = kb.parameter_values["rating_scale_max"]
         trend = _html_env().get_template("trend.svg.j2").render(chart=trend_chart(report, scale), report=report)
@@ -315,10 +315,10 @@ def render_progress(report, plans, fmt="md"):
 
 def render_handout(plan, reader, fmt="md"):
     """A one-page handout of ``plan`` for ``reader`` (caregiver or teacher), Markdown or HTML."""
-    from .handout import HANDOUT_FORMATS, handout
+    from planner.outputs.handout import HANDOUT_FORMATS, handout
 
     if fmt not in HANDOUT_FORMATS:
-        from .errors import InputError
+        from planner.errors import InputError
 
         raise InputError("seqplan handout", "--format", f"unknown format '{fmt}'", "use md or html")
     if fmt == "html":

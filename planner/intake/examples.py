@@ -2,8 +2,8 @@
 teaching vignettes (``seqplan vignettes``); a FILE argument may name any of them."""
 from __future__ import annotations
 
-from .errors import InputError
-from .resources import data_dir
+from planner.errors import InputError
+from planner.resources import data_dir
 
 
 def example_paths():
@@ -40,7 +40,7 @@ def describe(path):
 
 def example_path(name):
     """Path of the bundled example ``name``; an ``InputError`` with a suggestion otherwise."""
-    from .assessment import suggest
+    from planner.intake.assessment import suggest
 
     paths = example_paths()
     if name not in paths:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .errors import KnowledgeBaseError
+from planner.errors import KnowledgeBaseError
 
 LAYER_KIND = "$layer"
 NEVER_KIND = "$never"

@@ -1,7 +1,7 @@
 """Outcomes: compare two assessments of the same client, map against map, plan against plan."""
 from __future__ import annotations
 
-from .errors import InputError
+from planner.errors import InputError
 
 PROGRESS_FORMAT = "seqplan/progress-1"
 
@@ -93,9 +93,9 @@ def series(paths, kb_dir=None, redact=False):
     The report compares the first with the last (the ``seqplan/progress-1`` keys) and adds
     ``series``: every assessment's region means and relational health, and what changed
     between each consecutive pair."""
-    from .assessment import load_assessment
-    from .knowledge import load_knowledge_base
-    from .planning import make_plan
+    from planner.intake.assessment import load_assessment
+    from planner.kb.knowledge import load_knowledge_base
+    from planner.plans.planning import make_plan
 
     if len(paths) < 2:
         raise InputError("seqplan progress", "FILE", "needs at least two assessments",

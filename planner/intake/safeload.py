@@ -1,6 +1,6 @@
 """Reading untrusted YAML and JSON files: bounded, strict, and parsed once.
 
-Shared by assessments (planner.assessment) and knowledge bases (planner.knowledge).
+Shared by assessments (planner.intake.assessment) and knowledge bases (planner.kb.knowledge).
 
 - Only regular files are read (a FIFO, /dev/zero or /dev/urandom is refused, not waited
   on), at most ``MAX_INPUT_BYTES`` of them; UTF-8, with or without a byte-order mark.

@@ -1,0 +1,1 @@
+"""From a file or a mapping to a validated assessment."""

@@ -1,0 +1,1 @@
+"""The plan model -> Markdown, HTML, JSON, handouts, the brain map, files."""

@@ -1,0 +1,1 @@
+"""Conclusions and trace -> the plan model, its explanations, audit and progress."""

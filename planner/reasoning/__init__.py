@@ -1,0 +1,1 @@
+"""Assessment -> facts -> forward chaining in durable-rules -> conclusions and trace."""

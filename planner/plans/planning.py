@@ -247,11 +247,17 @@ def _blockers(kb, ev, reasons, activity_id):
     return out
 
 
-def _deferred(kb, ev, reasons, stepped):
+def _by_activity(facts, skip):
+    """{activity: [facts]} for the facts whose activity is not in ``skip``."""
     grouped = {}
-    for f in ev.of_kind("deferred"):
-        if f["activity"] not in stepped:
+    for f in facts:
+        if f["activity"] not in skip:
             grouped.setdefault(f["activity"], []).append(f)
+    return grouped
+
+
+def _deferred(kb, ev, reasons, stepped):
+    grouped = _by_activity(ev.of_kind("deferred"), stepped)
     out = []
     for activity_id in sorted(grouped, key=kb.rank.get):
         facts = grouped[activity_id]
@@ -297,10 +303,7 @@ def _excluded(kb, ev, reasons, considered):
 
 def _referrals(kb, ev, reasons, considered):
     """Activities that meet every R the team can judge but need a professional the team lacks."""
-    grouped = {}
-    for f in ev.of_kind("referral"):
-        if f["activity"] not in considered:
-            grouped.setdefault(f["activity"], []).append(f)
+    grouped = _by_activity(ev.of_kind("referral"), considered)
     return [{"activity": activity_id, "name": kb.activities[activity_id]["name"],
              "roles": sorted({f["role"] for f in grouped[activity_id]}),
              "phase": kb.activities[activity_id]["stage"],

@@ -153,6 +153,23 @@ Feature: Judge each candidate (layer 4: knowledge_base/rules/judge.yaml)
 
   # ------------------------------------------------------ repetitive, rhythmic
 
+  @rule:RS-RELEVANT-007
+  Scenario: Breathing and yoga need instructions a child whose cortex is at an infant level cannot follow
+    Given a 6-year-old with region scores brainstem 9, diencephalon 9, limbic 6, cortex 2
+    And the child's typical arousal is "calm"
+    When seqplan plans the assessment
+    Then rule "RS-RELEVANT-007" fires
+    And "patterned_breathing" fails "relevant" by rule "RS-RELEVANT-007"
+    And "yoga" fails "relevant" by rule "RS-RELEVANT-007"
+    And "rocking" is a step in the "regulate" phase
+
+  @rule:RS-RELEVANT-007 @must_not_fire
+  Scenario: A cortex old enough to follow the instructions: breathing and yoga stay relevant
+    Given a 9-year-old with region scores brainstem 6, diencephalon 9, limbic 9, cortex 9
+    And the child's typical arousal is "calm"
+    When seqplan plans the assessment
+    Then rule "RS-RELEVANT-007" does not fire
+
   @rule:RS-REPETITIVE-001
   Scenario: Drumming is repetitive by design
     Given a 6-year-old with region scores brainstem 6, diencephalon 6, limbic 9, cortex 9

@@ -85,7 +85,8 @@ def catalogue_facts(kb):
     for rank, (aid, a) in enumerate(kb.activities.items(), start=1):
         facts.append(_fact("activity", activity=aid, stage=a["stage"], enrichment=a["enrichment"],
                            adapts_to_interests=a.get("adapts_to_interests", False),
-                           dev_min=a["dev_age"]["min"], dev_max=a["dev_age"]["max"], rank=rank))
+                           dev_min=a["dev_age"]["min"], dev_max=a["dev_age"]["max"], rank=rank,
+                           cortex_min=a.get("cortex_min", 0)))
         facts += [_fact("activity_target", activity=aid, region=r, stage=a["stage"]) for r in a["targets"]]
         facts += [_fact("activity_tag", activity=aid, tag=t) for t in a["tags"]]
         facts += [_fact("activity_design", activity=aid, r=r) for r in a["rs_by_design"]]

@@ -25,11 +25,8 @@ import subprocess
 import sys
 import time
 
-import durable_rules_engine
-
 from planner.kb import knowledge
 from planner.intake.assessment import load_assessment
-from planner.reasoning.compiler import Ref
 from planner.reasoning.engine import CompiledKnowledge
 from planner.intake.examples import example_paths
 from planner.reasoning.facts import build_facts, fact_id
@@ -45,12 +42,11 @@ class RawKnowledge(CompiledKnowledge):
     name_prefix = "raw_"
 
     def _action(self, rule):
-        then, core = rule.then, durable_rules_engine
+        core = self._core
 
         def run(message):
             session = self._session
-            for template in then:
-                fact = {k: (message[v.pattern][v.field] if isinstance(v, Ref) else v) for k, v in template.items()}
+            for fact in rule.conclusions(message):
                 fid = fact_id(fact)
                 if fid not in session.facts:
                     session.facts[fid] = fact

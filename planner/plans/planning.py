@@ -147,15 +147,16 @@ def _steps(kb, assessment, ev, reasons, start_phase):
     steps, alternatives, over_day, per_phase, day = [], [], [], {}, {}
     for _, facts in ranked:
         phase = facts[0]["phase"]
-        leading = reserved.pop(facts[0]["activity"], None) is not None
+        lead = reserved.pop(facts[0]["activity"], None)
         step = None
         if per_phase.get(phase, 0) < per_phase_limit:
-            step = _step(kb, assessment, ev, reasons, facts, f"S{len(steps) + 1}")
+            step_id = f"S{len(steps) + 1}"
+            step = dict(lead, id=step_id) if lead else _step(kb, assessment, ev, reasons, facts, step_id)
             with_step = _add_to_day(day, step)
             planned = with_step
-            for lead in reserved.values():
-                planned = _add_to_day(planned, lead)
-            if steps and not leading and sum(high for _, high in planned.values()) > day_limit:
+            for other in reserved.values():
+                planned = _add_to_day(planned, other)
+            if steps and not lead and sum(high for _, high in planned.values()) > day_limit:
                 over_day.append(step["name"])
                 step = None
         if step:

@@ -38,6 +38,11 @@ class CompiledRule:
     id: str
     then: tuple            # fact templates with Ref/literal values
 
+    def conclusions(self, matched):
+        """The facts this rule concludes for one match (``matched``: pattern name -> fact)."""
+        return [{k: (matched[v.pattern][v.field] if isinstance(v, Ref) else v) for k, v in template.items()}
+                for template in self.then]
+
 
 def resolve(value, params, patterns, where):
     """Turn ``$param`` into its value and ``$pattern.field`` into a Ref; literals pass."""

@@ -11,7 +11,7 @@ import itertools
 import threading
 from dataclasses import dataclass, field
 
-from planner.reasoning.compiler import LAYER_KIND, Ref, compile_ruleset
+from planner.reasoning.compiler import LAYER_KIND, compile_ruleset
 from planner.errors import EngineError
 from planner.reasoning.facts import fact_id
 
@@ -114,6 +114,7 @@ class CompiledKnowledge:
         import json
 
         self.kb = kb
+        self._core = _core()
         self.layers = list(kb.layers)
         self.name = self.name_prefix + kb.digest.split(":")[-1][:16]
         definitions, self.rules = compile_ruleset(kb.active_rules, self.layers, kb.parameter_values, kb.fact_kinds)
@@ -122,11 +123,10 @@ class CompiledKnowledge:
         self._encode = json.JSONEncoder(ensure_ascii=False).encode
         self._decode = json.JSONDecoder().decode
         self._session = None
-        self._handle = _core().create_ruleset(self.name, self._encode(definitions))
+        self._handle = self._core.create_ruleset(self.name, self._encode(definitions))
 
     def _action(self, rule):
-        """Wrap a rule's conclusion templates in a closure that records the firing."""
-        then = rule.then
+        """Wrap a rule's conclusions in a closure that records the firing."""
 
         def run(message):
             session = self._session
@@ -134,15 +134,14 @@ class CompiledKnowledge:
             matched = {name: by_n[fact["id"]] for name, fact in message.items() if name != "_layer"}
             concluded = []
             index = len(session.trace)
-            for template in then:
-                fact = {k: (matched[v.pattern][v.field] if isinstance(v, Ref) else v) for k, v in template.items()}
+            for fact in rule.conclusions(matched):
                 fact["id"] = fid = fact_id(fact)
                 if fid in session.facts:
                     continue
                 session.facts[fid] = fact
                 session.producers[fid] = index
                 concluded.append(fid)
-                self._assert(_core().assert_fact, session.handover(fact), rule.id)
+                self._assert(self._core.assert_fact, session.handover(fact), rule.id)
             session.trace.append(Firing(index + 1, rule.id, matched, concluded))
 
         return run
@@ -158,7 +157,7 @@ class CompiledKnowledge:
 
     def _run_agenda(self, state):
         """Fire every action the assertion put on the agenda, in the engine's order."""
-        core = _core()
+        core = self._core
         started = core.start_action_for_state(self._handle, state)
         if not started:
             return
@@ -179,7 +178,7 @@ class CompiledKnowledge:
 
     def evaluate(self, facts):
         """Run one session over ``facts`` (dicts with kind and id); always clean up."""
-        core = _core()
+        core = self._core
         sid = str(next(_SIDS))
         session = self._session = _Session(sid)
         try:

@@ -36,6 +36,19 @@ class Assessment:
     team: tuple = ()
     settings: tuple = ()
     notes: str | None = None
+    # brief v3 (docs/assessment-fields.md): all optional
+    informants: tuple = ()
+    qualifiers: dict = field(default_factory=dict)     # function id -> {kind, note}
+    previous: dict | None = None                      # the previous assessment's ratings and state
+    threat_ongoing: bool = False
+    unsafe_adults: tuple = ()
+    concerns: tuple = ()
+    mobility: str | None = None
+    home_language: str | None = None
+    interpreter: bool = False
+    own_goal: dict | None = None
+    looked_after: bool = False
+    placements: int | None = None
     canonical: dict = field(default_factory=dict, repr=False)
 
     def redacted(self):
@@ -141,7 +154,7 @@ def _describe(error, path):
                 for extra in sorted(k for k in v if k not in allowed)]
     if kind == "type":
         want = {"integer": "a whole number", "number": "a number", "string": "text",
-                "object": "a mapping", "array": "a list"}.get(arg, arg)
+                "object": "a mapping", "array": "a list", "boolean": "true or false"}.get(arg, arg)
         return here, f"must be {want}, got {json.dumps(v, default=str)}", None
     if kind in ("minimum", "maximum", "exclusiveMinimum"):
         bounds = error.schema
@@ -162,7 +175,7 @@ def _describe(error, path):
     return here, error.message, None
 
 
-_TYPES = {"object": dict, "array": list, "string": str}
+_TYPES = {"object": dict, "array": list, "string": str, "boolean": bool}
 _META = {"$schema", "$id", "$defs", "title", "description"}
 
 
@@ -275,12 +288,19 @@ def _semantic_errors(data, path, lines, kb):
         from planner.kb.knowledge import load_knowledge_base
         kb = load_knowledge_base()
     errors = []
-    functioning = data.get("functioning")
-    for fid in functioning if isinstance(functioning, dict) else ():
-        if fid not in kb.functions:
-            hint = suggest(fid, kb.functions) or "see `seqplan kb list functions` for the catalogue"
-            errors.append(InputError(path, f"functioning.{fid}", "unknown function id", hint,
-                                     lines.get(("functioning", fid))))
+    previous = data.get("previous") if isinstance(data.get("previous"), dict) else {}
+    for where, ids in (("functioning", data.get("functioning")), ("qualifiers", data.get("qualifiers")),
+                       ("previous.functioning", previous.get("functioning")),
+                       ("previous.qualifiers", previous.get("qualifiers"))):
+        for fid in ids if isinstance(ids, dict) else ():
+            if fid not in kb.functions:
+                hint = suggest(fid, kb.functions) or "see `seqplan kb list functions` for the catalogue"
+                errors.append(InputError(path, f"{where}.{fid}", "unknown function id", hint,
+                                         lines.get((*where.split("."), fid))))
+    before = previous.get("assessed_on")
+    if isinstance(before, str) and isinstance(data.get("assessed_on"), str) and before >= data["assessed_on"]:
+        errors.append(InputError(path, "previous.assessed_on", f"'{before}' is not before assessed_on",
+                                 "give the date of the earlier assessment", lines.get(("previous", "assessed_on"))))
     date = data.get("assessed_on")
     if isinstance(date, str) and len(date) != 10 and date[:10].isascii() and date.rstrip("\n") == date[:10]:
         # "2026-11-02\n": the schema's pattern ($ also matches before a final line break) passes it
@@ -346,6 +366,18 @@ def from_data(data, source="<data>", text="", kb=None, *, more=None, lines=None)
         team=tuple(ctx.get("team", ())),
         settings=tuple(ctx.get("settings", ())),
         notes=ctx.get("notes"),
+        informants=tuple(data.get("informants", ())),
+        qualifiers=data.get("qualifiers", {}),
+        previous=data.get("previous"),
+        threat_ongoing=cur.get("threat_ongoing", False),
+        unsafe_adults=tuple(ctx.get("unsafe_adults", ())),
+        concerns=tuple(ctx.get("concerns", ())),
+        mobility=ctx.get("mobility"),
+        home_language=ctx.get("home_language"),
+        interpreter=ctx.get("interpreter", False),
+        own_goal=ctx.get("own_goal"),
+        looked_after=ctx.get("looked_after", False),
+        placements=ctx.get("placements"),
         canonical=data,
     )
 

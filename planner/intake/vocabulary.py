@@ -15,7 +15,13 @@ _STRIP = " \t.,!?\"'()[]{}:-"
 _ASIDE = re.compile(r"\([^)]*\)?")    # "(new, 3 weeks)", or an aside a YAML list cut at its comma: "(new"
 
 
-def _clean(text):
+def aside_texts(entry):
+    """The asides in brackets of one entry, as written: 'speech therapist (referral made)' ->
+    ['referral made']. They are matched against the vocabulary's asides, not dropped."""
+    return [m.strip("() ") for m in _ASIDE.findall(str(entry)) if m.strip("() ")]
+
+
+def clean(text):
     text = _ASIDE.sub(" ", str(text).replace("_", " ").lower())
     return " ".join(text.split()).strip(_STRIP)
 
@@ -47,11 +53,11 @@ class Vocabulary:
         words = {}
         for canonical, synonyms in mapping.items():
             for word in [canonical, *synonyms]:
-                key = _clean(word)
+                key = clean(word)
                 words[key] = tuple(sorted(set(words.get(key, ())) | {canonical}))
         # Longest prefixes first, so "likes to" is removed before "likes".
-        ordered = tuple(sorted((_clean(p) for p in prefixes), key=len, reverse=True))
-        return cls(words, ordered, tuple(_clean(j) or j for j in joiners))
+        ordered = tuple(sorted((clean(p) for p in prefixes), key=len, reverse=True))
+        return cls(words, ordered, tuple(clean(j) or j for j in joiners))
 
     @property
     def ids(self):
@@ -80,7 +86,20 @@ class Vocabulary:
         for form in tries:
             if form in self.words:
                 return self.words[form]
-        return ()
+        close = self.correction(text)
+        return self.words[close] if close else ()
+
+    def correction(self, text):
+        """The vocabulary word a misspelt phrase was meant to be ('drumms' -> 'drums'), or None.
+        Only close, whole-phrase matches of at least four letters count, so a new word is still
+        reported as unknown rather than guessed."""
+        import difflib
+
+        text = clean(text)
+        if len(text) < 4 or text in self.words:
+            return None
+        close = difflib.get_close_matches(text, self.words, n=1, cutoff=0.8)
+        return close[0] if close else None
 
     def _parts(self, text):
         pattern = "|".join(r"\s+" + re.escape(j) + r"\s+" if j.isalpha() else r"\s*" + re.escape(j) + r"\s*"
@@ -89,7 +108,7 @@ class Vocabulary:
 
     def match(self, entry):
         """(ids, unknown parts) for one entry as the user wrote it."""
-        text = _clean(entry)
+        text = clean(entry)
         if not text:
             return (), []
         ids = self._lookup(text)
@@ -126,14 +145,31 @@ def unrecognised(assessment, kb):
     carried = {t for a in kb.activities.values() for t in a["tags"]}
     notes = []
     for field, vocabulary in (("interests", kb.tag_words), ("avoid", kb.tag_words),
-                              ("team", kb.role_words), ("settings", kb.setting_words)):
-        unmatched, uncarried = [], []
+                              ("team", kb.role_words), ("settings", kb.setting_words),
+                              ("concerns", kb.concern_words), ("unsafe_adults", kb.role_words)):
+        unmatched, uncarried, noted, corrected = [], [], [], []
         for entry in getattr(assessment, field):
+            if field == "avoid" and _noted(entry, kb.noted_words):
+                noted.append(str(entry).strip())     # a specific thing no activity involves
+                continue
             ids, unknown = vocabulary.match(entry)
+            if field == "team" and not ids and kb.service_words.match(entry)[0]:
+                continue                             # a service (e.g. a referral already made)
             if field == "interests" and ids and not set(ids) & carried:
                 unknown = [str(entry).strip()]
                 uncarried.append(unknown[0])
+            close = vocabulary.correction(entry)
+            if ids and close:
+                corrected.append({"written": str(entry).strip(), "read_as": close})
             unmatched.extend(w for w in unknown if w not in unmatched)
-        if unmatched:
-            notes.append({"field": f"context.{field}", "unmatched": unmatched, "uncarried": uncarried})
+        if unmatched or noted or corrected:
+            notes.append({"field": f"context.{field}", "unmatched": unmatched, "uncarried": uncarried,
+                          "noted": noted, "corrected": corrected})
     return notes
+
+
+def _noted(entry, noted_words):
+    """True when ``entry`` names a specific thing listed under ``noted`` (the whole phrase or its
+    last words: 'loud hand dryers' -> 'hand dryers')."""
+    words = clean(entry).split()
+    return any(" ".join(words[i:]) in noted_words for i in range(len(words)))

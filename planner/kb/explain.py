@@ -124,9 +124,12 @@ def helpers(kb):
     def a_role(role_id):
         return role_phrase(words, [role_id])
 
+    def service_label(service_id):
+        return kb.parameter_values.get("referral_services", {}).get(service_id, str(service_id).replace("_", " "))
+
     return {"label": kb.label, "params": kb.parameter_values, "dose_text": dose_text,
             "dose_summary": dose_summary, "deliverers": deliverers, "needed": needed,
-            "tag_label": tag_label, "role_label": role_label, "a_role": a_role}
+            "tag_label": tag_label, "role_label": role_label, "a_role": a_role, "service_label": service_label}
 
 
 PLAIN_FILE = "plain_language.yaml"

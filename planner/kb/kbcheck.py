@@ -40,7 +40,11 @@ def _citations(kb):
 # Parameters seqplan itself reads (facts: the rating scale; plan layout: steps per phase,
 # the day's minutes, the order of steps), so no rule needs to mention them.
 READ_BY_PLANNER = {"rating_scale_max", "steps_per_phase", "daily_minutes_max", "prefer_matched_interests",
-                   "daily_life_roles", "branches"}
+                   "daily_life_roles", "branches",
+                   # facts.py: region means, settings and the referral tables (brief v3)
+                   "qualifier_hides_developmental_age", "not_ratable_before_years", "setting_stands_in",
+                   "settings_by_referral", "road_ahead_years", "referral_functions", "referral_concerns",
+                   "referral_services", "step_down_steps_per_phase"}
 CATEGORIES = ("therapeutic", "educational", "enrichment")   # brief section 12; the schema's enum too
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from planner.errors import KnowledgeBaseError
 from planner.resources import data_dir
-from planner.intake.vocabulary import Vocabulary
+from planner.intake.vocabulary import Vocabulary, clean
 
 # file (relative to the knowledge-base directory) -> schema definition that checks it
 FILES = {
@@ -55,6 +55,10 @@ class KnowledgeBase:
     rules: dict               # id -> rule, in file order
     rule_files: dict = field(default_factory=dict)   # rule id -> relative file
     brief_sections: int | None = None                # how many sections the cited domain brief has
+    concern_words: Vocabulary = None  # context.concerns words -> concern ids
+    aside_words: Vocabulary = None    # meaningful asides in brackets -> aside ids
+    service_words: Vocabulary = None  # team words naming a service -> referral ids
+    noted_words: frozenset = frozenset()  # specific dislikes no activity involves (shown as noted)
 
     def __repr__(self):
         return f"<KnowledgeBase {self.name} {self.version} {self.digest[:19]} at {self.directory}>"
@@ -290,9 +294,10 @@ def load_knowledge_base(directory=None):
         doses=_by_id(data["doses.yaml"]["doses"], "dose", "doses.yaml"),
         strength_uses=_by_id(data["strengths.yaml"]["strength_uses"], "strength use", "strengths.yaml", key="function"),
         dose_gives=data["doses.yaml"]["gives"],
-        **{f"{kind[:-1]}_words": Vocabulary.build(vocabulary[kind], vocabulary.get("ignore_prefixes", ()),
+        **{f"{kind[:-1]}_words": Vocabulary.build(vocabulary.get(kind, {}), vocabulary.get("ignore_prefixes", ()),
                                                   vocabulary.get("joiners", ()))
-           for kind in ("tags", "roles", "settings")},
+           for kind in ("tags", "roles", "settings", "concerns", "asides", "services")},
+        noted_words=frozenset(clean(w) for w in vocabulary.get("noted", ())),
         rules=rules,
         rule_files=owners,
         brief_sections=manifest.get("brief_sections"),

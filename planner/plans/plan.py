@@ -37,6 +37,12 @@ class Plan:
     review: dict | None
     notes: list
     context_notes: str | None
+    # brief v3
+    referrals_to_consider: list   # services beyond the model, each with its reasons; a referral made is recognised
+    history: list                 # every rated period, both measures
+    own_goal: dict | None         # the young person's or family's goal, in their words
+    step_down: dict | None        # why the plan steps down, when it does
+    language: dict | None         # home language and interpreter
     facts: dict               # fact id -> fact: input facts, then derived ones in order
     redacted: list = field(default_factory=list)   # fields withheld by --redact; input_digest is then of the redacted input
     _evaluation: object = field(default=None, repr=False, compare=False)   # planner.reasoning.engine.Evaluation

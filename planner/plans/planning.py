@@ -74,11 +74,14 @@ def _regions(kb, assessment, summaries, ev, reasons):
     for s in summaries:
         fact = bands.get(s["region"]) or insufficient.get(s["region"])
         functions = []
-        for fid in s["rated_functions"] + s["unrated_functions"]:
+        qualified = s["qualified_functions"]
+        for fid in s["rated_functions"] + s["unrated_functions"] + list(qualified):
             band = function_bands.get(fid)
-            functions.append({"id": fid, "label": kb.label(fid), "score": assessment.functioning.get(fid),
-                              "band": band["band"] if band else "unrated",
-                              "rules": [reasons.rule(band)] if band else []})
+            row = {"id": fid, "label": kb.label(fid), "score": assessment.functioning.get(fid),
+                   "band": band["band"] if band else "unrated", "rules": [reasons.rule(band)] if band else []}
+            if fid in qualified:     # on the map, marked; out of the region's mean (brief sections 21, 25)
+                row["qualified"] = qualified[fid]
+            functions.append(row)
         functions.sort(key=lambda f: kb.rank[f["id"]])
         rows.append({
             "id": s["region"],
@@ -90,6 +93,7 @@ def _regions(kb, assessment, summaries, ev, reasons):
             "developmental_age_years": s.get("developmental_age") if s["region"] in bands else None,
             "rated": s["rated_functions"],
             "unrated": s["unrated_functions"],
+            "qualified": qualified,
             "functions": functions,
             "rules": [reasons.rule(fact)] if fact else [],
             "because": reasons.text(fact) if fact else None,
@@ -138,7 +142,9 @@ def _steps(kb, assessment, ev, reasons, start_phase):
         ranked.append(((phase != start_phase, _phase_order(kb, phase), region_order[facts[0]["region"]],
                         (activity_id,) not in leads, to_try, rank[activity_id]), facts))
     ranked.sort(key=lambda item: item[0])
-    per_phase_limit = kb.parameter_values["steps_per_phase"]
+    # Stepping down (a rule's step_down conclusion, brief section 22): fewer steps per phase.
+    per_phase_limit = kb.parameter_values["steps_per_phase" if not ev.of_kind("step_down")
+                                          else "step_down_steps_per_phase"]
     day_limit = _daily_limit(kb, assessment, ev)
     # A step a rule leads with (grounding, the relational goal's coaching) keeps its place in
     # the day: its minutes are reserved before any other step is weighed against the limit.
@@ -156,7 +162,10 @@ def _steps(kb, assessment, ev, reasons, start_phase):
             planned = with_step
             for other in reserved.values():
                 planned = _add_to_day(planned, other)
-            if steps and not lead and sum(high for _, high in planned.values()) > day_limit:
+            # Co-regulation moments (serve and return, lap rhymes: `co_regulation` in the catalogue) are
+            # not structured minutes: the day's limit never cuts them (brief section 27).
+            co_regulation = kb.activities[facts[0]["activity"]].get("co_regulation", False)
+            if steps and not lead and not co_regulation and sum(high for _, high in planned.values()) > day_limit:
                 over_day.append(step["name"])
                 step = None
         if step:
@@ -176,6 +185,8 @@ def _steps(kb, assessment, ev, reasons, start_phase):
 def _add_to_day(day, step):
     """The day's minutes {part: (low, high)} with ``step`` added: a shared dose is counted
     once for its phase (the steps are rotated within it), any other dose per step."""
+    if step.get("co_regulation"):
+        return day
     part = step["phase"] if step["dose"]["shared"] else step["id"]
     low, high = step["dose"]["daily_minutes"]
     old_low, old_high = day.get(part, (0, 0))
@@ -203,8 +214,8 @@ def _step(kb, assessment, ev, reasons, facts, step_id):
                     + [reasons.rule(dose_fact)])
     dose = kb.doses[dose_fact["dose"]]
     activity = kb.activities[activity_id]
-    settings = set(kb.setting_words.normalise(assessment.settings)[0])
     per_day = 1 if dose["per"] == "day" else 7
+    form = ev.index("form", "activity").get((activity_id,))
     return {
         "id": step_id,
         "phase": lead["phase"],
@@ -212,6 +223,9 @@ def _step(kb, assessment, ev, reasons, facts, step_id):
         "name": activity["name"],
         "category": activity["category"],
         "description": activity["description"],
+        # the age-respectful form a rule chose for a young person (AGE-004), in the catalogue's words
+        "form": activity["adolescent_form"] if form else None,
+        "co_regulation": activity.get("co_regulation", False),
         "targets": [f["region"] for f in facts],
         "functions": activity.get("functions", []),
         "dose": {
@@ -220,7 +234,7 @@ def _step(kb, assessment, ev, reasons, facts, step_id):
             "daily_minutes": [round(dose["times"][i] * dose["minutes"][i] / per_day, 1) for i in (0, 1)],
             "shared": dose.get("shared", False),
             "who": sorted({f["via"] for f in rs_facts["relational"]}),
-            "where": [s for s in activity["settings"] if not settings or s in settings] or activity["settings"],
+            "where": _where(kb, assessment, ev, activity_id),
             "because": reasons.text(dose_fact),
         },
         "six_rs": {r: "; ".join(reasons.text(f) for f in rs_facts[r]) for r in kb.six_rs},
@@ -229,6 +243,20 @@ def _step(kb, assessment, ev, reasons, facts, step_id):
         "because": " ".join(reasons.text(f) for f in reversed(chain) if f["kind"] in ("need", "candidate", "step")),
         "sources": _unique(reasons.sources(rules) + activity["provenance"]["sources"]),
     }
+
+
+def _where(kb, assessment, ev, activity_id):
+    """Where a step happens: the settings a rule found it reachable in (SAFE-010), named as the
+    child's own setting when one stands in for them (a ward for home and clinic)."""
+    reachable = [f["setting"] for f in ev.index("reachable", "activity").get((activity_id,), [])]
+    stands_in = kb.parameter_values.get("setting_stands_in", {})
+    own = kb.setting_words.normalise(assessment.settings)[0]
+    out = []
+    for setting in kb.activities[activity_id]["settings"]:
+        if setting in reachable:
+            named = [s for s in own if setting in stands_in.get(s, ())] or [setting]
+            out.extend(n for n in named if n not in out)
+    return out
 
 
 def _blockers(kb, ev, reasons, activity_id):
@@ -310,6 +338,21 @@ def _referrals(kb, ev, reasons, considered):
              "phase": kb.activities[activity_id]["stage"],
              "rules": [reasons.rule(grouped[activity_id][0])], "because": reasons.text(grouped[activity_id][0])}
             for activity_id in sorted(grouped, key=kb.rank.get)]
+
+
+def _to_consider(kb, ev, reasons):
+    """Services beyond the model (brief section 24): each with every reason a rule gave for it,
+    and whether a referral is already made."""
+    needs = ev.index("referral_need", "service")
+    labels = kb.parameter_values.get("referral_services", {})
+    out = []
+    for fact in sorted(ev.of_kind("consider_referral"), key=lambda f: f["service"]):
+        why = needs.get((fact["service"],), [])
+        out.append({"service": fact["service"], "label": labels.get(fact["service"], fact["service"]),
+                    "status": fact["status"], "rules": _unique([reasons.rule(n) for n in why] + [reasons.rule(fact)]),
+                    "because": " ".join(_unique([reasons.text(n) for n in why]
+                                                + ([reasons.text(fact)] if fact["status"] == "made" else [])))})
+    return out
 
 
 def _start(ev, reasons):
@@ -404,6 +447,15 @@ def make_plan(assessment, kb=None, *, redact=False):
         review=_review(ev, reasons),
         notes=unrecognised(assessment, kb),
         context_notes=assessment.notes,
+        referrals_to_consider=_to_consider(kb, ev, reasons),
+        history=[dict(period=f["period"], label=kb.label(f["period"]), adversity=f["adversity"],
+                      relational_poverty=f["relational_poverty"], rules=[reasons.rule(f)], because=reasons.text(f))
+                 for f in sorted(ev.of_kind("history_reported"), key=lambda f: kb.periods[f["period"]]["starts_at_years"])],
+        own_goal=dict(assessment.own_goal, rules=[reasons.rule(g) for g in ev.of_kind("goal") if g["goal"] == "own"])
+        if assessment.own_goal else None,
+        step_down=_one(ev, reasons, "step_down"),
+        language={"home_language": assessment.home_language, "interpreter": bool(ev.of_kind("language"))}
+        if ev.of_kind("language") else None,
         facts=ev.facts,
         redacted=withheld,
         _evaluation=ev,

@@ -38,3 +38,10 @@ class KnowledgeBaseError(SeqplanError):
 
 class EngineError(SeqplanError):
     """The rule engine failed while planning: a defect in the knowledge base (or seqplan)."""
+
+
+class Withheld(SeqplanError):
+    """Output seqplan declines to write for safety (e.g. a home handout while an adult of the
+    household may harm the child). Exit 1: the input is valid; the plan itself says why."""
+
+    exit_code = 1

@@ -7,7 +7,7 @@ that file or in templates/handout.*.j2.
 """
 from __future__ import annotations
 
-from planner.errors import InputError
+from planner.errors import InputError, Withheld
 from planner.kb.explain import plain_language
 
 READERS = ("caregiver", "teacher")
@@ -29,6 +29,11 @@ def handout(plan, reader):
     kb = plan.knowledge
     plain = plain_language(kb)
     config = plain["readers"][reader]
+    # A rule closed a setting this reader works in (SAFE-006: home, while an adult of the
+    # household may harm the child): no handout goes there; the plan says who delivers instead.
+    closed = {f["setting"] for f in plan.facts.values() if f.get("kind") == "closed_setting"}
+    if closed & set(config.get("settings", ())):
+        raise Withheld(f"no {reader} handout: {plain['withheld'][reader]}")
     roles = set(config["roles"])
     groups, others = [], []
     for step in plan.steps:

@@ -90,7 +90,8 @@ def _regions(kb, assessment, summaries, ev, reasons):
             # only what a rule concluded: a band, "insufficient_data", or, if no rule judged it, "unjudged"
             "band": fact["band"] if fact and fact["kind"] == "region_band"
             else "insufficient_data" if fact else "unjudged",
-            "developmental_age_years": s.get("developmental_age") if s["region"] in bands else None,
+            "developmental_age_years": s.get("developmental_age") if s["region"] in bands and not s.get("age_hidden")
+            else None,
             "rated": s["rated_functions"],
             "unrated": s["unrated_functions"],
             "qualified": qualified,
@@ -285,8 +286,17 @@ def _by_activity(facts, skip):
     return grouped
 
 
+def _lasting(kb, ev):
+    """Activities that fail an R in a way waiting will not lift (parameter
+    fails_not_lifted_by_waiting: the child's real age, their body, an unsafe adult, what the
+    family asked to avoid): they are not listed as waiting, only as not recommended."""
+    lasting = kb.parameter_values.get("fails_not_lifted_by_waiting", {})
+    return {f["activity"] for kind in ("fails", "activity_fails") for f in ev.of_kind(kind)
+            if f["r"] in lasting.get("rs", ()) or f.get("via") in lasting.get("via", ())}
+
+
 def _deferred(kb, ev, reasons, stepped):
-    grouped = _by_activity(ev.of_kind("deferred"), stepped)
+    grouped = _by_activity(ev.of_kind("deferred"), stepped | _lasting(kb, ev))
     out = []
     for activity_id in sorted(grouped, key=kb.rank.get):
         facts = grouped[activity_id]
@@ -302,7 +312,8 @@ def _deferred(kb, ev, reasons, stepped):
             "phase": facts[0]["phase"],
             "rules": rules,
             "because": " ".join(_unique([reasons.text(facts[0])] + [reasons.text(g) for g in gates])),
-            "gates": _unique([{"by": g["by"], "because": reasons.text(g), "rule": reasons.rule(g)} for g in gates]),
+            "gates": _unique([{"by": g.get("by", g.get("caution", g["kind"])), "because": reasons.text(g),
+                               "rule": reasons.rule(g)} for g in gates]),
             # every blocker, so the activity is eligible once `until` holds: the gates' conditions,
             # then each R it fails and any referral it needs, in the rules' own words
             "until": "; ".join(_unique([" and ".join(_unique(f["until"] for f in facts))]

@@ -63,9 +63,10 @@ def region_summaries(assessment, kb, functioning=None, qualified=None):
             mean = sum(scores) / len(scores)
             summary["mean"] = round(mean, 2)
             # [A] developmental age = chronological age x (mean / scale maximum): domain brief section 2.
-            # Not estimated from a region rated in a second language (section 21).
-            if not hide_age & set(summary["qualified_functions"].values()):
-                summary["developmental_age"] = round(assessment.age_years * mean / scale, 1)
+            # Relevance still uses it, but it is not printed for a region rated in a second language
+            # (section 21: it would not measure development).
+            summary["developmental_age"] = round(assessment.age_years * mean / scale, 1)
+            summary["age_hidden"] = bool(hide_age & set(summary["qualified_functions"].values()))
         summaries.append(summary)
     return summaries
 
@@ -100,7 +101,7 @@ def _context_facts(assessment, kb, qualified):
     if assessment.home_language or assessment.interpreter or "interpreter" in asides:
         facts.append(_fact("language", interpreter=True, home_language=bool(assessment.home_language)))
     for kind in sorted(set(qualified.values())):
-        facts.append(_fact("qualifier", kind=kind))
+        facts.append(_fact("qualifier", what=kind))
     facts += [_fact("concern", concern=c) for c in kb.concern_words.normalise(assessment.concerns)[0]]
     if assessment.looked_after or assessment.placements is not None:
         facts.append(_fact("care", looked_after=assessment.looked_after, placements=assessment.placements or 0))
@@ -147,7 +148,8 @@ def build_facts(assessment, kb, summaries=None):
         facts.append(_fact("function_score", function=fid, region=f["region"], factor=f["factor"], score=score,
                            qualified=qualified.get(fid, "none")))
     for s in summaries or region_summaries(assessment, kb):
-        facts.append(_fact("region_summary", **{k: v for k, v in s.items() if not k.endswith("_functions")}))
+        facts.append(_fact("region_summary", **{k: v for k, v in s.items()
+                                                 if not k.endswith("_functions") and k != "age_hidden"}))
     for period, ratings in sorted(assessment.history.items()):
         facts.append(_fact("history", period=period, **ratings))
     if assessment.relational_health is not None:
@@ -165,22 +167,21 @@ def build_facts(assessment, kb, summaries=None):
     facts += [_fact("team", role=r) for r in roles]
     facts += [_fact("interest", tag=t) for t in kb.tag_words.normalise(assessment.interests)[0]]
     facts += [_fact("avoid", tag=t) for t in kb.tag_words.normalise(assessment.avoid)[0]]
-    facts += [_fact("open_setting", setting=s) for s in open_settings(assessment, kb)]
+    facts += [_fact("open_setting", setting=s, by_referral=r) for s, r in open_settings(assessment, kb)]
     facts += _context_facts(assessment, kb, qualified)
     return facts + catalogue_facts(kb)
 
 
 def open_settings(assessment, kb):
-    """The catalogue settings the child can be reached in: their own settings (all when none are
-    given), what a setting stands in for (a ward: home and clinic; parameter setting_stands_in),
-    and where a referral reaches (settings_by_referral)."""
+    """[(setting, by referral only)]: the catalogue settings the child can be reached in: their own
+    settings (all when none are given) and what a setting stands in for (a ward: home and clinic;
+    parameter setting_stands_in); then where a referral reaches (settings_by_referral)."""
     given = kb.setting_words.normalise(assessment.settings)[0] if assessment.settings else sorted(
         {s for a in kb.activities.values() for s in a["settings"]})
     stands_in = kb.parameter_values.get("setting_stands_in", {})
-    out = set(kb.parameter_values.get("settings_by_referral", ()))
-    for setting in given:
-        out.update(stands_in.get(setting, [setting]))
-    return sorted(out)
+    own = {reached for setting in given for reached in stands_in.get(setting, [setting])}
+    by_referral = set(kb.parameter_values.get("settings_by_referral", ())) - own
+    return sorted([(s, False) for s in own] + [(s, True) for s in by_referral])
 
 
 _CATALOGUE = {}

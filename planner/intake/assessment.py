@@ -70,6 +70,39 @@ class Assessment:
             del canonical["context"]
         return dataclasses.replace(self, name=None, assessor=None, notes=None, canonical=canonical), withheld
 
+    def following(self, earlier):
+        """This assessment with ``earlier`` (of the same child) as its ``previous``: its ratings and
+        state, the fields a plan needs to step down. The canonical input (and so the digest)
+        includes it, since the plan depends on it."""
+        import dataclasses
+
+        previous = {"assessed_on": earlier.assessed_on, "functioning": dict(earlier.functioning)}
+        if earlier.qualifiers:
+            previous["qualifiers"] = earlier.qualifiers
+        state = {k: v for k, v in (("relational_health", earlier.relational_health), ("arousal", earlier.arousal))
+                 if v is not None}
+        if state:
+            previous["current"] = state
+        return dataclasses.replace(self, previous=previous, canonical=dict(self.canonical, previous=previous))
+
+    def earlier(self):
+        """The previous assessment (``previous``) as an ``Assessment`` of the same child: its
+        ratings, state and date, the child's age then, and today's context. None without one."""
+        import dataclasses
+
+        if not self.previous:
+            return None
+        before = self.previous
+        years = (_dt.date.fromisoformat(self.assessed_on) - _dt.date.fromisoformat(before["assessed_on"])).days / 365.25
+        state = before.get("current", {})
+        canonical = {k: v for k, v in self.canonical.items() if k != "previous"}
+        canonical.update(assessed_on=before["assessed_on"], functioning=before["functioning"])
+        return dataclasses.replace(
+            self, age_years=round(max(self.age_years - years, 0.01), 2), assessed_on=before["assessed_on"],
+            functioning=dict(before["functioning"]), qualifiers=before.get("qualifiers", {}),
+            relational_health=state.get("relational_health"), arousal=state.get("arousal"),
+            previous=None, canonical=canonical)
+
     @property
     def digest(self):
         """sha256 over the canonical input (sorted keys, ISO dates), so YAML and JSON agree."""

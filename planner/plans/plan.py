@@ -42,6 +42,7 @@ class Plan:
     history: list                 # every rated period, both measures
     own_goal: dict | None         # the young person's or family's goal, in their words
     step_down: dict | None        # why the plan steps down, when it does
+    since_previous: list          # what changed since the previous assessment: regions, functions that fell
     language: dict | None         # home language and interpreter
     facts: dict               # fact id -> fact: input facts, then derived ones in order
     redacted: list = field(default_factory=list)   # fields withheld by --redact; input_digest is then of the redacted input

@@ -121,6 +121,21 @@ def _provisional(kb, ev, fact):
 PROVISIONAL = ("to_try", "to_confirm")   # `via` of a Rewarding met without a recorded interest
 
 
+def _exempt(kb, ev, activity, lead):
+    exempt = kb.parameter_values["daily_limit_exempt"]
+    return (exempt["co_regulation"] and activity.get("co_regulation", False)) or (
+        lead["phase"] in exempt["phases_when_interest_matched"] and not _provisional(kb, ev, lead))
+
+
+def _step_down_cap(kb, assessment, ev):
+    """(most steps, most minutes a day) when a rule steps the plan down (brief section 22): fewer
+    steps and minutes than the plan for the previous assessment; (None, None) otherwise."""
+    if not ev.of_kind("step_down") or not assessment.previous:
+        return None, None
+    before = make_plan(assessment.earlier(), kb)
+    return max(1, len(before.steps) - 1), before.daily_time["minutes"][1]
+
+
 def _steps(kb, assessment, ev, reasons, start_phase):
     """Steps grouped by activity (one per activity, in its earliest phase), ordered
     bottom-up by phase, then target region, then (parameter prefer_matched_interests)
@@ -147,6 +162,9 @@ def _steps(kb, assessment, ev, reasons, start_phase):
     per_phase_limit = kb.parameter_values["steps_per_phase" if not ev.of_kind("step_down")
                                           else "step_down_steps_per_phase"]
     day_limit = _daily_limit(kb, assessment, ev)
+    most_steps, most_minutes = _step_down_cap(kb, assessment, ev)
+    if most_minutes is not None:
+        day_limit = min(day_limit, most_minutes)
     # A step a rule leads with (grounding, the relational goal's coaching) keeps its place in
     # the day: its minutes are reserved before any other step is weighed against the limit.
     reserved = {facts[0]["activity"]: _step(kb, assessment, ev, reasons, facts, f"lead:{facts[0]['activity']}")
@@ -156,17 +174,14 @@ def _steps(kb, assessment, ev, reasons, start_phase):
         phase = facts[0]["phase"]
         lead = reserved.pop(facts[0]["activity"], None)
         step = None
-        if per_phase.get(phase, 0) < per_phase_limit:
+        if per_phase.get(phase, 0) < per_phase_limit and (most_steps is None or len(steps) < most_steps):
             step_id = f"S{len(steps) + 1}"
             step = dict(lead, id=step_id) if lead else _step(kb, assessment, ev, reasons, facts, step_id)
             with_step = _add_to_day(day, step)
             planned = with_step
             for other in reserved.values():
                 planned = _add_to_day(planned, other)
-            # Co-regulation moments (serve and return, lap rhymes: `co_regulation` in the catalogue) are
-            # not structured minutes: the day's limit never cuts them (brief section 27).
-            co_regulation = kb.activities[facts[0]["activity"]].get("co_regulation", False)
-            if steps and not lead and not co_regulation and sum(high for _, high in planned.values()) > day_limit:
+            if steps and not lead and step["counted"] and sum(high for _, high in planned.values()) > day_limit:
                 over_day.append(step["name"])
                 step = None
         if step:
@@ -186,7 +201,7 @@ def _steps(kb, assessment, ev, reasons, start_phase):
 def _add_to_day(day, step):
     """The day's minutes {part: (low, high)} with ``step`` added: a shared dose is counted
     once for its phase (the steps are rotated within it), any other dose per step."""
-    if step.get("co_regulation"):
+    if not step["counted"]:
         return day
     part = step["phase"] if step["dose"]["shared"] else step["id"]
     low, high = step["dose"]["daily_minutes"]
@@ -226,7 +241,9 @@ def _step(kb, assessment, ev, reasons, facts, step_id):
         "description": activity["description"],
         # the age-respectful form a rule chose for a young person (AGE-004), in the catalogue's words
         "form": activity["adolescent_form"] if form else None,
-        "co_regulation": activity.get("co_regulation", False),
+        # Not weighed against the day's limit (parameter daily_limit_exempt, brief sections 12, 27):
+        # co-regulation moments, and enrichment the child already enjoys, are not added load.
+        "counted": not _exempt(kb, ev, activity, lead),
         "targets": [f["region"] for f in facts],
         "functions": activity.get("functions", []),
         "dose": {
@@ -465,6 +482,10 @@ def make_plan(assessment, kb=None, *, redact=False):
         own_goal=dict(assessment.own_goal, rules=[reasons.rule(g) for g in ev.of_kind("goal") if g["goal"] == "own"])
         if assessment.own_goal else None,
         step_down=_one(ev, reasons, "step_down"),
+        since_previous=[dict({k: v for k, v in f.items() if k != "id"}, rules=[reasons.rule(f)], because=reasons.text(f))
+                        for kind in ("function_fell", "region_not_improved", "region_improved")
+                        for f in sorted(ev.of_kind(kind), key=lambda f: kb.rank.get(f.get("function"), 0)
+                                        if kind == "function_fell" else kb.region_order[f["region"]])],
         language={"home_language": assessment.home_language, "interpreter": bool(ev.of_kind("language"))}
         if ev.of_kind("language") else None,
         facts=ev.facts,

@@ -84,6 +84,8 @@ def _interval(old, new, old_plan, new_plan, kb):
 def _point(assessment, plan):
     return {"assessed_on": assessment.assessed_on, "input_digest": plan.input_digest,   # of the redacted input with --redact
             "relational_health": assessment.relational_health, "arousal": assessment.arousal,
+            "steps": len(plan.steps), "daily_minutes": plan.daily_time["minutes"] if plan.daily_time else None,
+            "stepping_down": bool(plan.step_down),
             "regions": [{"id": r["id"], "label": r["label"], "mean": r["mean"], "band": r["band"]}
                         for r in plan.regions]}
 
@@ -110,6 +112,9 @@ def series(paths, kb_dir=None, redact=False):
         if a.assessed_on <= previous.assessed_on:
             raise InputError(path, "assessed_on", f"{a.assessed_on} is not later than {previous.assessed_on} in "
                              f"{previous_path}", "pass the assessments in date order: seqplan progress OLD NEW [LATER...]")
+    # Each later assessment is planned knowing the one before (unless its file names its own
+    # `previous`), so the plan can step down when the child improved (brief section 22).
+    assessments = assessments[:1] + [a if a.previous else a.following(b) for b, a in zip(assessments, assessments[1:])]
     plans = [make_plan(a, kb, redact=redact) for a in assessments]
     report = compare(first, assessments[-1], plans[0], plans[-1], kb)
     withheld = [w for w in ("name", "assessor", "notes") if any(w in p.redacted for p in plans)]

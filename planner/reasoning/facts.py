@@ -90,8 +90,12 @@ def _context_facts(assessment, kb, qualified):
     facts = []
     daily = set(kb.parameter_values["daily_life_roles"])
     for entry in assessment.unsafe_adults:
+        # An adult of the child's daily life is taken to share the household unless the entry
+        # says otherwise in an aside ("uncle (does not live with us)").
         roles = kb.role_words.match(entry)[0]
-        facts.append(_fact("unsafe_adult", household=bool(set(roles) & daily), role=roles[0] if roles else "unknown"))
+        elsewhere = "not_household" in kb.aside_words.normalise(aside_texts(entry))[0]
+        facts.append(_fact("unsafe_adult", household=bool(set(roles) & daily) and not elsewhere,
+                           role=roles[0] if roles else "unknown"))
     if assessment.threat_ongoing:
         facts.append(_fact("threat", ongoing=True))
     if assessment.mobility:
@@ -121,6 +125,7 @@ def _context_facts(assessment, kb, qualified):
         summaries = region_summaries(assessment, kb, before, qualifiers(
             assessment, kb, before, previous.get("qualifiers", {})))
         facts += [_fact("previous_region", region=s["region"], mean=s["mean"]) for s in summaries if "mean" in s]
+        facts += [_fact("previous_score", function=fid, score=score) for fid, score in sorted(before.items())]
         state = previous.get("current", {})
         facts.append(_fact("previous_state", arousal=state.get("arousal", "unknown"),
                            relational_health=state.get("relational_health", -1),
@@ -214,7 +219,7 @@ def catalogue_facts(kb):
     facts += [_fact("strength_use", function=fid, how=use["how"]) for fid, use in kb.strength_uses.items()]
     # the referral tables of parameters.yaml, as facts rules can join (brief section 24)
     values = kb.parameter_values
-    facts += [_fact("service_function", service=row["service"], function=fid)
+    facts += [_fact("service_function", service=row["service"], function=fid, age_min=row.get("age_min", 0))
               for row in values.get("referral_functions", ()) for fid in row["functions"]]
     facts += [_fact("service_concern", service=row["service"], concern=c, age_min=row.get("age_min", 0),
                     age_max=row.get("age_max", 99)) for row in values.get("referral_concerns", ()) for c in row["concerns"]]

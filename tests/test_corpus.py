@@ -61,6 +61,13 @@ def check(plan, name, value):
         return bool(set(value) & _names(plan.steps)), sorted(_names(plan.steps))
     if name == "mentions_exclude":
         return not set(value) & _mentioned(plan), sorted(set(value) & _mentioned(plan))
+    if name == "deferred_activities_exclude":
+        return not set(value) & _names(plan.deferred), sorted(set(value) & _names(plan.deferred))
+    if name == "step_where_include":
+        where = {w for s in plan.steps for w in s["dose"]["where"]}
+        return set(value) <= where, sorted(where)
+    if name == "relational_strength":
+        return bool(plan.relational_strength) == value, bool(plan.relational_strength)
     if name == "deferred_phases_exclude":
         phases = {d["phase"] for d in plan.deferred}
         return not set(value) & phases, sorted(phases)

@@ -129,6 +129,7 @@ class Case:
         self.history = {}
         self.current = {}
         self.context = {}
+        self.top = {}          # brief v3 top-level fields: qualifiers, informants, previous
         self.plan = None
 
     def data(self):
@@ -154,6 +155,7 @@ class Case:
             data["current"] = self.current
         if self.context:
             data["context"] = self.context
+        data.update(self.top)
         return data
 
 
@@ -248,6 +250,65 @@ def given_settings(case, items):
 @given(P("{period} history is adversity {adversity:d} and relational poverty {poverty:d}"))
 def given_history(case, period, adversity, poverty):
     case.history[_ident(period)] = {"adversity": adversity, "relational_poverty": poverty}
+
+
+# ------------------------------------------------------- given: brief v3 fields (docs/assessment-fields.md)
+
+@given(P('"{adult:q}" is named as an alleged source of harm'))
+def given_unsafe_adult(case, adult):
+    case.context.setdefault("unsafe_adults", []).append(adult)
+
+
+@given("a threat to the child is ongoing")
+def given_threat(case):
+    case.current["threat_ongoing"] = True
+
+
+@given(P('the child\'s mobility is "{level:q}"'))
+def given_mobility(case, level):
+    case.context["mobility"] = level
+
+
+@given(P('"{functions:q}" are qualified as "{kind:q}"'))
+@given(P('"{functions:q}" is qualified as "{kind:q}"'))
+def given_qualified(case, functions, kind):
+    case.top.setdefault("qualifiers", {}).update({f: {"kind": kind} for f in _words(functions)})
+
+
+@given(P('the family\'s home language is "{language:q}"'))
+def given_home_language(case, language):
+    case.context["home_language"] = language
+
+
+@given(P('the young person\'s own goal is "{words:q}"'))
+def given_own_goal(case, words):
+    case.context["own_goal"] = {"by": "young_person", "words": words}
+
+
+@given(P('the concerns are "{items:q}"'))
+def given_concerns(case, items):
+    case.context["concerns"] = _words(items)
+
+
+@given(P("the child is looked after, with {n:d} placements"))
+def given_looked_after(case, n):
+    case.context.update(looked_after=True, placements=n)
+
+
+@given(P('the ratings come from "{items:q}"'))
+def given_informants(case, items):
+    case.top["informants"] = _words(items)
+
+
+@given(P('the previous assessment scored every region {score:d}, with arousal "{state:q}"'))
+def given_previous(case, score, state):
+    case.top["previous"] = {"assessed_on": "2025-11-02", "current": {"arousal": state},
+                            "functioning": {fid: score for fid in _kb().functions}}
+
+
+@given("a course of therapy has ended as planned since")
+def given_therapy_ended(case):
+    case.top["previous"]["therapy_ended"] = "planned"
 
 
 # -------------------------------------------------------------------------- when
@@ -849,7 +910,9 @@ def then_every_step_reaches_ratings():
     for name in example_paths():
         for step in plan_for(name).steps:
             answer = explain_how(name, step["id"])
-            assert "      from " in answer and " = " in answer, f"{name} {step['id']} stops before the ratings"
+            # down to the function ratings, or to relational health, a rating of its own (brief section 27)
+            reaches = ("      from " in answer and " = " in answer) or "input relational_health score=" in answer
+            assert reaches, f"{name} {step['id']} stops before the ratings"
 
 
 @then("every line is one firing, numbered from 1 without gaps, with its rule and the facts it matched")
@@ -1011,3 +1074,74 @@ def then_where_nothing(case, label):
 @then("the plan says to review the relational setting")
 def then_review_setting(case):
     assert any("review the child's relational setting" in g["because"] for g in case.plan.goals), case.plan.goals
+
+
+# ------------------------------------------------------- then: brief v3 (sections 19-27)
+
+@then(P('the plan suggests considering "{service:q}"'))
+def then_consider(case, service):
+    found = {r["service"]: r["status"] for r in case.plan.referrals_to_consider}
+    assert found.get(service) == "consider", found
+
+
+@then(P('the plan does not suggest "{service:q}"'))
+def then_not_consider(case, service):
+    found = {r["service"]: r["status"] for r in case.plan.referrals_to_consider}
+    assert found.get(service) != "consider", found
+
+
+@then(P('the plan says the "{service:q}" referral is already made'))
+def then_referral_made(case, service):
+    found = {r["service"]: r["status"] for r in case.plan.referrals_to_consider}
+    assert found.get(service) == "made", found
+
+
+@then(P('the history reports the {period} period'))
+def then_history(case, period):
+    assert _ident(period) in [h["period"] for h in case.plan.history], case.plan.history
+
+
+@then("the plan steps down")
+def then_steps_down(case):
+    assert case.plan.step_down, case.plan.step_down
+
+
+@then("the plan does not step down")
+def then_no_step_down(case):
+    assert not case.plan.step_down, case.plan.step_down
+
+
+@then(P('"{activity:q}" is offered in its age-respectful form'))
+def then_form(case, activity):
+    step = next(s for s in case.plan.steps if s["activity"] == activity)
+    assert step["form"], step
+
+
+@then(P('no step happens at "{place:q}"'))
+def then_nowhere(case, place):
+    assert not [s["activity"] for s in case.plan.steps if place in s["dose"]["where"]]
+
+
+@then(P('the {reader} handout is withheld'))
+def then_handout_withheld(case, reader):
+    from planner.errors import Withheld
+    from planner.outputs.handout import handout
+
+    with pytest.raises(Withheld):
+        handout(case.plan, reader)
+
+
+@then(P('the plan shows the young person\'s goal "{words:q}"'))
+def then_own_goal(case, words):
+    assert case.plan.own_goal and case.plan.own_goal["words"] == words, case.plan.own_goal
+
+
+@then(P('"{function:q}" is kept on the map, marked "{kind:q}"'))
+def then_qualified(case, function, kind):
+    row = next(f for r in case.plan.regions for f in r["functions"] if f["id"] == function)
+    assert row.get("qualified") == kind and row["score"] is not None, row
+
+
+@then(P('the plan names "{function:q}" as fallen since the previous assessment'))
+def then_fell(case, function):
+    assert function in [f.get("function") for f in case.plan.since_previous], case.plan.since_previous

@@ -26,14 +26,15 @@ Feature: Judge each candidate (layer 4: knowledge_base/rules/judge.yaml)
     And the review is in 4 weeks
     And the review is set by rule "REVIEW-010"
 
-  @rule:DEFER-001
-  Scenario: Reason-stage enrichment also waits for a child in alarm
+  @rule:DEFER-001 @must_not_fire
+  Scenario: Ordinary enrichment of a typical cortex continues for a child in alarm (brief v3: the arousal gate is for cortical treatment)
     Given a 10-year-old with every region scored 12
     And the child's typical arousal is "alarm"
+    And the child enjoys "chess"
     When seqplan plans the assessment
-    Then "storytelling" is deferred by rule "DEFER-001" until "the child's typical state is calm or alert"
-    And "chess_or_strategy_games" is deferred by rule "DEFER-001"
-    And "storytelling" is not a step
+    Then "storytelling" is not deferred
+    And "chess_or_strategy_games" is not deferred
+    And "chess_or_strategy_games" is a step
 
   @rule:DEFER-001 @must_not_fire
   Scenario: No gate closed: cognitive work is recommended, nothing waits

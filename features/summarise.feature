@@ -158,7 +158,6 @@ Feature: Summarise the assessment (layer 1: knowledge_base/rules/summarise.yaml)
 
     Examples:
       | period          |
-      | infancy         |
       | early childhood |
 
   @rule:HIST-005
@@ -170,13 +169,13 @@ Feature: Summarise the assessment (layer 1: knowledge_base/rules/summarise.yaml)
     And childhood adversity is listed as an early risk
     And the review is in 12 weeks
 
-  @rule:HIST-001 @must_not_fire
-  Scenario: Severe infancy relational poverty weighs less than perinatal and is not an early risk
+  @rule:HIST-001
+  Scenario: Severe infancy relational poverty counts like perinatal (brief section 26)
     Given a 6-year-old with region scores brainstem 6, diencephalon 8, limbic 8, cortex 9
     And infancy history is adversity 0 and relational poverty 3
     When seqplan plans the assessment
-    Then rule "HIST-001" does not fire
-    And no early risk is listed
+    Then infancy relational poverty is listed as an early risk
+    And the review is in 8 weeks
 
   @rule:HIST-001 @rule:HIST-002 @must_not_fire
   Scenario Outline: Later or less severe history is not an early risk
@@ -206,7 +205,7 @@ Feature: Summarise the assessment (layer 1: knowledge_base/rules/summarise.yaml)
   @rule:REL-001 @must_not_fire
   Scenario: Relational health at the threshold needs no extra support
     Given an 8-year-old with every region scored 12
-    And current relational health is 6
+    And current relational health is 8
     And the team is "foster carer, therapist"
     When seqplan plans the assessment
     Then rule "REL-001" does not fire

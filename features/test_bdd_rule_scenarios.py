@@ -14,6 +14,10 @@ scenarios(
     "verdict.feature",
     "select.feature",
     "dose.feature",
+    "safety.feature",
+    "age.feature",
+    "course.feature",
+    "referrals.feature",
     "catalogue.feature",
     "explanation.feature",
 )

@@ -64,7 +64,7 @@ class Vocabulary:
         """Every id this vocabulary can name."""
         return {i for ids in self.words.values() for i in ids}
 
-    def _lookup(self, text):
+    def _lookup(self, text, fuzzy):
         """Ids for one phrase, trying it as written, without leading filler words, and singular."""
         tries = [text]
         stripped = text
@@ -86,19 +86,20 @@ class Vocabulary:
         for form in tries:
             if form in self.words:
                 return self.words[form]
-        close = self.correction(text)
+        close = self.correction(text) if fuzzy else None
         return self.words[close] if close else ()
 
     def correction(self, text):
         """The vocabulary word a misspelt phrase was meant to be ('drumms' -> 'drums'), or None.
-        Only close, whole-phrase matches of at least four letters count, so a new word is still
-        reported as unknown rather than guessed."""
+        Only close, whole-phrase matches of at least four letters that start with the same letter
+        count ('knitting' is not 'sitting'), so a new word is still reported as unknown."""
         import difflib
 
         text = clean(text)
         if len(text) < 4 or text in self.words:
             return None
-        close = difflib.get_close_matches(text, self.words, n=1, cutoff=0.8)
+        same_start = [w for w in self.words if w[:1] == text[:1]]
+        close = difflib.get_close_matches(text, same_start, n=1, cutoff=0.8)
         return close[0] if close else None
 
     def _parts(self, text):
@@ -106,24 +107,26 @@ class Vocabulary:
                            for j in self.joiners)
         return [p for p in (re.split(pattern, text) if pattern else [text]) if p]
 
-    def match(self, entry):
-        """(ids, unknown parts) for one entry as the user wrote it."""
+    def match(self, entry, fuzzy=True):
+        """(ids, unknown parts) for one entry as the user wrote it: the whole phrase, then its
+        parts ("dogs and horses"), exactly; only if nothing matches, allowing a misspelling."""
         text = clean(entry)
         if not text:
             return (), []
-        ids = self._lookup(text)
-        if ids:
-            return ids, []
-        found, unknown = set(), []
-        for part in self._parts(text):
-            part_ids = self._lookup(part.strip(_STRIP))
-            if part_ids:
-                found.update(part_ids)
-            else:
-                unknown.append(part.strip(_STRIP))
-        if not found:
-            return (), [str(entry).strip()]
-        return tuple(sorted(found)), unknown
+        for tolerant in (False, True) if fuzzy else (False,):
+            ids = self._lookup(text, tolerant)
+            if ids:
+                return ids, []
+            found, unknown = set(), []
+            for part in self._parts(text):
+                part_ids = self._lookup(part.strip(_STRIP), tolerant)
+                if part_ids:
+                    found.update(part_ids)
+                else:
+                    unknown.append(part.strip(_STRIP))
+            if found:
+                return tuple(sorted(found)), unknown
+        return (), [str(entry).strip()]
 
     def normalise(self, entries):
         """(sorted ids named by ``entries``, unknown words in the order written, without repeats)."""
@@ -158,9 +161,8 @@ def unrecognised(assessment, kb):
             if field == "interests" and ids and not set(ids) & carried:
                 unknown = [str(entry).strip()]
                 uncarried.append(unknown[0])
-            close = vocabulary.correction(entry)
-            if ids and close:
-                corrected.append({"written": str(entry).strip(), "read_as": close})
+            if ids and not vocabulary.match(entry, fuzzy=False)[0]:
+                corrected.append({"written": str(entry).strip(), "read_as": ", ".join(ids)})
             unmatched.extend(w for w in unknown if w not in unmatched)
         if unmatched or noted or corrected:
             notes.append({"field": f"context.{field}", "unmatched": unmatched, "uncarried": uncarried,

@@ -118,6 +118,12 @@ def _provisional(kb, ev, fact):
     return [r for r in ("rewarding",) if all(f["via"] in PROVISIONAL for f in met[r])]
 
 
+def _named_interest(kb, ev, fact):
+    """True when a recorded interest (not child-led play in general) shows the step Rewarding."""
+    met = _rs_met(kb, ev, fact["activity"], fact["region"], fact["phase"])["rewarding"]
+    return any(f["via"] not in PROVISIONAL + ("child_led",) for f in met)
+
+
 PROVISIONAL = ("to_try", "to_confirm")   # `via` of a Rewarding met without a recorded interest
 
 
@@ -153,9 +159,14 @@ def _steps(kb, assessment, ev, reasons, start_phase):
         phase = min((f["phase"] for f in facts), key=lambda p: _phase_order(kb, p))
         facts = sorted((f for f in facts if f["phase"] == phase), key=lambda f: region_order[f["region"]])
         to_try = bool(prefer and _provisional(kb, ev, facts[0]))
+        if phase in kb.parameter_values.get("interest_first_phases", ()):
+            # enrichment: what the child named first, then child-led activities, then to try
+            to_try = (to_try, not _named_interest(kb, ev, facts[0]))
         # Where the plan starts comes first (S1 is the start), then the phases bottom-up; within a
         # phase and region, activities a rule leads with (e.g. grounding), then interests matched.
-        ranked.append(((phase != start_phase, _phase_order(kb, phase), region_order[facts[0]["region"]],
+        # Enrichment (parameter interest_first_phases) follows what the child enjoys before region.
+        region = 0 if phase in kb.parameter_values.get("interest_first_phases", ()) else region_order[facts[0]["region"]]
+        ranked.append(((phase != start_phase, _phase_order(kb, phase), region,
                         (activity_id,) not in leads, to_try, rank[activity_id]), facts))
     ranked.sort(key=lambda item: item[0])
     # Stepping down (a rule's step_down conclusion, brief section 22): fewer steps per phase.

@@ -157,9 +157,9 @@ def test_relational_health_changes_the_plan(kb):
     assert not same, f"{len(same)} of {N_PAIRS} plans did not change with relational health: {same[:5]}"
 
 
-def test_stepping_down_never_adds_steps_or_minutes(kb):
+def test_stepping_down_never_adds_steps(kb):
     """A child who improved is planned against their previous assessment: when the plan steps
-    down it has fewer steps and no more minutes a day than the previous plan."""
+    down it has fewer steps than the previous plan (one at least)."""
     rng = random.Random(SEED + 3)
     stepped = 0
     bad = []
@@ -180,7 +180,7 @@ def test_stepping_down_never_adds_steps_or_minutes(kb):
             continue
         stepped += 1
         old = _plan(before, kb)
-        if len(plan.steps) > max(1, len(old.steps) - 1) or plan.daily_time["minutes"][1] > old.daily_time["minutes"][1]:
+        if len(plan.steps) > max(1, len(old.steps) - 1):
             bad.append((now["client"]["id"], len(old.steps), len(plan.steps)))
     assert stepped > N_PAIRS // 10, f"only {stepped} of {N_PAIRS} cases stepped down: the property is barely exercised"
     assert not bad, f"{len(bad)} of {stepped}: {bad[:5]}"

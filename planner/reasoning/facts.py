@@ -67,6 +67,11 @@ def region_summaries(assessment, kb, functioning=None, qualified=None):
             # (section 21: it would not measure development).
             summary["developmental_age"] = round(assessment.age_years * mean / scale, 1)
             summary["age_hidden"] = bool(hide_age & set(summary["qualified_functions"].values()))
+        # The oldest developmental age of work worth proposing for this region (listed as waiting
+        # when a gate holds it): the region's developmental age, or the child's age when it has
+        # none, plus parameter road_ahead_years (brief section 25: nothing for years ahead).
+        base = summary.get("developmental_age", assessment.age_years)
+        summary["road_ahead_age"] = round(min(base, assessment.age_years) + _table(kb, "road_ahead_years", assessment.age_years), 2)
         summaries.append(summary)
     return summaries
 
@@ -94,7 +99,8 @@ def _context_facts(assessment, kb, qualified):
         # says otherwise in an aside ("uncle (does not live with us)").
         roles = kb.role_words.match(entry)[0]
         elsewhere = "not_household" in kb.aside_words.normalise(aside_texts(entry))[0]
-        facts.append(_fact("unsafe_adult", household=bool(set(roles) & daily) and not elsewhere,
+        # an adult seqplan cannot place is taken to be of the household (the safer reading)
+        facts.append(_fact("unsafe_adult", household=(not roles or bool(set(roles) & daily)) and not elsewhere,
                            role=roles[0] if roles else "unknown"))
     if assessment.threat_ongoing:
         facts.append(_fact("threat", ongoing=True))
@@ -113,9 +119,8 @@ def _context_facts(assessment, kb, qualified):
         facts.append(_fact("informants", file_review_only=set(assessment.informants) == {"file_review"}))
     if assessment.own_goal:
         facts.append(_fact("own_goal", by=assessment.own_goal.get("by", "young_person")))
-    for entry in assessment.team:
-        if "referral_made" in kb.aside_words.normalise(aside_texts(entry))[0]:
-            facts += [_fact("referral_made", service=s) for s in kb.service_words.match(entry)[0]]
+    # A service is in hand when the team names it: already involved, or "(referral made)".
+    facts += [_fact("referral_made", service=s) for s in kb.service_words.normalise(assessment.team)[0]]
     if "chosen" in asides:
         facts += [_fact("interest", tag=t) for t in kb.tag_words.normalise(
             e for e in assessment.avoid if "chosen" in kb.aside_words.normalise(aside_texts(e))[0])[0]]
@@ -146,7 +151,6 @@ def build_facts(assessment, kb, summaries=None):
     age = assessment.age_years
     current, before = _period_of(kb, age)
     facts = [_fact("client", age_years=age, current_period=current, previous_period=before,
-                   road_ahead_age=round(age + _table(kb, "road_ahead_years", age), 2),
                    typical_fraction=profile(assessment, kb, qualified))]
     for fid, score in sorted(assessment.functioning.items()):
         f = kb.functions[fid]

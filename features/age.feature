@@ -49,11 +49,19 @@ Feature: Real age, dignity, bodies and languages (knowledge_base/rules/age.yaml;
     And the plan cautions about "qualified_ratings"
     And the plan suggests considering "physiotherapy"
 
-  @rule:MOB-003
-  Scenario: A child who walks gets the standard forms, not the adapted ones
+  @rule:MOB-004 @must_not_fire
+  Scenario: A child who walks gets the standard forms; the adapted ones are not even listed
     Given a 9-year-old with region scores brainstem 6, diencephalon 6, limbic 9, cortex 9
     When seqplan plans the assessment
-    Then "seated_movement" fails "relevant" by rule "MOB-003"
+    Then "seated_movement" is not considered
+
+  @rule:MOB-004
+  Scenario: A wheelchair user is offered seated forms and hydrotherapy with the physiotherapist
+    Given a 9-year-old with region scores brainstem 6, diencephalon 6, limbic 9, cortex 9
+    And the child's mobility is "wheelchair"
+    And the team is "mum, teacher, physiotherapist"
+    When seqplan plans the assessment
+    Then "seated_movement" is a step
 
   @rule:MOB-002
   Scenario: A child who cannot sit unaided is not offered rocking on a chair or a swing

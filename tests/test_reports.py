@@ -179,7 +179,9 @@ def plan_bands(plan):
 
 # ---------------------------------------------------------------- the therapist's Markdown plan
 
-MAX_PLAN_WORDS, MAX_SUMMARY_LINES = 1500, 25
+# The fullest example plan grew with brief v3 (history by period, referrals to consider, the
+# co-regulation steps the day's limit no longer cuts): 1,700 words; the budget keeps it there.
+MAX_PLAN_WORDS, MAX_SUMMARY_LINES = 1800, 25
 
 
 def md_section(text, heading):

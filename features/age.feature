@@ -30,7 +30,7 @@ Feature: Real age, dignity, bodies and languages (knowledge_base/rules/age.yaml;
 
   @rule:AGE-003
   Scenario: No swing for a baby
-    Given a 0.5-year-old with region scores brainstem 5, diencephalon 5, limbic 6, cortex 9
+    Given a 0.9-year-old with every region scored 10
     And the team is "mum"
     When seqplan plans the assessment
     Then "swinging" fails "relevant" by rule "AGE-003"

@@ -14,11 +14,17 @@ Feature: Explanations and audit
 
   Scenario: "why-not" names the gate that defers cognitive work, its value and what lifts it
     Given the bundled example "young-child-brainstem"
-    When I ask why not "cbt"
+    When I ask why not "music_lessons"
     Then the answer names rule "DEFER-001" and rule "GATE-001" and rule "GATE-002"
     And the answer says "region_band.band is 'severe'"
     And the answer says "arousal.state is 'alarm'"
     And the answer says "would change when: the child's typical state is calm or alert"
+
+  Scenario: "why-not" says work years beyond the child's developmental age is not proposed at all
+    Given the bundled example "young-child-brainstem"
+    When I ask why not "cbt"
+    Then the answer says "no rule proposed it"
+    And the answer says "activity.dev_min is 7"
 
   Scenario: "why-not" names the R an excluded activity fails
     Given the bundled example "young-child-brainstem"

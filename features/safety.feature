@@ -54,6 +54,17 @@ Feature: Safety short of terror (knowledge_base/rules/safety.yaml; brief section
     Then the plan cautions about "safety"
     And no step happens at "home"
 
+  @rule:SAFE-013
+  Scenario: A threat from a father who does not live with the child: the protective mother delivers at home
+    Given a 2-year-old with region scores brainstem 5, diencephalon 6, limbic 6, cortex 8
+    And a threat to the child is ongoing
+    And "father (does not live with us)" is named as an alleged source of harm
+    And the team is "mum, refuge children's worker"
+    When seqplan plans the assessment
+    Then the plan cautions about "safety"
+    And rule "SAFE-004" does not fire
+    And "rocking_to_song" happens at "home, school"
+
   @rule:SAFE-012
   Scenario: A referral reaches the child in a clinic even when their settings are home and school
     Given a 9-year-old with region scores brainstem 9, diencephalon 9, limbic 6, cortex 9

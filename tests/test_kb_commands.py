@@ -48,7 +48,7 @@ def test_coverage_fails_and_names_the_rules_without_a_scenario(tmp_path):
 
 
 @pytest.mark.parametrize("rule_id, change, message", [
-    ("SEL-001", lambda r: r.update(sources=["seqplan#19"]), "cites section 19 of the domain brief"),
+    ("SEL-001", lambda r: r.update(sources=["seqplan#28"]), "cites section 28 of the domain brief"),
     ("SEL-001", lambda r: r["when"].update(deferred={"fact": "step", "not": True, "activity": "$candidate.activity"}),
      "negates 'step', which layer 'select' produces"),
     ("SEL-001", lambda r: r["when"].pop("deferred"), "without excluding a deferral"),

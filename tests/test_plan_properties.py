@@ -180,7 +180,8 @@ def test_reason_work_waits_for_a_regulated_child(index, kb):
     if not _gated(data):
         pytest.skip("lower regions are mild/typical and the child is calm or alert")
     reason_stage = {aid for aid, a in kb.activities.items() if a["stage"] == "reason"}
-    recommended = [s["activity"] for s in _recommended(plan)]
+    # ordinary enrichment of a typical cortex continues (brief v3, section 12): only treatment waits
+    recommended = [s["activity"] for s in _recommended(plan) if s["phase"] != "enrich"]
     assert not [a for a in recommended if a in reason_stage], (
         f"reason-stage activity recommended while gated: {recommended}")
     assert not [s for s in plan.steps if s["phase"] == "reason"]
@@ -194,6 +195,12 @@ def test_reason_work_waits_for_a_regulated_child(index, kb):
                 f["rule"] in ("AGE-002", "AGE-003", "MOB-001", "MOB-002", "SAFE-009", "SAFE-011", "STEP-004", "REL-011")
                 for f in e["fails"]):
             mentioned.discard(e["activity"])
+    # enrichment of a typical region is never gated (only as enrichment can it be considered here)
+    phases = {}
+    for f in plan.facts.values():
+        if f["kind"] == "candidate":
+            phases.setdefault(f["activity"], set()).add(f["phase"])
+    mentioned -= {a for a, p in phases.items() if p == {"enrich"}}
     for activity in sorted(mentioned & reason_stage):
         assert activity in deferred, f"{activity} is considered but not deferred"
         entry = deferred[activity]

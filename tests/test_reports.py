@@ -662,7 +662,9 @@ def test_progress_json_on_the_bundled_pair(cli):
     # The brainstem grew past an infant level (developmental age 1.4 -> 2.9 years): its
     # infant-level step gives way to one for the older age.
     removed = [p["activity"] for p in report["plan_changes"] if p["change"] == "removed"]
-    assert removed == ["rocking_to_song", "serve_and_return"]
+    # Relational health rose from 4 to 7: the daily one-to-one time for very low relational
+    # health (REL-008) gives way too.
+    assert removed == ["rocking_to_song", "daily_one_to_one", "serve_and_return", "lap_rhymes_peekaboo"]
     new_steps = {s["activity"]: s for s in plan_json(cli, NEW)["steps"]}
     old_steps = {s["activity"] for s in plan_json(cli, OLD)["steps"]}
     assert {p["activity"] for p in added} == set(new_steps) - old_steps
@@ -680,8 +682,9 @@ def test_progress_markdown_on_the_bundled_pair(cli):
     assert added and {phase for _, phase in added} <= {"regulate", "relate"}
     assert "Contact with animals" in {name for name, _ in added}
     # The brainstem grew past an infant level (developmental age 1.4 -> 2.9 years).
-    assert re.findall(r"^- Removed: (.+) \((\w+)\)$", text, re.M) == [("Rocking to song", "regulate"),
-                                                                   ("Serve and return", "relate")]
+    assert re.findall(r"^- Removed: (.+) \((\w+)\)$", text, re.M) == [
+        ("Rocking to song", "regulate"), ("Daily one-to-one time with a named adult", "relate"),
+        ("Serve and return", "relate"), ("Lap rhymes and peekaboo", "relate")]
     report = json.loads(cli("progress", OLD, NEW, "--format", "json"))
     assert {name for name, _ in added} == {p["name"] for p in report["plan_changes"] if p["change"] == "added"}
     assert "not the\n> NMT Metric" in text or "not the NMT Metric" in text

@@ -229,6 +229,20 @@ def vocabulary_warnings(path, kb_dir=None):
             for word in note["unmatched"]]
 
 
+def vocabulary_readings(path, kb_dir=None):
+    """[(field, written, read as)]: free words seqplan read as a close vocabulary word
+    (a misspelling: "drumms" as "music"), and [(field, written)] specific things noted to avoid
+    that no activity involves ("loud hand dryers"), so the user can check both."""
+    from planner.intake.assessment import load_assessment
+    from planner.kb.knowledge import load_knowledge_base
+    from planner.intake.vocabulary import unrecognised
+
+    kb = load_knowledge_base(kb_dir)
+    notes = unrecognised(load_assessment(assessment_path(path), kb), kb)
+    return ([(n["field"], c["written"], c["read_as"]) for n in notes for c in n["corrected"]],
+            [(n["field"], w) for n in notes for w in n["noted"]])
+
+
 def plan_batch(inputs, outdir, fmt="md", jobs=None, redact=False, kb_dir=None, progress=False):
     """Plan every assessment among ``inputs`` (files, directories of them, CSV files) into
     ``outdir`` with ``jobs`` processes; also writes ``errors``, ``caseload.json`` and

@@ -119,7 +119,7 @@ def validate(file, kb_dir):
     """
     from planner.api import validate_file
 
-    from planner.api import vocabulary_warnings
+    from planner.api import vocabulary_readings, vocabulary_warnings
 
     problems = validate_file(file, kb_dir)
     for problem in problems:
@@ -134,6 +134,13 @@ def validate(file, kb_dir):
             click.echo(f"seqplan: warning: {file}: {field}: {word!r} matches nothing in the knowledge base's "
                        f"vocabulary (the plan lists it as not checked or to confirm; add it to "
                        f"knowledge_base/vocabulary.yaml if it names something seqplan knows)", err=True)
+    if not str(file).lower().endswith(".csv"):
+        corrected, noted = vocabulary_readings(file, kb_dir)
+        for field, written, read_as in corrected:
+            click.echo(f"seqplan: warning: {file}: {field}: {written!r} read as {read_as!r} (a close spelling); "
+                       f"correct the file if that is wrong", err=True)
+        for field, written in noted:
+            click.echo(f"seqplan: note: {file}: {field}: {written!r} noted; no activity involves it", err=True)
     click.echo(f"{file}: valid")
 
 

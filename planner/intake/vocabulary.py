@@ -22,7 +22,7 @@ def aside_texts(entry):
 
 
 def clean(text):
-    text = _ASIDE.sub(" ", str(text).replace("_", " ").lower())
+    text = _ASIDE.sub(" ", str(text).replace("_", " ").replace("-", " ").lower())
     return " ".join(text.split()).strip(_STRIP)
 
 

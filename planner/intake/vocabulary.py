@@ -78,11 +78,16 @@ class Vocabulary:
                     changed = True
         for form in list(tries):
             tries.extend(_singulars(form))
-        # Then the head of the phrase: English puts it last ("netball coach" is a coach).
+        # Then the head of the phrase: English puts it last ("netball coach" is a coach); then what it
+        # starts with, before a qualifier ("being touched without asking" is being touched).
         words = stripped.split()
         for start in range(1, len(words)):
             tail = " ".join(words[start:])
             tries.extend([tail, *_singulars(tail)])
+        for phrase in (text.split(), words):
+            for end in range(len(phrase) - 1, 0, -1):
+                head = " ".join(phrase[:end])
+                tries.extend([head, *_singulars(head)])
         for form in tries:
             if form in self.words:
                 return self.words[form]
@@ -91,12 +96,13 @@ class Vocabulary:
 
     def correction(self, text):
         """The vocabulary word a misspelt phrase was meant to be ('drumms' -> 'drums'), or None.
-        Only close, whole-phrase matches of at least four letters that start with the same letter
-        count ('knitting' is not 'sitting'), so a new word is still reported as unknown."""
+        Only a single word of at least four letters, close to a vocabulary word that starts with the
+        same letter, counts ('knitting' is not 'sitting'; 'being left alone' is not 'being alone'), so
+        a new word or phrase is still reported as unknown rather than widened."""
         import difflib
 
         text = clean(text)
-        if len(text) < 4 or text in self.words:
+        if len(text) < 4 or " " in text or text in self.words:
             return None
         same_start = [w for w in self.words if w[:1] == text[:1]]
         close = difflib.get_close_matches(text, same_start, n=1, cutoff=0.8)
@@ -152,7 +158,7 @@ def unrecognised(assessment, kb):
                               ("concerns", kb.concern_words), ("unsafe_adults", kb.role_words)):
         unmatched, uncarried, noted, corrected = [], [], [], []
         for entry in getattr(assessment, field):
-            if field == "avoid" and _noted(entry, kb.noted_words):
+            if field == "avoid" and is_noted(entry, kb.noted_words):
                 noted.append(str(entry).strip())     # a specific thing no activity involves
                 continue
             ids, unknown = vocabulary.match(entry)
@@ -170,7 +176,7 @@ def unrecognised(assessment, kb):
     return notes
 
 
-def _noted(entry, noted_words):
+def is_noted(entry, noted_words):
     """True when ``entry`` names a specific thing listed under ``noted`` (the whole phrase or its
     last words: 'loud hand dryers' -> 'hand dryers')."""
     words = clean(entry).split()

@@ -24,6 +24,7 @@ FILES = {
     "strengths.yaml": "strengths",
 }
 RULES_GLOB = "rules/*.yaml"
+DIGESTED_TOO = ("plain_language.yaml",)     # read by planner.kb.explain, not checked by the schema here
 _CACHE = {}
 
 
@@ -256,7 +257,10 @@ def load_knowledge_base(directory=None):
     if missing:
         raise KnowledgeBaseError(f"{directory}: not a seqplan knowledge base (missing {', '.join(missing)})")
     raw = {rel: _read_bytes(directory, rel) for rel in files}     # each file read once
-    digest = _digest(raw)
+    # The plain-language table puts words into justifications and handouts: the digest stamped on
+    # every plan covers it too, so changed wording can never hide under the same digest.
+    worded = {rel: _read_bytes(directory, rel) for rel in DIGESTED_TOO if (directory / rel).is_file()}
+    digest = _digest(dict(sorted({**raw, **worded}.items())))
     cached = _CACHE.get((str(directory.resolve()), digest))
     if cached:
         return cached

@@ -39,7 +39,7 @@ def handout(plan, reader):
     for step in plan.steps:
         words = _plain_activity(kb, plain, step["activity"])
         item = dict(words, id=step["id"], activity=step["activity"], phase=step["phase"],
-                    to_try=bool(step.get("provisional") or step.get("to_try")))
+                    to_try=bool(step.get("provisional") or step.get("to_try")), form=step.get("form"))
         if roles & set(step["dose"]["who"]):
             if not groups or groups[-1]["phase"] != step["phase"]:
                 groups.append({"phase": step["phase"], "frequency": step["dose"]["frequency"],

@@ -6,7 +6,7 @@ durable-rules has no aggregation; every judgement on them is a rule.
 """
 from __future__ import annotations
 
-from planner.intake.vocabulary import aside_texts
+from planner.intake.vocabulary import aside_texts, is_noted
 
 
 def fact_id(fact):
@@ -59,6 +59,11 @@ def region_summaries(assessment, kb, functioning=None, qualified=None):
             "unrated_functions": [fid for fid in ids if fid not in functioning and fid not in qualified],
             "qualified_functions": {fid: qualified[fid] for fid in ids if fid in qualified},
         }
+        # how much of the region is rated at all, qualified ratings included: a region short of
+        # ratings because a condition lowers them is not an incomplete assessment (brief section 21)
+        kept = [fid for fid in applicable if fid in functioning and fid in qualified]
+        summary["qualified"] = len(kept)
+        summary["coverage_all"] = round((len(scores) + len(kept)) / len(applicable), 3) if applicable else 0.0
         if scores:
             mean = sum(scores) / len(scores)
             summary["mean"] = round(mean, 2)
@@ -96,9 +101,11 @@ def _context_facts(assessment, kb, qualified):
     daily = set(kb.parameter_values["daily_life_roles"])
     for entry in assessment.unsafe_adults:
         # An adult of the child's daily life is taken to share the household unless the entry
-        # says otherwise in an aside ("uncle (does not live with us)").
+        # says otherwise in an aside ("uncle (does not live with us)") or names someone outside
+        # it by what they are ("the olders he runs for").
         roles = kb.role_words.match(entry)[0]
-        elsewhere = "not_household" in kb.aside_words.normalise(aside_texts(entry))[0]
+        elsewhere = ("not_household" in kb.aside_words.normalise(aside_texts(entry))[0]
+                     or "outside_household" in kb.aside_words.match(entry, fuzzy=False)[0])
         # an adult seqplan cannot place is taken to be of the household (the safer reading)
         facts.append(_fact("unsafe_adult", household=(not roles or bool(set(roles) & daily)) and not elsewhere,
                            role=roles[0] if roles else "unknown"))
@@ -175,7 +182,9 @@ def build_facts(assessment, kb, summaries=None):
     facts.append(_fact("context", team_daily=bool(set(roles) & daily), interests_given=bool(assessment.interests)))
     facts += [_fact("team", role=r) for r in roles]
     facts += [_fact("interest", tag=t) for t in kb.tag_words.normalise(assessment.interests)[0]]
-    facts += [_fact("avoid", tag=t) for t in kb.tag_words.normalise(assessment.avoid)[0]]
+    # a specific thing noted to avoid ("loud hand dryers") excludes no family of activities
+    avoided = [e for e in assessment.avoid if not is_noted(e, kb.noted_words)]
+    facts += [_fact("avoid", tag=t) for t in kb.tag_words.normalise(avoided)[0]]
     facts += [_fact("open_setting", setting=s, by_referral=r) for s, r in open_settings(assessment, kb)]
     facts += _context_facts(assessment, kb, qualified)
     return facts + catalogue_facts(kb)
@@ -209,7 +218,7 @@ def catalogue_facts(kb):
                            dev_min=a["dev_age"]["min"], dev_max=a["dev_age"]["max"], rank=rank,
                            cortex_min=a.get("cortex_min", 0), age_min=ages.get("min", 0),
                            age_max=ages.get("max", 99), adolescent_form="adolescent_form" in a,
-                           on_request=a.get("on_request", False)))
+                           on_request=a.get("on_request", False), category=a["category"]))
         facts += [_fact("activity_setting", activity=aid, setting=st) for st in a["settings"]]
         facts += [_fact("activity_choice", activity=aid, tag=t) for t in a.get("chosen_by", ())]
         facts += [_fact("activity_target", activity=aid, region=r, stage=a["stage"]) for r in a["targets"]]

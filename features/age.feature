@@ -93,3 +93,13 @@ Feature: Real age, dignity, bodies and languages (knowledge_base/rules/age.yaml;
     And the plan suggests considering "carer_support"
     And "cbt" is not considered
     And "abstract_cognition" is kept on the map, marked "not_yet_applicable"
+
+  @rule:DATA-002
+  Scenario: A region short of ratings only because a condition lowers them is not an incomplete assessment
+    Given a 9-year-old with region scores brainstem 9, diencephalon 5, limbic 8, cortex 9
+    And "gross_motor, fine_motor, neuromuscular_tone, sleep, appetite_satiety" are qualified as "organic"
+    When seqplan plans the assessment
+    Then the diencephalon band is "insufficient data"
+    And rule "DATA-001" does not fire
+    And rule "GATE-003" does not fire
+    And rule "REVIEW-006" does not fire

@@ -310,3 +310,12 @@ Feature: Judge each candidate (layer 4: knowledge_base/rules/judge.yaml)
       | grandparent            | drumming          | caregiver          |
       | key worker             | drumming          | caregiver          |
       | teaching assistant     | drumming          | teaching_assistant |
+
+  @rule:DEFER-003
+  Scenario: Storytelling offered as enrichment of a typical cortex still waits for a child in alarm
+    Given a 10-year-old with every region scored 12
+    And the child's typical arousal is "alarm"
+    And the child enjoys "stories, chess"
+    When seqplan plans the assessment
+    Then "storytelling" is deferred by rule "DEFER-003"
+    And "chess_or_strategy_games" is not deferred

@@ -32,8 +32,7 @@ Feature: Judge each candidate (layer 4: knowledge_base/rules/judge.yaml)
     And the child's typical arousal is "alarm"
     And the child enjoys "chess"
     When seqplan plans the assessment
-    Then "storytelling" is not deferred
-    And "chess_or_strategy_games" is not deferred
+    Then "chess_or_strategy_games" is not deferred
     And "chess_or_strategy_games" is a step
 
   @rule:DEFER-001 @must_not_fire

@@ -57,7 +57,8 @@ def handout(plan, reader):
         "config": config,
         "groups": groups,
         "others": others,
-        "first": _unique(first[c][reader] for c in caution_ids if reader in first.get(c, {})),
+        "first": _unique(first[c][reader] for c in sorted(caution_ids, key=lambda c: list(first).index(c) if c in first else 0)
+                         if reader in first.get(c, {})),
         "cautions": _unique(_for_reader(plain["cautions"][c], reader) for c in caution_ids if c in plain["cautions"]),
         "avoid": [plain["avoid"][t] for t in avoid if t in plain["avoid"]],
         "waits": _waits(plan, plain["waits"]),

@@ -253,7 +253,8 @@ def first_cautions(plan):
     from planner.kb.explain import plain_language
 
     first = plain_language(plan.knowledge).get("first_cautions", {})
-    return [c for c in plan.cautions if c["caution"] in first]
+    order = list(first)      # the table's order: safety before what to do on a disclosure
+    return sorted((c for c in plan.cautions if c["caution"] in first), key=lambda c: order.index(c["caution"]))
 
 
 def _a_roles(kb):

@@ -1145,3 +1145,24 @@ def then_qualified(case, function, kind):
 @then(P('the plan names "{function:q}" as fallen since the previous assessment'))
 def then_fell(case, function):
     assert function in [f.get("function") for f in case.plan.since_previous], case.plan.since_previous
+
+
+@then(P('the plan has an objective on "{about:q}"'))
+def then_objective(case, about):
+    assert about in [o["about"] for o in case.plan.objectives], case.plan.objectives
+
+
+@then(P('the objective on "{about:q}" aims from {baseline:d} to {target:d}'))
+def then_objective_target(case, about, baseline, target):
+    objective = next(o for o in case.plan.objectives if o["about"] == about)
+    assert (objective["baseline"], objective["target"]) == (baseline, target), objective
+
+
+@then(P('the lead is the "{role:q}"'))
+def then_lead(case, role):
+    assert case.plan.lead["role"] == role, case.plan.lead
+
+
+@then("the lead is to name")
+def then_no_lead(case):
+    assert case.plan.lead["role"] is None, case.plan.lead

@@ -18,6 +18,7 @@ scenarios(
     "age.feature",
     "course.feature",
     "referrals.feature",
+    "goals.feature",
     "catalogue.feature",
     "explanation.feature",
 )

@@ -14,7 +14,9 @@ import yaml
 from tests.conftest import EXAMPLE_NAMES, KB_DIR, make_assessment, run_cli, write_assessment
 
 READERS = ("caregiver", "teacher")
-MAX_WORDS, MIN_FLESCH = 400, 60
+# 450 words still fill one A4 page at the handout's type size; the objectives' "write down" line (issue 18) took
+# the fullest handout from 398 to 424.
+MAX_WORDS, MIN_FLESCH = 450, 60
 REGION_WORDS = ("brainstem", "diencephalon", "cerebellum", "limbic", "cortex", "cortical")
 FIELD_NAMES = re.compile(r"\b(?:context|current|functioning|history)\.\w+|\b[a-z]+_[a-z_]+\b")
 READER_ROLES = {"caregiver": {"caregiver"}, "teacher": {"teacher", "teaching_assistant"}}

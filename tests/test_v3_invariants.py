@@ -184,3 +184,38 @@ def test_stepping_down_never_adds_steps(kb):
             bad.append((now["client"]["id"], len(old.steps), len(plan.steps)))
     assert stepped > N_PAIRS // 10, f"only {stepped} of {N_PAIRS} cases stepped down: the property is barely exercised"
     assert not bad, f"{len(bad)} of {stepped}: {bad[:5]}"
+
+
+def test_every_plan_with_a_need_has_a_measurable_objective(cases):
+    """Brief section 23: at least one objective when a region needs work or the state is high;
+    every objective has a target, a date (the review) and someone who records it."""
+    def check(data, plan):
+        needs = any(r["band"] in ("mild", "moderate", "severe") for r in plan.regions) or \
+            data["current"]["arousal"] in ("alarm", "fear", "terror")
+        problems = ["no objective"] if needs and not plan.objectives else []
+        problems += [o["id"] for o in plan.objectives if o["target"] in (None, "") or not o["due"] or not o["observers"]]
+        return problems
+    _assert_none(cases, check)
+
+
+def test_progress_scores_every_objective_of_the_earlier_plan(kb, tmp_path):
+    """`progress OLD NEW` gives each of OLD's objectives an attainment with its evidence."""
+    import yaml
+
+    from planner.plans.progress import progress
+
+    rng = random.Random(SEED + 4)
+    for index in range(40):
+        old = random_assessment(rng, index)
+        new = copy.deepcopy(old)
+        new["assessed_on"] = "2027-06-01"
+        new["client"]["age_years"] = old["client"]["age_years"] + 211 / 365.25
+        new["functioning"] = {f: min(12, max(0, v + rng.randint(-2, 4))) for f, v in old["functioning"].items()}
+        paths = []
+        for name, data in (("old", old), ("new", new)):
+            path = tmp_path / f"{index}-{name}.yaml"
+            path.write_text(yaml.safe_dump(data))
+            paths.append(path)
+        report, before, _ = progress(*paths)
+        assert [o["objective"] for o in report["objectives"]] == [o["id"] for o in before.objectives]
+        assert all(o["evidence"] and (o["score"] is None or -2 <= o["score"] <= 2) for o in report["objectives"])

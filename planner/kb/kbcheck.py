@@ -45,7 +45,10 @@ READ_BY_PLANNER = {"rating_scale_max", "steps_per_phase", "daily_minutes_max", "
                    "qualifier_hides_developmental_age", "not_ratable_before_years", "setting_stands_in",
                    "settings_by_referral", "road_ahead_years", "referral_functions", "referral_concerns",
                    "referral_services", "step_down_steps_per_phase", "fails_not_lifted_by_waiting",
-                   "daily_limit_exempt", "interest_first_phases"}
+                   "daily_limit_exempt", "interest_first_phases",
+                   # goals (brief section 23): targets in facts.py, numbers in justifications
+                   "objective_rating_steps", "objective_relational_step", "objective_signs",
+                   "objective_state_days", "objective_safe_adults"}
 CATEGORIES = ("therapeutic", "educational", "enrichment")   # brief section 12; the schema's enum too
 
 

@@ -62,6 +62,8 @@ def handout(plan, reader):
         "cautions": _unique(_for_reader(plain["cautions"][c], reader) for c in caution_ids if c in plain["cautions"]),
         "avoid": [plain["avoid"][t] for t in avoid if t in plain["avoid"]],
         "waits": _waits(plan, plain["waits"]),
+        # what this reader writes down for the plan's objectives (brief section 23)
+        "record": _unique(o["record"] for o in plan.objectives if reader in o["observers"] and o["record"]),
         "signs": plain["signs"],
         "upset": plain["upset"],
     }

@@ -35,6 +35,9 @@ class Plan:
     relational_strength: dict | None
     regulate_duration: dict | None
     review: dict | None
+    objectives: list          # measurable objectives by the review: target, due date, what is recorded and by whom
+    lead: dict                # the named lead professional (role None: to name)
+    attainment: list          # the previous plan's objectives scored -2..+2 at this assessment (when it has one)
     notes: list
     context_notes: str | None
     # brief v3

@@ -8,6 +8,7 @@ from __future__ import annotations
 from planner import __version__
 from planner.kb.explain import because, minutes_text
 from planner.reasoning.facts import build_facts, region_summaries
+from planner.plans.attainment import attainment
 from planner.plans.plan import Plan
 from planner.intake.vocabulary import unrecognised
 
@@ -133,16 +134,15 @@ def _exempt(kb, ev, activity, lead):
         lead["phase"] in exempt["phases_when_interest_matched"] and not _provisional(kb, ev, lead))
 
 
-def _step_down_cap(kb, assessment, ev):
+def _step_down_cap(ev, before):
     """(most steps, most minutes a day) when a rule steps the plan down (brief section 22): fewer
-    steps and minutes than the plan for the previous assessment; (None, None) otherwise."""
-    if not ev.of_kind("step_down") or not assessment.previous:
+    steps and minutes than ``before``, the plan for the previous assessment; (None, None) otherwise."""
+    if not ev.of_kind("step_down") or before is None:
         return None, None
-    before = make_plan(assessment.earlier(), kb)
     return max(1, len(before.steps) - 1), before.daily_time["minutes"][1]
 
 
-def _steps(kb, assessment, ev, reasons, start_phase):
+def _steps(kb, assessment, ev, reasons, start_phase, before=None):
     """Steps grouped by activity (one per activity, in its earliest phase), ordered
     bottom-up by phase, then target region, then (parameter prefer_matched_interests)
     those matching a recorded interest before those to try, then catalogue rank. The
@@ -173,7 +173,7 @@ def _steps(kb, assessment, ev, reasons, start_phase):
     per_phase_limit = kb.parameter_values["steps_per_phase" if not ev.of_kind("step_down")
                                           else "step_down_steps_per_phase"]
     day_limit = _daily_limit(kb, assessment, ev)
-    most_steps, most_minutes = _step_down_cap(kb, assessment, ev)
+    most_steps, most_minutes = _step_down_cap(ev, before)
     if most_minutes is not None:
         day_limit = min(day_limit, most_minutes)
     # A step a rule leads with (grounding, the relational goal's coaching) keeps its place in
@@ -394,6 +394,49 @@ def _to_consider(kb, ev, reasons):
     return out
 
 
+def _review_date(assessed_on, review):
+    import datetime as dt
+
+    if not review:
+        return None
+    return (dt.date.fromisoformat(assessed_on) + dt.timedelta(weeks=review["weeks"])).isoformat()
+
+
+def _objectives(kb, assessment, ev, reasons, review, attained):
+    """The objectives rules set (brief section 23), in the rules' order: each with its target, the
+    date it is due (the review), what is recorded and by whom, and how the same objective fared
+    at the previous review (carried forward when not met, stepped up when met)."""
+    from planner.kb.explain import plain_language
+
+    signs = plain_language(kb).get("signs_to_record", {})
+    due = _review_date(assessment.assessed_on, review)
+    earlier = {a["about"]: a for a in attained or ()}
+    out = []
+    for n, fact in enumerate(sorted(ev.of_kind("objective"), key=lambda f: (f["order"], f["id"])), start=1):
+        sign = signs.get(fact["sign"], {})
+        previous = earlier.get(fact["about"])
+        out.append({
+            "id": f"O{n}", "goal": fact["goal"], "about": fact["about"],
+            "label": kb.label(fact["about"]), "baseline": fact["baseline"], "target": fact["target"], "due": due,
+            "sign": fact["sign"], "record": sign.get("text"), "observers": sign.get("by", []),
+            "previously": None if previous is None else {
+                "score": previous["score"], "label": previous["label"], "evidence": previous["evidence"],
+                "now": "carried forward" if not previous["met"] else "met; the next target"},
+            "rules": _unique(reasons.rule(f) for f in reversed(reasons.chain(fact))),
+            "because": reasons.text(fact), "fact": fact["id"]})
+    return out
+
+
+def _lead(kb, ev, reasons):
+    """The named lead: the candidate a rule found, in the order of parameter lead_roles (section 23)."""
+    order = kb.parameter_values["lead_roles"]
+    candidates = sorted(ev.of_kind("lead_candidate"),
+                        key=lambda f: (f["rank"], order.index(f["role"]) if f["role"] in order else len(order)))
+    if not candidates:
+        return {"role": None, "rules": [], "because": None}
+    return {"role": candidates[0]["role"], "rules": [reasons.rule(candidates[0])], "because": reasons.text(candidates[0])}
+
+
 def _start(ev, reasons):
     """Where the plan starts: the phase and region of the starting rule's conclusion."""
     return _one(ev, reasons, "start_region") or _one(ev, reasons, "start_state")
@@ -440,9 +483,16 @@ def make_plan(assessment, kb=None, *, redact=False):
     ev = engine.evaluate(kb, build_facts(assessment, kb, summaries))
     reasons = _Reasons(kb, ev)
     start = _start(ev, reasons)
-    steps, alternatives, daily_time = _steps(kb, assessment, ev, reasons, start and start["phase"])
+    # The plan for the previous assessment, when the file gives one: the step-down cap and the
+    # attainment of its objectives (brief sections 22, 23).
+    earlier = assessment.earlier()
+    before = make_plan(earlier, kb) if earlier else None
+    steps, alternatives, daily_time = _steps(kb, assessment, ev, reasons, start and start["phase"], before)
     if start:   # blocked: no step where the plan starts (the review then asks to unblock it)
         start["blocked"] = not any(s["phase"] == start["phase"] and start["region"] in s["targets"] for s in steps)
+    review = _review(ev, reasons)
+    attained = attainment(before, earlier, assessment, kb) if before else []
+    objectives = _objectives(kb, assessment, ev, reasons, review, attained)
     stepped = {s["activity"] for s in steps + alternatives}
     deferred = _deferred(kb, ev, reasons, stepped)
     excluded = _excluded(kb, ev, reasons, stepped | {d["activity"] for d in deferred})
@@ -483,7 +533,10 @@ def make_plan(assessment, kb=None, *, redact=False):
         in_the_moment=_listed(ev, reasons, "in_the_moment"),
         relational_strength=_one(ev, reasons, "relational_strength"),
         regulate_duration=_one(ev, reasons, "regulate_duration"),
-        review=_review(ev, reasons),
+        review=review,
+        objectives=objectives,
+        lead=_lead(kb, ev, reasons),
+        attainment=attained,
         notes=unrecognised(assessment, kb),
         context_notes=assessment.notes,
         referrals_to_consider=_to_consider(kb, ev, reasons),

@@ -78,7 +78,9 @@ def _interval(old, new, old_plan, new_plan, kb):
             "transitions": [r for r in report["regions"] if r["old_band"] != r["new_band"]],
             "gates": [g for g in report["gates"] if g["status"] != "still closed"],
             "still_closed": [g for g in report["gates"] if g["status"] == "still closed"],
-            "plan_changes": report["plan_changes"], "steps": report["steps"]}
+            "plan_changes": report["plan_changes"], "steps": report["steps"],
+            # the earlier plan's objectives scored at the later assessment (brief section 23)
+            "objectives": new_plan.attainment}
 
 
 def _point(assessment, plan):
@@ -120,6 +122,7 @@ def series(paths, kb_dir=None, redact=False):
     withheld = [w for w in ("name", "assessor", "notes") if any(w in p.redacted for p in plans)]
     if withheld:
         report["redacted"] = withheld
+    report["objectives"] = plans[-1].attainment
     report["series"] = {
         "assessments": [_point(a, p) for a, p in zip(assessments, plans)],
         "intervals": [_interval(a, b, pa, pb, kb)

@@ -72,13 +72,17 @@ def near_miss(plan, target):
 
 
 def targets(plan, target):
-    """The conclusions ``target`` (a step id, an activity id or name) stands for, and a title."""
+    """The conclusions ``target`` (a step id, an objective id, an activity id or name) stands for, and a title."""
     kb, ev = plan.knowledge, plan._evaluation
     target = resolve(plan, target)
     for step in plan.steps:
         if target in (step["id"], step["activity"]):
             facts = [f for f in ev.of_kind("step") if f["activity"] == step["activity"] and f["phase"] == step["phase"]]
             return facts, f"{step['id']} {step['name']} ({step['phase']} phase)"
+    for objective in plan.objectives:     # an objective, by its id (brief section 23)
+        if str(target).strip().upper() == objective["id"]:
+            return ([f for f in ev.of_kind("objective") if f["id"] == objective["fact"]],
+                    f"{objective['id']} {objective['because']}")
     if target in kb.activities:
         for kinds, title in ((("step",), "an alternative step"), (("deferred",), "deferred"),
                              (("fails", "activity_fails"), "not recommended now")):

@@ -61,6 +61,10 @@ def region_summaries(assessment, kb, functioning=None, qualified=None):
         }
         # how much of the region is rated at all, qualified ratings included: a region short of
         # ratings because a condition lowers them is not an incomplete assessment (brief section 21)
+        if scores:   # the lowest rating that measures development, and its objective's target (section 23)
+            lowest = min(counted, key=lambda fid: (functioning[fid], kb.rank[fid]))
+            summary.update(lowest_function=lowest, lowest_score=functioning[lowest],
+                           lowest_target=objective_target(kb, functioning[lowest]))
         kept = [fid for fid in applicable if fid in functioning and fid in qualified]
         summary["qualified"] = len(kept)
         summary["coverage_all"] = round((len(scores) + len(kept)) / len(applicable), 3) if applicable else 0.0
@@ -79,6 +83,12 @@ def region_summaries(assessment, kb, functioning=None, qualified=None):
         summary["road_ahead_age"] = round(min(base, assessment.age_years) + _table(kb, "road_ahead_years", assessment.age_years), 2)
         summaries.append(summary)
     return summaries
+
+
+def objective_target(kb, score):
+    """A rating objective's target: the score plus its band's step (objective_rating_steps)."""
+    step = next(row["step"] for row in kb.parameter_values["objective_rating_steps"] if score < row["below"])
+    return min(kb.parameter_values["rating_scale_max"], score + step)
 
 
 def _period_of(kb, age):
@@ -169,7 +179,9 @@ def build_facts(assessment, kb, summaries=None):
     for period, ratings in sorted(assessment.history.items()):
         facts.append(_fact("history", period=period, **ratings))
     if assessment.relational_health is not None:
-        facts.append(_fact("relational_health", score=assessment.relational_health))
+        facts.append(_fact("relational_health", score=assessment.relational_health, target=min(
+            kb.parameter_values["rating_scale_max"],
+            assessment.relational_health + kb.parameter_values["objective_relational_step"])))
     if assessment.arousal is not None:
         facts.append(_fact("arousal", state=assessment.arousal))
     if assessment.dissociative_state is not None:
@@ -230,8 +242,11 @@ def catalogue_facts(kb):
         facts += [_fact("dose_band", dose=did, phase=dose["phase"], band=b) for b in dose["bands"]]
     facts += [_fact("dose_gives", phase=phase, r=r) for phase, gives in kb.dose_gives.items() for r in sorted(gives)]
     facts += [_fact("strength_use", function=fid, how=use["how"]) for fid, use in kb.strength_uses.items()]
-    # the referral tables of parameters.yaml, as facts rules can join (brief section 24)
+    # what a carer or teacher records for an objective on each function (brief section 23)
     values = kb.parameter_values
+    signs = values.get("objective_signs", {})
+    facts += [_fact("function_sign", function=fid, sign=signs.get(fid, "rating")) for fid in kb.functions]
+    # the referral tables of parameters.yaml, as facts rules can join (brief section 24)
     facts += [_fact("service_function", service=row["service"], function=fid, age_min=row.get("age_min", 0))
               for row in values.get("referral_functions", ()) for fid in row["functions"]]
     facts += [_fact("service_concern", service=row["service"], concern=c, age_min=row.get("age_min", 0),

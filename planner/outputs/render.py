@@ -142,7 +142,8 @@ def _factor(texts_by_step, six_rs):
         if common:
             shared["rs"][r] = common
         for mine, text in zip(own, rest):
-            if text:
+            # a lone aside left once the shared reason is factored out ("(range 0-2)") says nothing
+            if text and not (common and text.startswith("(")):
                 mine["rs"][r] = text
     return shared, own
 

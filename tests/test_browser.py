@@ -328,7 +328,8 @@ def test_report_prints_on_at_most_six_a4_pages_with_header_and_page_numbers(prin
     for number, page in enumerate(pages, 1):
         assert header in page, f"page {number} has no running header"
         assert f"Page {number} of {len(pages)}" in page, f"page {number} is not numbered"
-    assert "Summary Start here." in pages[0], "the summary opens the first page"
+    # the summary, opening with the objectives (issue 18), then where to start, is on the first page
+    assert "Summary Goal Objective by" in pages[0] and "Start here." in pages[0], "the summary opens the first page"
     last = pages[-1]
     assert "Sign-off" in last and "Clinician" in last and "Date" in last and "Signature" in last
 

@@ -48,7 +48,9 @@ READ_BY_PLANNER = {"rating_scale_max", "steps_per_phase", "daily_minutes_max", "
                    "daily_limit_exempt", "interest_first_phases",
                    # goals (brief section 23): targets in facts.py, numbers in justifications
                    "objective_rating_steps", "objective_relational_step", "objective_signs",
-                   "objective_state_days", "objective_safe_adults"}
+                   "objective_state_days", "objective_safe_adults",
+                   # planner.plans.attainment: the Goal Attainment Scale and the arousal order
+                   "attainment_scale", "arousal_states_order"}
 CATEGORIES = ("therapeutic", "educational", "enrichment")   # brief section 12; the schema's enum too
 
 

@@ -103,3 +103,11 @@ Feature: Real age, dignity, bodies and languages (knowledge_base/rules/age.yaml;
     And rule "DATA-001" does not fire
     And rule "GATE-003" does not fire
     And rule "REVIEW-006" does not fire
+
+  @rule:QUAL-004
+  Scenario: A blind child is not offered picture books or painting
+    Given an 11-year-old with region scores brainstem 7, diencephalon 8, limbic 6, cortex 9
+    And "visual_integration" is rated 0
+    And "visual_integration" is qualified as "sensory_impairment"
+    When seqplan plans the assessment
+    Then "creative_arts" fails "relevant" by rule "QUAL-004"

@@ -50,7 +50,7 @@ READ_BY_PLANNER = {"rating_scale_max", "steps_per_phase", "daily_minutes_max", "
                    "objective_rating_steps", "objective_relational_step", "objective_signs",
                    "objective_state_days", "objective_safe_adults",
                    # planner.plans.attainment: the Goal Attainment Scale and the arousal order
-                   "attainment_scale", "arousal_states_order"}
+                   "attainment_scale", "arousal_states_order", "sensory_function_needs"}
 CATEGORIES = ("therapeutic", "educational", "enrichment")   # brief section 12; the schema's enum too
 
 

@@ -246,6 +246,8 @@ def catalogue_facts(kb):
     values = kb.parameter_values
     signs = values.get("objective_signs", {})
     facts += [_fact("function_sign", function=fid, sign=signs.get(fid, "rating")) for fid in kb.functions]
+    facts += [_fact("function_need", function=fid, tag=tag)
+              for fid, tag in values.get("sensory_function_needs", {}).items()]
     # the referral tables of parameters.yaml, as facts rules can join (brief section 24)
     facts += [_fact("service_function", service=row["service"], function=fid, age_min=row.get("age_min", 0))
               for row in values.get("referral_functions", ()) for fid in row["functions"]]

@@ -34,6 +34,9 @@ def handout(plan, reader):
     closed = {f["setting"] for f in plan.facts.values() if f.get("kind") == "closed_setting"}
     if closed & set(config.get("settings", ())):
         raise Withheld(f"no {reader} handout: {plain['withheld'][reader]}")
+    # where the child lives for now (a ward) renames the page and its reader (plain-language `where`)
+    places = {w for s in plan.steps for w in s["dose"]["where"]}
+    config = dict(config, **next((v for k, v in config.get("where", {}).items() if k in places), {}))
     roles = set(config["roles"])
     groups, others = [], []
     for step in plan.steps:

@@ -98,7 +98,7 @@ def test_handout_lists_what_this_reader_does_how_often_and_how_long(example, rea
 def test_handout_of_the_brainstem_example_says_what_to_avoid_and_what_waits():
     text = handout("young-child-brainstem", "caregiver")
     assert "for Robin" in text and "When Robin is upset" in text
-    assert "No touch" in text, "the assessment says to avoid touch"
+    assert "no hugs or massage unless they ask" in text, "the assessment says to avoid touch"
     assert "go quiet, still or far away" in text, "the dissociation caution, in plain words"
     assert "## What waits" in text and "play and group activities" in text
     assert "talking therapies" not in text.lower(), "they would not suit a developmental age of 1.4 years"

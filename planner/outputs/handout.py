@@ -68,7 +68,8 @@ def handout(plan, reader):
         # what this reader writes down for the plan's objectives (brief section 23)
         "record": _unique(o["record"] for o in plan.objectives if reader in o["observers"] and o["record"]),
         "signs": plain["signs"],
-        "upset": plain["upset"],
+        "upset": plain["upset_baby" if plan.client["age_years"] < kb.parameter_values["infant_below_years"]
+                       and "upset_baby" in plain else "upset"],
     }
 
 

@@ -61,10 +61,6 @@ def region_summaries(assessment, kb, functioning=None, qualified=None):
         }
         # how much of the region is rated at all, qualified ratings included: a region short of
         # ratings because a condition lowers them is not an incomplete assessment (brief section 21)
-        if scores:   # the lowest rating that measures development, and its objective's target (section 23)
-            lowest = min(counted, key=lambda fid: (functioning[fid], kb.rank[fid]))
-            summary.update(lowest_function=lowest, lowest_score=functioning[lowest],
-                           lowest_target=objective_target(kb, functioning[lowest]))
         kept = [fid for fid in applicable if fid in functioning and fid in qualified]
         summary["qualified"] = len(kept)
         summary["coverage_all"] = round((len(scores) + len(kept)) / len(applicable), 3) if applicable else 0.0
@@ -83,6 +79,24 @@ def region_summaries(assessment, kb, functioning=None, qualified=None):
         summary["road_ahead_age"] = round(min(base, assessment.age_years) + _table(kb, "road_ahead_years", assessment.age_years), 2)
         summaries.append(summary)
     return summaries
+
+
+def stage_lowest(assessment, kb, summaries):
+    """Per stage of treatment (regulate: brainstem and diencephalon together), the lowest rating
+    that measures development, preferring on a tie one a carer or teacher can observe (parameter
+    objective_signs), and its objective's target (brief section 23)."""
+    signs = kb.parameter_values.get("objective_signs", {})
+    by_stage = {}
+    for s in summaries:
+        by_stage.setdefault(s["stage"], []).extend(s["rated_functions"])
+    facts = []
+    for stage, counted in sorted(by_stage.items()):
+        if counted:
+            fid = min(counted, key=lambda f: (assessment.functioning[f], f not in signs, kb.rank[f]))
+            score = assessment.functioning[fid]
+            facts.append(_fact("stage_lowest", stage=stage, function=fid, score=score,
+                               target=objective_target(kb, score)))
+    return facts
 
 
 def objective_target(kb, score):
@@ -173,7 +187,9 @@ def build_facts(assessment, kb, summaries=None):
         f = kb.functions[fid]
         facts.append(_fact("function_score", function=fid, region=f["region"], factor=f["factor"], score=score,
                            qualified=qualified.get(fid, "none")))
-    for s in summaries or region_summaries(assessment, kb):
+    summaries = summaries or region_summaries(assessment, kb)
+    facts += stage_lowest(assessment, kb, summaries)
+    for s in summaries:
         facts.append(_fact("region_summary", **{k: v for k, v in s.items()
                                                  if not k.endswith("_functions") and k != "age_hidden"}))
     for period, ratings in sorted(assessment.history.items()):

@@ -104,7 +104,7 @@ class KnowledgeBase:
         return f"{source['citation']} [{source['label']}; domain brief section {section}]"
 
 
-# durable-rules limits (/work/shared/engineering/durable-rules.md): every rule of a layer
+# durable-rules limits (the shared engineering notes, durable-rules.md): every rule of a layer
 # shares the layer's control-fact test; about 128 rules sharing a test abort the process
 # in delete_state, and a layer of 256 or more fails ruleset creation (error 108).
 MAX_RULES_PER_LAYER = 120

@@ -111,3 +111,11 @@ Feature: Real age, dignity, bodies and languages (knowledge_base/rules/age.yaml;
     And "visual_integration" is qualified as "sensory_impairment"
     When seqplan plans the assessment
     Then "creative_arts" fails "relevant" by rule "QUAL-004"
+
+  @rule:QUAL-005
+  Scenario: A deaf child's adults calm and connect through the senses the child uses
+    Given a 7-year-old with region scores brainstem 7, diencephalon 8, limbic 7, cortex 8
+    And "auditory_integration, receptive_language, expressive_language" are qualified as "sensory_impairment"
+    When seqplan plans the assessment
+    Then the plan cautions about "sensory_communication"
+    And the plan does not suggest "ot_sensory_assessment"

@@ -144,7 +144,7 @@ class Vocabulary:
         return sorted(ids), unknown
 
 
-def unrecognised(assessment, kb):
+def unrecognised(assessment, kb, echo=True):
     """Per context field, the words the plan could not use: [{field, unmatched}].
 
     Interests: words the vocabulary does not know, or whose tags no activity carries
@@ -170,6 +170,9 @@ def unrecognised(assessment, kb):
             if ids and not vocabulary.match(entry, fuzzy=False)[0]:
                 corrected.append({"written": str(entry).strip(), "read_as": ", ".join(ids)})
             unmatched.extend(w for w in unknown if w not in unmatched)
+        if field == "unsafe_adults" and not echo:
+            # a plan never repeats what was written about an unsafe adult (it may be a name)
+            unmatched, corrected = ["withheld"] * len(unmatched), []
         if unmatched or noted or corrected:
             notes.append({"field": f"context.{field}", "unmatched": unmatched, "uncarried": uncarried,
                           "noted": noted, "corrected": corrected})

@@ -537,7 +537,7 @@ def make_plan(assessment, kb=None, *, redact=False):
         objectives=objectives,
         lead=_lead(kb, ev, reasons),
         attainment=attained,
-        notes=unrecognised(assessment, kb),
+        notes=unrecognised(assessment, kb, echo=False),
         context_notes=assessment.notes,
         referrals_to_consider=_to_consider(kb, ev, reasons),
         history=[dict(period=f["period"], label=kb.label(f["period"]), adversity=f["adversity"],

@@ -259,3 +259,33 @@ def test_public_library_api(tmp_path):
     assert json.loads(render_plan(plan, "json"))["client"]["id"] == "LIB-1"
     assert render_plan(plan, "md") == invoke("plan", path).stdout
     assert render_plan(make_plan(load_assessment(path)), "json") == invoke("plan", path, "--format", "json").stdout
+
+
+def test_audit_refuses_a_stored_plan_with_a_key_written_twice(tmp_path):
+    """A forged value first and the genuine one last (json.loads keeps the last) must not pass as
+    'reproduced': the stored plan is refused, naming the key."""
+    from click.testing import CliRunner
+
+    from planner.cli import main
+
+    runner = CliRunner()
+    plan = runner.invoke(main, ["plan", "--example", "teen-cortical", "--format", "json"]).output
+    forged = plan.replace('"client": {', '"client": {"id": "SOMEONE-ELSE", ', 1)
+    path = tmp_path / "plan.json"
+    path.write_text(forged, encoding="utf-8")
+    result = runner.invoke(main, ["audit", str(path), "teen-cortical"])
+    assert result.exit_code == 2 and "id: is written twice" in result.output, result.output
+
+
+def test_audit_sees_a_boolean_written_as_a_number(tmp_path):
+    from click.testing import CliRunner
+
+    from planner.cli import main
+
+    runner = CliRunner()
+    plan = runner.invoke(main, ["plan", "--example", "teen-cortical", "--format", "json"]).output
+    assert '"blocked": false' in plan
+    path = tmp_path / "plan.json"
+    path.write_text(plan.replace('"blocked": false', '"blocked": 0.0', 1), encoding="utf-8")
+    result = runner.invoke(main, ["audit", str(path), "teen-cortical"])
+    assert result.exit_code == 1 and "not reproduced" in result.output, result.output

@@ -84,11 +84,29 @@ def _count(value):
     return len(value) if isinstance(value, (list, dict)) else 1
 
 
+def _no_duplicates(pairs):
+    """``json.loads`` hook: a key written twice is a forgery the last value would hide (seqplan
+    never writes one), so it is refused, not silently resolved."""
+    keys = [k for k, _ in pairs]
+    twice = sorted({k for k in keys if keys.count(k) > 1})
+    if twice:
+        raise DuplicateKey(twice[0])
+    return dict(pairs)
+
+
+class DuplicateKey(ValueError):
+    """A JSON object holding one key twice."""
+
+
 def load_plan_json(path, text):
-    """A stored JSON plan (its file's ``text``); an ``InputError`` naming the file if it is not one."""
+    """A stored JSON plan (its file's ``text``); an ``InputError`` naming the file if it is not one,
+    or if any object in it holds a key twice."""
     path = Path(path)
     try:
-        data = json.loads(text)
+        data = json.loads(text, object_pairs_hook=_no_duplicates)
+    except DuplicateKey as exc:
+        raise InputError(path, str(exc), "is written twice in one object, so one value hides the other",
+                         "audit the plan file seqplan wrote, unedited") from None
     except json.JSONDecodeError as exc:
         raise InputError(path, None, f"invalid JSON: {exc.msg}", "pass a plan made with --format json", exc.lineno)
     if not isinstance(data, dict) or data.get("format") != "seqplan/plan-1":
@@ -148,7 +166,9 @@ def _types_differ(a, b):
         return any(_types_differ(a[k], b[k]) for k in a)
     if isinstance(a, list) and isinstance(b, list):
         return any(_types_differ(x, y) for x, y in zip(a, b))
-    return type(a) is not type(b) and not (isinstance(a, float) and isinstance(b, int) and a == b)
+    # 1.0 for 1 is formatting; 1.0 or 0.0 for true or false is not (bool is an int in Python)
+    return type(a) is not type(b) and not (isinstance(a, float) and isinstance(b, int) and not isinstance(b, bool)
+                                           and a == b)
 
 
 def diff_knowledge_bases(assessment_path, kb_a, kb_b):

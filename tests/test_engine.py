@@ -133,7 +133,19 @@ def test_input_fact_order_does_not_change_the_conclusions(kb):
     cases = [TWO_DELIVERERS,
              make_assessment(brainstem=9, diencephalon=10, limbic=4, cortex=6, age=12,
                              context={"avoid": ["touch"], "interests": ["animals"]},
-                             current={"arousal": "fear", "relational_health": 3})]
+                             current={"arousal": "fear", "relational_health": 3}),
+             # the brief v3 rules that negate earlier layers' conclusions (SAFE-004/010/011, AGE-002,
+             # STEP-003, STR-002, REFER-100/101, DATA-001/002): safety, choice, qualifiers, a previous
+             make_assessment(brainstem=6, diencephalon=7, limbic=4, cortex=8, age=13,
+                             functioning={"speech_articulation": 3, "gross_motor": 2},
+                             qualifiers={"gross_motor": {"kind": "organic"}},
+                             history={"adolescence": {"adversity": 3, "relational_poverty": 3}},
+                             context={"interests": ["puppets"], "unsafe_adults": ["stepfather"],
+                                      "team": ["mum", "teacher", "speech and language therapist (referral made)"],
+                                      "mobility": "wheelchair", "avoid": ["baby stuff"]},
+                             current={"arousal": "alert", "relational_health": 3, "threat_ongoing": True},
+                             previous={"assessed_on": "2025-11-02", "current": {"arousal": "alarm"},
+                                       "functioning": {"sleep": 4, "attachment": 3, "planning": 5}})]
     for data in cases:
         facts = build_facts(from_data(data, kb=kb), kb)
         baseline = engine.evaluate(kb, facts)

@@ -54,14 +54,15 @@ def handout(plan, reader):
             others.append(item)
     avoid = sorted({f["tag"] for f in plan.facts.values() if f.get("kind") == "avoid"})
     caution_ids = [c["caution"] for c in plan.cautions]
+    from planner.outputs.render import first_cautions     # render imports this module
+
     first = plain.get("first_cautions", {})
     return {
         "reader": reader,
         "config": config,
         "groups": groups,
         "others": others,
-        "first": _unique(first[c][reader] for c in sorted(caution_ids, key=lambda c: list(first).index(c) if c in first else 0)
-                         if reader in first.get(c, {})),
+        "first": _unique(first[c["caution"]][reader] for c in first_cautions(plan) if reader in first[c["caution"]]),
         "cautions": _unique(_for_reader(plain["cautions"][c], reader) for c in caution_ids if c in plain["cautions"]),
         "avoid": [plain["avoid"][t] for t in avoid if t in plain["avoid"]],
         "waits": _waits(plan, plain["waits"]),

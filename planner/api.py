@@ -310,3 +310,89 @@ def vignette_note_text(name, fmt="md"):
     from planner.outputs.render import _env
 
     return _env().get_template("trainer-vignette.md.j2").render(name=name, note=note)
+
+
+# --- The case record (planner.record): every function takes ``db`` (a path or URL; default
+# $SEQPLAN_DB or ./seqplan-record.db) and ``by`` (who acts; default $SEQPLAN_USER or the login).
+
+def open_record(db=None, kb_dir=None):
+    """The case record at ``db``, migrated on first use (a ``planner.record.store.Record``)."""
+    from planner.kb.knowledge import load_knowledge_base
+    from planner.record.store import Record
+
+    return Record(db, load_knowledge_base(kb_dir))
+
+
+def record_add(paths, db=None, by=None, kb_dir=None):
+    """Store the assessments in ``paths`` (YAML, JSON or CSV): all or none. One line each."""
+    return open_record(db, kb_dir).add(paths, by)
+
+
+def record_plan(child, db=None, by=None, kb_dir=None):
+    """Plan the child's latest assessment and store it as a draft: (plan id, new?)."""
+    return open_record(db, kb_dir).plan(child, by)
+
+
+def record_decide(plan, step, action, activity=None, reason=None, note="", db=None, by=None, kb_dir=None):
+    """Record a decision (accept, drop, replace, add, defer) about a step of a draft plan; its id."""
+    return open_record(db, kb_dir).decide(plan, step, action, activity, reason, note, by)
+
+
+def record_sign(plan, role, db=None, by=None, kb_dir=None):
+    """Sign a plan with its decisions; the signature's id."""
+    return open_record(db, kb_dir).sign(plan, role, by)
+
+
+def record_void(kind, ident, reason, note="", db=None, by=None, kb_dir=None):
+    """Void an assessment, plan or decision entered in error (it stays, marked); the void's id."""
+    return open_record(db, kb_dir).void(kind, ident, reason, note, by)
+
+
+def record_show(child, db=None, by=None, kb_dir=None):
+    """The child's case record in time order, as text (an audited read)."""
+    from planner.outputs.render import _env
+    from planner.record.views import timeline
+
+    return _env().get_template("record-show.md.j2").render(t=timeline(open_record(db, kb_dir), child, by))
+
+
+def record_due(weeks=4, today=None, db=None, by=None, fmt="text", kb_dir=None):
+    """Reviews due within ``weeks`` and overdue across the caseload, overdue first (text or JSON)."""
+    import datetime as dt
+    import json
+
+    from planner.outputs.render import _env
+
+    today = today or dt.date.today()
+    due = open_record(db, kb_dir).due(weeks, today, by)
+    if fmt == "json":
+        return json.dumps(due, indent=2) + "\n"
+    return _env().get_template("record-due.md.j2").render(due=due, horizon=today + dt.timedelta(weeks=weeks))
+
+
+def record_export(child, db=None, by=None, redact=False, kb_dir=None):
+    """Everything stored about one child as JSON (an audited read)."""
+    from planner.record.views import export
+
+    return export(open_record(db, kb_dir), child, by, redact)
+
+
+def record_print(plan, fmt="md", audience="therapist", reader=None, db=None, by=None, kb_dir=None):
+    """A stored plan with the clinician's decisions and signature (or its handout for ``reader``)."""
+    from planner.record.views import printed
+
+    return printed(open_record(db, kb_dir), plan, fmt, audience, reader, by)
+
+
+def record_verify(db=None, kb_dir=None):
+    """(intact?, report lines): the audit chain and every stored row checked."""
+    return open_record(db, kb_dir).verify()
+
+
+def record_reasons(kb_dir=None):
+    """[(code, code system, label)] of the active override reasons a decision may carry."""
+    from planner.kb.knowledge import load_knowledge_base
+    from planner.record.decisions import codes
+
+    reasons = codes(load_knowledge_base(kb_dir))["reasons"]
+    return [(code, r["url"], r["label"]) for code, r in reasons.items() if r["status"] == "active"]

@@ -133,27 +133,33 @@ def helpers(kb):
 
 
 PLAIN_FILE = "plain_language.yaml"
-_PLAIN = {}
+_TABLES = {}
 
 
 def plain_language(kb):
-    """The plain-language table (plain_language.yaml: the handouts' words, readable labels) of ``kb``'s directory, or the bundled one when that
-    directory has none (a knowledge base passed with --kb need not carry one)."""
+    """The plain-language table (plain_language.yaml: the handouts' words, readable labels)."""
+    return side_table(kb, PLAIN_FILE)
+
+
+def side_table(kb, name):
+    """A table the digest covers beside the rules (planner.kb.knowledge.DIGESTED_TOO), from
+    ``kb``'s directory, or the bundled one when that directory has none (a knowledge base
+    passed with --kb need not carry one)."""
     from planner.errors import KnowledgeBaseError
     from planner.intake.safeload import LoadProblem, decode, parse_yaml, read_bytes
     from planner.kb.knowledge import MAX_KB_FILE_BYTES
     from planner.resources import data_dir
 
-    path = kb.directory / PLAIN_FILE
+    path = kb.directory / name
     if not path.is_file():
-        path = data_dir("knowledge_base") / PLAIN_FILE
+        path = data_dir("knowledge_base") / name
     key = str(path.resolve())
-    if key not in _PLAIN:
+    if key not in _TABLES:
         try:      # as strictly as the rest of a knowledge base: it may come from --kb DIR
-            _PLAIN[key] = parse_yaml(decode(read_bytes(path, MAX_KB_FILE_BYTES)))[0]
+            _TABLES[key] = parse_yaml(decode(read_bytes(path, MAX_KB_FILE_BYTES)))[0]
         except LoadProblem as exc:
             raise KnowledgeBaseError(f"{path}: {exc.problem}" + (f" ({exc.fix})" if exc.fix else "")) from None
-    return _PLAIN[key]
+    return _TABLES[key]
 
 
 def readable_words(kb):

@@ -49,6 +49,9 @@ class Plan:
     language: dict | None         # home language and interpreter
     facts: dict               # fact id -> fact: input facts, then derived ones in order
     redacted: list = field(default_factory=list)   # fields withheld by --redact; input_digest is then of the redacted input
+    # printed from the case record only: the clinician's decisions and the signature (planner.record.decisions)
+    decisions: list = field(default_factory=list)
+    signed: dict | None = None
     _evaluation: object = field(default=None, repr=False, compare=False)   # planner.reasoning.engine.Evaluation
     _kb: object = field(default=None, repr=False, compare=False)
 
@@ -62,10 +65,20 @@ class Plan:
         """The JSON contract, in a fixed key order (the trace, then the facts it names)."""
         data = {f.name: getattr(self, f.name) for f in fields(self) if not f.name.startswith("_")}
         data["trace"] = self.trace
-        if not data["redacted"]:
-            del data["redacted"]
+        for optional in ("redacted", "decisions", "signed"):
+            if not data[optional]:
+                del data[optional]
         data["facts"] = data.pop("facts")
         return data
+
+    @classmethod
+    def stored(cls, data, kb):
+        """A plan as stored (its JSON, parsed), to print again with knowledge base ``kb``'s
+        labels: the snapshot's content, trace included, is printed as it was made."""
+        names = {f.name for f in fields(cls) if not f.name.startswith("_")}
+        plan = cls(**{k: v for k, v in data.items() if k in names}, _kb=kb)
+        plan.__dict__["trace"] = data.get("trace", [])
+        return plan
 
     @property
     def knowledge(self):

@@ -394,7 +394,7 @@ def _to_consider(kb, ev, reasons):
     return out
 
 
-def _review_date(assessed_on, review):
+def review_date(assessed_on, review):
     import datetime as dt
 
     if not review:
@@ -409,7 +409,7 @@ def _objectives(kb, assessment, ev, reasons, review, attained):
     from planner.kb.explain import plain_language
 
     signs = plain_language(kb).get("signs_to_record", {})
-    due = _review_date(assessment.assessed_on, review)
+    due = review_date(assessment.assessed_on, review)
     earlier = {a["about"]: a for a in attained or ()}
     out = []
     for n, fact in enumerate(sorted(ev.of_kind("objective"), key=lambda f: (f["order"], f["id"])), start=1):

@@ -1,0 +1,49 @@
+"""What every ``seqplan`` command shares: path checking, one-line errors, output writing."""
+from __future__ import annotations
+
+import functools
+import sys
+
+import click
+
+# Paths are checked when used, each problem as one line (click's own check of readability
+# printed a three-line usage error).
+PATH = click.Path(readable=False)
+FORMAT_CHOICES = click.Choice(["md", "json", "html"])     # planner.outputs.render.FORMATS (imported lazily there)
+
+
+def _fail(exc):
+    """Print a user error as one line and exit 2: no traceback, no output file."""
+    click.echo(f"seqplan: error: {exc}", err=True)
+    sys.exit(exc.exit_code)
+
+
+def user_errors(command):
+    """Report a ``SeqplanError`` raised by ``command`` as one line with its exit code."""
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        from planner.errors import SeqplanError
+
+        try:
+            return command(*args, **kwargs)
+        except SeqplanError as exc:
+            _fail(exc)
+
+    return wrapper
+
+
+def write_output(text, out, protect=()):
+    """Write ``text`` to stdout, or to the file ``out`` (atomically, only to a regular
+    file, never over the input it was made from: see planner.outputs.output)."""
+    if out is None or str(out) == "-":
+        click.echo(text, nl=False)
+        return
+    from planner.outputs.output import write_file
+
+    write_file(text, out, protect)
+
+
+def kb_option():
+    """The --kb option shared by every command that reads the knowledge base."""
+    return click.option("--kb", "kb_dir", type=PATH,
+                        help="Knowledge-base directory (default: the bundled one).")

@@ -1,0 +1,1 @@
+"""Alembic migrations of the case record, applied on first use (planner.record.db)."""

@@ -77,17 +77,17 @@ def record_plan(child, db, by, kb_dir):
 @record.command("decide")
 @click.argument("plan")
 @click.argument("step", required=False)
-@click.option("--accept", "action", flag_value="accept", help="Accept the step as advised.")
-@click.option("--drop", "action", flag_value="drop", help="Do not do the step.")
+@click.option("--accept", is_flag=True, help="Accept the step as advised.")
+@click.option("--drop", is_flag=True, help="Do not do the step.")
 @click.option("--replace", "replacement", metavar="ACTIVITY", help="Do ACTIVITY (an activity id) instead.")
 @click.option("--add", "added", metavar="ACTIVITY", help="Add ACTIVITY as a step seqplan did not propose (no STEP).")
-@click.option("--defer", "action", flag_value="defer", help="Not yet: the step waits for your review.")
+@click.option("--defer", is_flag=True, help="Not yet: the step waits for your review.")
 @click.option("--reason", metavar="CODE", help="The coded reason (`seqplan record reasons`); needed to override.")
 @click.option("--note", default="", help="Your reason in your own words.")
 @db_options
 @kb_option()
 @user_errors
-def record_decide(plan, step, action, replacement, added, reason, note, db, by, kb_dir):
+def record_decide(plan, step, accept, drop, replacement, added, defer, reason, note, db, by, kb_dir):
     """Decide about STEP (its id, S2, or its activity) of the draft PLAN (P1): accept, drop,
     replace or defer it, or add a step. A later decision about the same step replaces the
     earlier one in the plan; both stay in the record.
@@ -101,7 +101,8 @@ def record_decide(plan, step, action, replacement, added, reason, note, db, by, 
     from planner.api import record_decide as decide
     from planner.record.db import RecordError
 
-    chosen = [a for a in (action, replacement and "replace", added and "add") if a]
+    chosen = [action for action, given in (("accept", accept), ("drop", drop), ("replace", replacement),
+                                           ("defer", defer), ("add", added)) if given]
     if len(chosen) != 1:
         raise RecordError("give exactly one of --accept, --drop, --replace ACTIVITY, --defer, --add ACTIVITY")
     if (chosen[0] == "add") == bool(step):

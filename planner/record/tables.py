@@ -26,10 +26,12 @@ assessment = Table(
     Column("digest", String(80), nullable=False),                  # of the canonical input
     Column("assessed_on", String(10), nullable=False),
     Column("assessor", String(WHO)),
-    Column("canonical", Text, nullable=False),                     # the validated input, canonical JSON
     Column("source", Text, nullable=False),                        # the file (and row) it came from
     Column("added_at", String(32), nullable=False),
     Column("added_by", String(WHO), nullable=False),
+    # large text last: SQLite reads a row's columns in order, and a small column after a large
+    # one costs a walk through the row's overflow pages (`record due` reads only small ones)
+    Column("canonical", Text, nullable=False),                     # the validated input, canonical JSON
     UniqueConstraint("child_id", "digest"),
 )
 
@@ -39,7 +41,6 @@ plan = Table(
     Column("child_id", Integer, ForeignKey("child.id"), nullable=False, index=True),
     Column("assessment_id", Integer, ForeignKey("assessment.id"), nullable=False),
     Column("previous_id", Integer, ForeignKey("assessment.id")),   # the earlier assessment it followed
-    Column("plan_json", Text, nullable=False),                     # the snapshot, exactly as `plan --format json`
     Column("plan_digest", String(80), nullable=False),
     Column("input_digest", String(80), nullable=False),
     Column("kb_version", String(40), nullable=False),
@@ -48,6 +49,7 @@ plan = Table(
     Column("review_due", String(10)),
     Column("created_at", String(32), nullable=False),
     Column("created_by", String(WHO), nullable=False),
+    Column("plan_json", Text, nullable=False),                     # the snapshot, exactly as `plan --format json`
 )
 
 decision = Table(

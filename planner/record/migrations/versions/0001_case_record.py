@@ -28,22 +28,22 @@ def upgrade():
                     sa.Column("digest", sa.String(80), nullable=False),
                     sa.Column("assessed_on", sa.String(10), nullable=False),
                     sa.Column("assessor", sa.String(WHO)),
-                    sa.Column("canonical", sa.Text, nullable=False),
                     sa.Column("source", sa.Text, nullable=False),
                     *_times("added_at"), sa.Column("added_by", sa.String(WHO), nullable=False),
+                    sa.Column("canonical", sa.Text, nullable=False),     # large text last (tables.py says why)
                     sa.UniqueConstraint("child_id", "digest"))
     op.create_table("plan", sa.Column("id", sa.Integer, primary_key=True),
                     sa.Column("child_id", sa.Integer, sa.ForeignKey("child.id"), nullable=False, index=True),
                     sa.Column("assessment_id", sa.Integer, sa.ForeignKey("assessment.id"), nullable=False),
                     sa.Column("previous_id", sa.Integer, sa.ForeignKey("assessment.id")),
-                    sa.Column("plan_json", sa.Text, nullable=False),
                     sa.Column("plan_digest", sa.String(80), nullable=False),
                     sa.Column("input_digest", sa.String(80), nullable=False),
                     sa.Column("kb_version", sa.String(40), nullable=False),
                     sa.Column("kb_digest", sa.String(80), nullable=False),
                     sa.Column("seqplan_version", sa.String(40), nullable=False),
                     sa.Column("review_due", sa.String(10)),
-                    *_times("created_at"), sa.Column("created_by", sa.String(WHO), nullable=False))
+                    *_times("created_at"), sa.Column("created_by", sa.String(WHO), nullable=False),
+                    sa.Column("plan_json", sa.Text, nullable=False))
     op.create_table("decision", sa.Column("id", sa.Integer, primary_key=True),
                     sa.Column("plan_id", sa.Integer, sa.ForeignKey("plan.id"), nullable=False, index=True),
                     sa.Column("step", sa.String(40)),

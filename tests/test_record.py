@@ -402,3 +402,18 @@ def test_the_database_url_never_shows_a_password():
     from planner.record.db import shown
 
     assert "secret" not in shown(make_url("postgresql://u:secret@h/db"))
+
+
+def test_kb_check_finds_a_broken_decision_code_set(tmp_path):
+    import shutil
+
+    from planner.api import check_knowledge_base
+    from planner.resources import data_dir
+
+    kb = tmp_path / "kb"
+    shutil.copytree(data_dir("knowledge_base"), kb)
+    path = kb / "decisions.yaml"
+    path.write_text(path.read_text().replace("system: seqplan, status: active,\n     label: \"Safety",
+                                             "system: nowhere, status: active,\n     label: \"Safety"))
+    _, problems = check_knowledge_base(kb)
+    assert problems == ["decisions.yaml: reason safety-first: system 'nowhere' is not one of systems"]

@@ -265,13 +265,44 @@ def _values(rule):
     yield from walk(rule["then"])
 
 
+DECISION_WORDS = ("decided", "with_reason", "without_reason", "with_note", "deferred_until", "chosen_dose", "not_checked")
+
+
+def _check_decision_codes(kb):
+    """decisions.yaml: the code set a clinician's decisions carry (planner.record.decisions)."""
+    from planner.kb.explain import side_table
+
+    table = side_table(kb, "decisions.yaml")
+    where = "decisions.yaml"
+    if not isinstance(table, dict):
+        return [f"{where}: not a mapping"]
+    errors = [f"{where}: {key}: missing" for key in ("actions", "systems", "reasons", "roles", "words")
+              if not isinstance(table.get(key), (dict, list))]
+    if errors:
+        return errors
+    seen = set()
+    for reason in table["reasons"]:
+        code = reason.get("code") if isinstance(reason, dict) else None
+        if not code or not reason.get("label") or reason.get("status") not in ("active", "retired"):
+            errors.append(f"{where}: reason {code or reason!r}: needs a code, a label and a status (active or retired)")
+        elif reason.get("system") not in table["systems"]:
+            errors.append(f"{where}: reason {code}: system '{reason.get('system')}' is not one of systems")
+        if code in seen:
+            errors.append(f"{where}: reason {code}: listed twice (a code is never reused)")
+        seen.add(code)
+    errors += [f"{where}: actions: '{a}' is missing" for a in ("accept", "drop", "replace", "add", "defer")
+               if a not in table["actions"]]
+    errors += [f"{where}: words: '{w}' is missing" for w in DECISION_WORDS if w not in table["words"]]
+    return errors
+
+
 def check(kb):
     """Every problem with ``kb``, as one line each (empty when it is sound)."""
     import jinja2
 
     from planner.reasoning.compiler import compile_ruleset
 
-    errors = _check_catalogue(kb)
+    errors = _check_catalogue(kb) + _check_decision_codes(kb)
     producers, fields = _producers(kb), _fields(kb)
     errors.extend(_check_every_r_decided(kb, producers))
     env = jinja2.Environment()

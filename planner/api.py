@@ -389,6 +389,11 @@ def record_verify(db=None, kb_dir=None):
     return open_record(db, kb_dir).verify()
 
 
+def record_reproduce(plan, db=None, by=None, kb_dir=None):
+    """(reproduced?, report lines): re-plan a stored plan from its stored input, byte for byte."""
+    return open_record(db, kb_dir).reproduce(plan, by)
+
+
 def record_reasons(kb_dir=None):
     """[(code, code system, label)] of the active override reasons a decision may carry."""
     from planner.kb.knowledge import load_knowledge_base

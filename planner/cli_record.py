@@ -255,6 +255,26 @@ def record_verify(db, kb_dir):
     raise SystemExit(0 if intact else 1)
 
 
+@record.command("reproduce")
+@click.argument("plan")
+@db_options
+@kb_option()
+@user_errors
+def record_reproduce(plan, db, by, kb_dir):
+    """Re-plan a stored PLAN from its stored assessment and compare byte for byte, as
+    `seqplan audit` does for files. Exits 1 if it is not reproduced.
+
+    \b
+    Example:
+      seqplan record reproduce P1
+    """
+    from planner.api import record_reproduce as reproduce
+
+    reproduced, lines = reproduce(plan, db, by, kb_dir)
+    click.echo("\n".join(lines))
+    raise SystemExit(0 if reproduced else 1)
+
+
 @record.command("reasons")
 @kb_option()
 @user_errors

@@ -417,3 +417,33 @@ def test_kb_check_finds_a_broken_decision_code_set(tmp_path):
                                              "system: nowhere, status: active,\n     label: \"Safety"))
     _, problems = check_knowledge_base(kb)
     assert problems == ["decisions.yaml: reason safety-first: system 'nowhere' is not one of systems"]
+
+
+def test_a_stored_plan_reproduces_byte_for_byte_and_a_changed_one_does_not(db, tmp_path):
+    rec, first = loop(db)
+    rec.add([later(tmp_path, cardiovascular=6)], by="Dr A")
+    second, _ = rec.plan("EX-001", by="Dr A")
+    assert rec.reproduce(first, by="auditor")[0]
+    assert rec.reproduce(f"P{second}", by="auditor") == (True, [
+        f"reproduced: P{second} follows from A2 with seqplan-kb {rec.kb.version}, byte for byte"])
+    _around_the_triggers(db, "UPDATE plan SET plan_json = replace(plan_json, '\"Drumming\"', '\"Hydrotherapy\"') "
+                             f"WHERE id = {first}")
+    reproduced, lines = rec.reproduce(first, by="auditor")
+    assert not reproduced and lines[0] == f"not reproduced: P{first}"
+    assert any("Hydrotherapy" in line for line in lines)
+
+
+def test_csv_rows_are_added_as_one_assessment_each(tmp_path):
+    from planner.api import blank_assessment
+    from planner.kb.knowledge import load_knowledge_base
+
+    rows = [line for line in blank_assessment("csv").splitlines() if line and not line.startswith("#")]
+    header = rows[0].split(",")
+    values = {"client_id": "CSV-1", "age_years": "8", "assessed_on": "2026-09-01",
+              **{f: "6" for f in load_knowledge_base().functions}}
+    line = ",".join(values.get(column, "") for column in header)
+    path = tmp_path / "caseload.csv"
+    path.write_text("\n".join([rows[0], line, line.replace("CSV-1", "CSV-2")]) + "\n")
+    lines = open_record(str(tmp_path / "r.db")).add([path], by="Dr A")
+    assert [line.split(": ")[1][:8] for line in lines] == ["added A1", "added A2"]
+    assert "row 2" in lines[0] and "(CSV-1, 2026-09-01)" in lines[0]

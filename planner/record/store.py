@@ -303,6 +303,31 @@ class Record:
 
     # --- verifying --------------------------------------------------------------------------
 
+    def reproduce(self, plan_ref, by=None):
+        """(reproduced?, lines): re-plan a stored plan from its stored assessment(s) and
+        compare byte for byte, as `seqplan audit` does for a file (an audited read)."""
+        from planner.plans.audit import MAX_LINES, differences
+        from planner.outputs.render import render_plan
+        from planner.plans.planning import make_plan
+
+        row, _decisions, _signature, _child = self.stored_plan(plan_ref, by, purpose="reproduce")
+        name = label("plan", row.id)
+        if row.kb_digest != self.kb.digest:
+            return False, [f"{name}: not reproducible with this knowledge base: it was made with {row.kb_version} "
+                           f"{row.kb_digest}, this is {self.kb.version} {self.kb.digest} (pass --kb DIR of that version)"]
+        with self.engine.connect() as conn:
+            rows = {r.id: r for r in conn.execute(select(t.assessment).where(
+                t.assessment.c.id.in_([row.assessment_id, row.previous_id or row.assessment_id])))}
+        assessment = self.assessment_of(rows[row.assessment_id])
+        if row.previous_id:
+            assessment = assessment.following(self.assessment_of(rows[row.previous_id]))
+        text = render_plan(make_plan(assessment, self.kb), "json")
+        if text == row.plan_json:
+            return True, [f"reproduced: {name} follows from {label('assessment', row.assessment_id)} with "
+                          f"{self.kb.name} {self.kb.version}, byte for byte"]
+        changes = differences(json.loads(row.plan_json), json.loads(text))
+        return False, [f"not reproduced: {name}"] + changes[:MAX_LINES]
+
     def verify(self):
         """(intact?, lines): the audit chain recomputed, and every stored row checked against
         the digest its audit event recorded. Names the first problem, then every other."""

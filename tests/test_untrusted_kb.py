@@ -2,6 +2,7 @@
 its templates are sandboxed and limited to what a justification needs, and the loader
 refuses files and layouts that would break the process, each with one line."""
 import copy
+from pathlib import Path
 import re
 import os
 import subprocess
@@ -159,3 +160,49 @@ def test_the_parsed_knowledge_base_cache_is_keyed_and_a_damaged_one_is_ignored(t
     assert len(list((tmp_path / "cache").glob("kb-*.json"))) == 1
     again = run_cli(*args, env=env)
     assert again.returncode == 2 and again.stderr == edited.stderr
+
+
+def test_a_poisoned_cache_entry_is_rebuilt_never_used(tmp_path):
+    """An entry rewritten with a recomputed checksum (the attack on the old plain sha256)
+    fails the HMAC under this user's key, so the plan is made from the real files."""
+    import hashlib
+    import json
+
+    from tests.conftest import run_cli
+
+    cache = tmp_path / "cache"
+    env = {"SEQPLAN_CACHE_DIR": str(cache)}
+    args = ("plan", "--example", "teen-cortical", "--format", "json")
+    genuine = run_cli(*args, env=env)
+    assert genuine.returncode == 0 and (cache / ".key").stat().st_mode & 0o777 == 0o600
+    entry = next(cache.glob("kb-*.json"))
+    header, _, payload = entry.read_bytes().partition(b"\n")
+    data = json.loads(payload)
+    for parameter in data["files"]["parameters.yaml"]["parameters"]:
+        if isinstance(parameter["value"], (int, float)) and not isinstance(parameter["value"], bool):
+            parameter["value"] = parameter["value"] + 5          # every threshold moved
+    forged = json.dumps(data).encode()
+    head = json.loads(header)
+    head["sha256"] = hashlib.sha256(forged).hexdigest()
+    entry.write_bytes(json.dumps(head).encode() + b"\n" + forged)
+    again = run_cli(*args, env=env)
+    assert again.stdout == genuine.stdout and again.stderr == ""
+    assert entry.read_bytes().partition(b"\n")[2] != forged      # rebuilt from the real files
+
+
+def test_a_cache_directory_another_user_owns_is_ignored_with_one_warning(tmp_path):
+    import os
+
+    from tests.conftest import run_cli
+
+    if os.geteuid() == 0:
+        cache = tmp_path / "cache"
+        cache.mkdir(mode=0o777)
+        os.chown(cache, 65534, 65534)          # nobody's
+    else:
+        cache = Path("/tmp")                   # root's, writable by everyone
+    args = ("plan", "--example", "teen-cortical")
+    result = run_cli(*args, env={"SEQPLAN_CACHE_DIR": str(cache)})
+    assert result.returncode == 0 and result.stdout == run_cli(*args, env={"SEQPLAN_CACHE_DIR": ""}).stdout
+    assert result.stderr.count("\n") == 1 and "not using the knowledge-base cache" in result.stderr
+    assert not list(cache.glob("kb-*.json"))

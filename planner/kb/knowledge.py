@@ -146,6 +146,10 @@ def _read_yaml(path, raw, schema, definition):
 # Parsing and schema-checking the YAML is most of a cold start. The cache holds JSON only
 # (never code), in a directory only the user can read (``$SEQPLAN_CACHE_DIR``, else
 # ``$XDG_CACHE_HOME/seqplan`` or ``~/.cache/seqplan``; ``SEQPLAN_CACHE_DIR=`` turns it off).
+# A cache is trusted only if it is private: a directory (or entry, or key) owned by another
+# user or writable by others is ignored, with one warning. Each entry carries an HMAC under
+# a random key kept in that directory (mode 0600), so an entry rewritten with a recomputed
+# checksum (a poisoned parameter, a changed justification) fails and is rebuilt, never used.
 # Its key covers every file's bytes, the schema and the loader's own code, so any change
 # misses it. An entry is written only once the whole load has passed, with which fields
 # each rule's justification reads, so a cached load skips parsing those templates (each is
@@ -172,16 +176,81 @@ def _cache_file(digest, schema_bytes):
     return Path(root) / f"kb-{sha.hexdigest()[:32]}.json"
 
 
-def _read_cache(path, files):
-    """(parsed files, checked templates), or None when missing, damaged (checksum) or not
-    these files."""
-    if path is None:
-        return None
+def _private(path, directory=False):
+    """Whether ``path`` is ours alone: owned by this user, not writable by group or others
+    (a directory also not readable by them)."""
+    import os
+    import stat
+
+    info = os.lstat(path)
+    kind_ok = stat.S_ISDIR(info.st_mode) if directory else stat.S_ISREG(info.st_mode)
+    return kind_ok and info.st_uid == os.geteuid() and not info.st_mode & (0o077 if directory else 0o022)
+
+
+_WARNED = set()
+
+
+def _warn_once(root, why):
+    import sys
+
+    if root not in _WARNED:
+        _WARNED.add(root)
+        sys.stderr.write(f"seqplan: warning: not using the knowledge-base cache {root}: {why}\n")
+
+
+def _cache_key(root, create):
+    """The secret that authenticates this user's cache entries (32 random bytes in
+    ``root/.key``, mode 0600), or None when the directory or the key is not private."""
+    import os
+    import secrets
+
     try:
+        info = os.lstat(root)
+        if info.st_uid == os.geteuid() and info.st_mode & 0o077 and not os.path.islink(root):
+            os.chmod(root, 0o700)        # ours, made by an older seqplan or by hand: make it private
+        if not _private(root, directory=True):
+            _warn_once(root, "it is not a directory only you can read and write (chmod 700 it, or set SEQPLAN_CACHE_DIR)")
+            return None
+        key_path = os.path.join(root, ".key")
+        if create and not os.path.lexists(key_path):
+            try:
+                fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+                with os.fdopen(fd, "wb") as handle:
+                    handle.write(secrets.token_bytes(32))
+            except FileExistsError:      # another process made it first: use theirs
+                pass
+        if not _private(key_path):
+            _warn_once(root, "its key file is not yours alone")
+            return None
+        with open(key_path, "rb") as handle:
+            key = handle.read()
+        return key if len(key) == 32 else None
+    except OSError:
+        return None
+
+
+def _mac(key, payload):
+    import hmac
+
+    return hmac.new(key, payload, hashlib.sha256).hexdigest()
+
+
+def _read_cache(path, files):
+    """(parsed files, checked templates), or None when missing, damaged, not authenticated
+    by this user's key, or not these files."""
+    import hmac
+    import os
+
+    if path is None or not os.path.lexists(path):
+        return None
+    key = _cache_key(str(path.parent), create=False)
+    try:
+        if key is None or not _private(path):
+            return None
         with open(path, "rb") as handle:
             header, _, payload = handle.read().partition(b"\n")
         entry = json.loads(header)
-        if entry.get("key") != path.stem or entry.get("sha256") != hashlib.sha256(payload).hexdigest():
+        if entry.get("key") != path.stem or not hmac.compare_digest(str(entry.get("hmac")), _mac(key, payload)):
             return None
         entry = json.loads(payload, object_hook=_decode_pairs)
         parsed, checked = entry["files"], entry["because"]
@@ -217,10 +286,13 @@ def _write_cache(path, parsed, checked):
         return
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        key = _cache_key(str(path.parent), create=True)
+        if key is None:
+            return
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".kb-", suffix=".tmp")     # mode 0600
         try:
             payload = json.dumps({"files": _encode(parsed), "because": checked}, ensure_ascii=False).encode("utf-8")
-            header = json.dumps({"key": path.stem, "sha256": hashlib.sha256(payload).hexdigest()})
+            header = json.dumps({"key": path.stem, "hmac": _mac(key, payload)})
             with os.fdopen(fd, "wb") as handle:
                 handle.write(header.encode("ascii") + b"\n" + payload)
             os.replace(tmp, path)

@@ -206,3 +206,52 @@ def test_a_cache_directory_another_user_owns_is_ignored_with_one_warning(tmp_pat
     assert result.returncode == 0 and result.stdout == run_cli(*args, env={"SEQPLAN_CACHE_DIR": ""}).stdout
     assert result.stderr.count("\n") == 1 and "not using the knowledge-base cache" in result.stderr
     assert not list(cache.glob("kb-*.json"))
+
+
+def _add_rule(kb_dir, when):
+    rule = {"id": "BIG-001", "title": "t", "version": 1, "status": "active", "layer": "propose", "principle": "p",
+            "when": when, "then": [{"fact": "candidate_note", "v": 1}], "because": "x", "sources": ["seqplan#2"]}
+    (kb_dir / "rules" / "big.yaml").write_text(yaml.safe_dump({"rules": [rule]}, sort_keys=False))
+
+
+@pytest.mark.parametrize("when, message", [
+    ({"a": {"fact": "activity", "activity": {"in": [f"x{i}" for i in range(800)]}}},
+     r"rule BIG-001.when.a.activity: 'in' lists 800 values; at most 64"),
+    ({"a": {"fact": "activity"}, "b": {"fact": "activity"}, "c": {"fact": "activity_setting"},
+      "d": {"fact": "activity_setting"}},
+     r"rule BIG-001.when.b: activity \(50 facts\) is matched with nothing tying it to the earlier patterns"),
+])
+def test_a_rule_the_engine_would_take_minutes_over_is_refused_at_once(kb_copy, when, message):
+    """Both ran every plan for more than five minutes inside the C core, where Python cannot
+    stop it: they are refused before the engine starts, by `plan` and by `kb check`."""
+    from tests.conftest import run_cli
+
+    _add_rule(kb_copy, when)
+    planned = run_cli("plan", "--example", "teen-cortical", "--kb", kb_copy, env={"SEQPLAN_CACHE_DIR": ""})
+    assert planned.returncode == 2 and planned.stderr.count("\n") == 1 and re.search(message, planned.stderr)
+    checked = run_cli("kb", "check", "--kb", kb_copy, env={"SEQPLAN_CACHE_DIR": ""})
+    assert checked.returncode == 1 and re.search(message, checked.stdout + checked.stderr)
+
+
+@pytest.mark.parametrize("because, message", [
+    ("{{ " + "(" * 2000 + "1" + ")" * 2000 + " }}", "4007 characters; at most 4000"),
+    ("{{ " + "(" * 30 + "1" + ")" * 30 + " }}", "brackets nested 32 deep; at most 24"),
+])
+def test_a_justification_too_big_to_parse_is_one_line(kb_copy, because, message):
+    from tests.conftest import run_cli
+
+    set_because(kb_copy, "BAND-001", because)
+    result = run_cli("plan", "--example", "teen-cortical", "--kb", kb_copy, env={"SEQPLAN_CACHE_DIR": ""})
+    assert result.returncode == 2 and result.stderr.count("\n") == 1 and message in result.stderr, result.stderr[-300:]
+
+
+@pytest.mark.parametrize("variable, value, what", [("SEQPLAN_MAX_FIRINGS", "100", "101 firings"),
+                                                   ("SEQPLAN_MAX_FACTS", "900", "9"),
+                                                   ("SEQPLAN_MAX_ENGINE_SECONDS", "0.0001", "0.0001 s of CPU")])
+def test_an_evaluation_past_its_bounds_stops_naming_the_rule(variable, value, what):
+    from tests.conftest import run_cli
+
+    result = run_cli("plan", "--example", "teen-cortical", env={variable: value})
+    assert result.returncode == 2 and result.stdout == ""
+    assert re.fullmatch(rf"seqplan: error: rule [A-Z0-9-]+: the plan was stopped after {re.escape(what)}\\S*( facts)?, .* "
+                        rf"{variable} sets the limit\n", result.stderr), result.stderr

@@ -7,7 +7,8 @@ A knowledge base may come from someone else, so its templates are untrusted:
 - at load, each template may only use what a justification needs (``template_problem``):
   the rule's pattern names with a plain field (``score.score``), ``params.<parameter>``,
   the helpers below, a few text filters, arithmetic without powers, and ``if``; no loops,
-  no indexing, no other names or attributes. Anything else refuses the knowledge base.
+  no indexing, no other names or attributes, at most MAX_SOURCE characters and MAX_NESTING
+  brackets deep (so parsing itself is bounded). Anything else refuses the knowledge base.
 - rendering runs in jinja2's ``ImmutableSandboxedEnvironment`` with no globals, only the
   allowed filters, repetition (``*``) bounded, and the output capped at ``MAX_OUTPUT``.
 """
@@ -19,6 +20,8 @@ from planner.errors import KnowledgeBaseError
 
 MAX_OUTPUT = 4000              # characters of one rendered justification
 MAX_REPEAT = 1000              # the longest str/list a ``*`` may build
+MAX_SOURCE = 4000              # characters of one ``because`` template (the bundled longest: about 500)
+MAX_NESTING = 24               # brackets open at once in one template (the bundled deepest: 4)
 FILTERS = ("replace", "round", "int", "float", "lower", "upper", "capitalize", "title", "trim", "default",
            "abs", "string", "join")
 _FIELD = re.compile(r"[a-z][a-z0-9_]*\Z")
@@ -217,6 +220,7 @@ def _compiled(kb, rule_id, checked=None):
         else:
             env = _env()
             try:
+                _bounded(source)
                 ast = env.parse(source)
                 problem = template_problem(ast, set(helpers(kb)), set(kb.parameters))
                 if problem:
@@ -228,7 +232,26 @@ def _compiled(kb, rule_id, checked=None):
                 _TEMPLATES[key] = (_Lazy(ast), reads)
             except jinja2.TemplateSyntaxError as exc:
                 raise KnowledgeBaseError(f"{kb.rule_files[rule_id]}: rule {rule_id}: because: {exc.message}") from exc
+            except (ValueError, RecursionError, MemoryError) as exc:     # e.g. a 5,000-digit number
+                raise KnowledgeBaseError(f"{kb.rule_files[rule_id]}: rule {rule_id}: because: cannot be read "
+                                         f"({type(exc).__name__}: {str(exc)[:120]})") from None
     return _TEMPLATES[key]
+
+
+def _bounded(source):
+    """Refuse a template too long or too deeply nested to parse safely (jinja2's parser
+    recurses once per bracket: 2,000 nested parentheses overflow Python's stack)."""
+    if len(source) > MAX_SOURCE:
+        raise ValueError(f"{len(source)} characters; at most {MAX_SOURCE}")
+    depth = deepest = 0
+    for char in source:
+        if char in "([{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in ")]}":
+            depth -= 1
+    if deepest > MAX_NESTING:
+        raise ValueError(f"brackets nested {deepest} deep; at most {MAX_NESTING}")
 
 
 class _Lazy:

@@ -300,7 +300,8 @@ def check(kb):
     """Every problem with ``kb``, as one line each (empty when it is sound)."""
     import jinja2
 
-    from planner.reasoning.compiler import compile_ruleset
+    from planner.reasoning.compiler import compile_ruleset, unbounded_joins
+    from planner.reasoning.facts import catalogue_counts
 
     errors = _check_catalogue(kb) + _check_decision_codes(kb)
     producers, fields = _producers(kb), _fields(kb)
@@ -322,6 +323,7 @@ def check(kb):
         compile_ruleset(kb.active_rules, kb.layers, kb.parameter_values, kb.fact_kinds)
     except KnowledgeBaseError as exc:
         errors.append(str(exc))
+    errors.extend(unbounded_joins(kb.active_rules, catalogue_counts(kb)))
     return errors
 
 

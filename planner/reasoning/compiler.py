@@ -16,6 +16,12 @@ from dataclasses import dataclass
 
 from planner.errors import KnowledgeBaseError
 
+# Structural bounds on a knowledge base (it may come from elsewhere): the C core matches
+# inside one call that Python cannot interrupt, so what would take it minutes is refused
+# before it runs. An `in` list of 800 values, or a rule crossing several catalogue kinds
+# with nothing tying them together, ran every plan for more than five minutes.
+MAX_IN = 64                     # values in one `in` / `not_in` list (the bundled largest: 3)
+MANY = 20                       # a catalogue kind with this many facts or more is "large"
 LAYER_KIND = "$layer"
 NEVER_KIND = "$never"
 _COMPARE = {"ne": "$neq", "lt": "$lt", "lte": "$lte", "gt": "$gt", "gte": "$gte"}
@@ -80,6 +86,9 @@ def _field_tests(field, test, params, patterns, where):
         if op in ("in", "not_in"):
             if not isinstance(value, list) or not value:
                 raise KnowledgeBaseError(f"{where}.{field}: '{op}' needs a non-empty list")
+            if len(value) > MAX_IN:
+                raise KnowledgeBaseError(f"{where}.{field}: '{op}' lists {len(value)} values; at most {MAX_IN} "
+                                         "(the engine tries each in turn for every fact: split the rule)")
             if op == "in":
                 out.append({"$or": [{field: _operand(v)} for v in value]} if len(value) > 1
                            else {field: _operand(value[0])})
@@ -132,6 +141,35 @@ def compile_rule(rule, layer_index, params):
     )
     compiled = CompiledRule(rule["id"], then)
     return {"all": conditions}, compiled
+
+
+def unbounded_joins(rules, catalogue_counts):
+    """One line per positive pattern over a large catalogue kind that is not a rule's first
+    and neither joins an earlier pattern nor tests a field for one value: each such pattern
+    multiplies the matches the C core enumerates by the size of that kind."""
+    problems = []
+    for rule in rules:
+        earlier = False
+        for name, pattern in rule["when"].items():
+            if pattern.get("not"):
+                continue
+            if earlier and catalogue_counts.get(pattern["fact"], 0) >= MANY and not _narrowed(pattern):
+                problems.append(f"rule {rule['id']}.when.{name}: {pattern['fact']} ({catalogue_counts[pattern['fact']]} "
+                                "facts) is matched with nothing tying it to the earlier patterns: join a field "
+                                "($pattern.field) or test one for a single value")
+            earlier = True
+    return problems
+
+
+def _narrowed(pattern):
+    """Whether a pattern tests some field for one value: a literal, a parameter or a join."""
+    for field, test in pattern.items():
+        if field in RESERVED or (isinstance(test, dict) and "eq" not in test):
+            continue
+        value = test["eq"] if isinstance(test, dict) else test
+        if not isinstance(value, list) or len(value) == 1:
+            return True
+    return False
 
 
 def absorber(kind):

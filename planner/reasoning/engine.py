@@ -11,11 +11,31 @@ import itertools
 import threading
 from dataclasses import dataclass, field
 
-from planner.reasoning.compiler import LAYER_KIND, compile_ruleset
+from planner.reasoning.compiler import LAYER_KIND, compile_ruleset, unbounded_joins
 from planner.errors import EngineError
-from planner.reasoning.facts import fact_id
+from planner.reasoning.facts import catalogue_counts, fact_id
 
 _SIDS = itertools.count(1)
+# Bounds on one evaluation, so that a knowledge base from elsewhere cannot run a plan for
+# ever: each a setting (environment variable) with a default far above a bundled plan's
+# (about 650 firings, 1,400 facts and 40 ms). Exceeding one ends the plan with one line
+# naming the rule that was firing.
+LIMITS = {"firings": ("SEQPLAN_MAX_FIRINGS", 20_000), "facts": ("SEQPLAN_MAX_FACTS", 50_000),
+          "seconds": ("SEQPLAN_MAX_ENGINE_SECONDS", 30.0)}
+
+
+def limits():
+    """{name: bound} from the environment, else the defaults (a bad value is the default)."""
+    import os
+
+    out = {}
+    for name, (variable, default) in LIMITS.items():
+        try:
+            out[name] = type(default)(os.environ.get(variable, default))
+        except ValueError:
+            out[name] = default
+    return out
+
 # durable-rules' C core is not thread-safe: creating a ruleset twice breaks later calls,
 # and concurrent sessions crash it. One lock serialises compile and every evaluation
 # (threads gave no speed-up anyway: the GIL and the C core).
@@ -75,8 +95,26 @@ class _Session:
     """Working memory bookkeeping for one sid."""
 
     def __init__(self, sid):
+        import time
+
         self.sid, self.facts, self.trace, self.producers = sid, {}, [], {}
         self.by_n = []
+        self.limits = limits()
+        self.deadline = time.process_time() + self.limits["seconds"]
+
+    def check(self, rule_id):
+        """Stop the evaluation, naming the rule, once it passes one of its bounds."""
+        import time
+
+        for name, used in (("firings", len(self.trace)), ("facts", len(self.facts))):
+            if used > self.limits[name]:
+                self._stop(rule_id, f"{used} {name}", name)
+        if time.process_time() > self.deadline:
+            self._stop(rule_id, f"{self.limits['seconds']:g} s of CPU", "seconds")
+
+    def _stop(self, rule_id, what, name):
+        raise EngineError(f"rule {rule_id}: the plan was stopped after {what}, more than this knowledge base "
+                          f"should ever need (a rule that concludes without end?); {LIMITS[name][0]} sets the limit")
 
     def handover(self, fact):
         """The copy of ``fact`` the C core stores. Its id is the fact's number in this
@@ -118,6 +156,9 @@ class CompiledKnowledge:
         self.layers = list(kb.layers)
         self.name = self.name_prefix + kb.digest.split(":")[-1][:16]
         definitions, self.rules = compile_ruleset(kb.active_rules, self.layers, kb.parameter_values, kb.fact_kinds)
+        joins = unbounded_joins(kb.active_rules, catalogue_counts(kb))
+        if joins:
+            raise EngineError(f"knowledge base {kb.name} {kb.version}: {joins[0]}")
         self._actions = {rule_id: self._action(self.rules[rule_id]) if rule_id in self.rules else _never_runs
                          for rule_id in definitions}
         self._encode = json.JSONEncoder(ensure_ascii=False).encode
@@ -143,6 +184,7 @@ class CompiledKnowledge:
                 concluded.append(fid)
                 self._assert(self._core.assert_fact, session.handover(fact), rule.id)
             session.trace.append(Firing(index + 1, rule.id, matched, concluded))
+            session.check(rule.id)
 
         return run
 

@@ -233,6 +233,14 @@ def open_settings(assessment, kb):
 _CATALOGUE = {}
 
 
+def catalogue_counts(kb):
+    """{kind: number of catalogue facts of that kind}: what a rule's unjoined pattern costs."""
+    counts = {}
+    for fact in catalogue_facts(kb):
+        counts[fact["kind"]] = counts.get(fact["kind"], 0) + 1
+    return counts
+
+
 def catalogue_facts(kb):
     """Facts about the activity catalogue and doses: the same for every assessment, so
     built once per knowledge base (the engine copies them into each session)."""

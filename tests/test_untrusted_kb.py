@@ -253,5 +253,5 @@ def test_an_evaluation_past_its_bounds_stops_naming_the_rule(variable, value, wh
 
     result = run_cli("plan", "--example", "teen-cortical", env={variable: value})
     assert result.returncode == 2 and result.stdout == ""
-    assert re.fullmatch(rf"seqplan: error: rule [A-Z0-9-]+: the plan was stopped after {re.escape(what)}\\S*( facts)?, .* "
+    assert re.fullmatch(rf"seqplan: error: rule [A-Z0-9-]+: the plan was stopped after {re.escape(what)}\S*( facts)?, .* "
                         rf"{variable} sets the limit\n", result.stderr), result.stderr

@@ -94,11 +94,12 @@ class Evaluation:
 class _Session:
     """Working memory bookkeeping for one sid."""
 
-    def __init__(self, sid):
+    def __init__(self, sid, catalogue):
         import time
 
         self.sid, self.facts, self.trace, self.producers = sid, {}, [], {}
         self.by_n = []
+        self.catalogue = catalogue          # the catalogue's facts, numbered from CATALOGUE_BASE
         self.limits = limits()
         self.deadline = time.process_time() + self.limits["seconds"]
 
@@ -109,7 +110,8 @@ class _Session:
         for name, used in (("firings", len(self.trace)), ("facts", len(self.facts))):
             if used > self.limits[name]:
                 self._stop(rule_id, f"{used} {name}", name)
-        if time.process_time() > self.deadline:
+        # reading the process's CPU clock is a system call (about 15 us): every 64th firing
+        if not len(self.trace) % 64 and time.process_time() > self.deadline:
             self._stop(rule_id, f"{self.limits['seconds']:g} s of CPU", "seconds")
 
     def _stop(self, rule_id, what, name):
@@ -124,6 +126,10 @@ class _Session:
         self.by_n.append(fact)
         return dict(fact, id=len(self.by_n) - 1, sid=self.sid)
 
+    def fact(self, n):
+        """The fact the C core numbered ``n``."""
+        return self.by_n[n] if n < CATALOGUE_BASE else self.catalogue[n - CATALOGUE_BASE]
+
 
 def _core():
     """durable-rules' C core, imported on first use (``seqplan --help`` must not load it)."""
@@ -131,6 +137,27 @@ def _core():
 
     return durable_rules_engine
 
+
+def _json():
+    """(encode, decode) for the crossing into and out of the C core: orjson, falling back to
+    the standard library for what orjson refuses (integers wider than 64 bits)."""
+    import json
+
+    import orjson
+
+    slow = json.JSONEncoder(ensure_ascii=False).encode
+
+    def encode(value):
+        try:
+            return orjson.dumps(value).decode("utf-8")
+        except TypeError:
+            return slow(value)
+
+    return encode, orjson.loads
+
+
+CATALOGUE_BASE = 1 << 40     # the catalogue's facts are numbered from here, the same in every session
+_SID = "\u0000sid\u0000"    # where each session's id goes in the catalogue's encoded facts
 
 # Result codes of the C core's assert calls (durable/engine.py, Ruleset._handle_result).
 _NOT_HANDLED, _OBSERVED = 1, 2
@@ -149,7 +176,7 @@ class CompiledKnowledge:
     name_prefix = "seqplan_"
 
     def __init__(self, kb):
-        import json
+        from planner.reasoning.facts import catalogue_facts
 
         self.kb = kb
         self._core = _core()
@@ -159,20 +186,33 @@ class CompiledKnowledge:
         joins = unbounded_joins(kb.active_rules, catalogue_counts(kb))
         if joins:
             raise EngineError(f"knowledge base {kb.name} {kb.version}: {joins[0]}")
+        # Conclusions of a kind no rule's pattern reads stay in Python: they keep their place
+        # in the facts, the trace and the producers, but the C core never has to store them.
+        self.unread = self.unread_kinds(kb)
         self._actions = {rule_id: self._action(self.rules[rule_id]) if rule_id in self.rules else _never_runs
                          for rule_id in definitions}
-        self._encode = json.JSONEncoder(ensure_ascii=False).encode
-        self._decode = json.JSONDecoder().decode
+        self._encode, self._decode = _json()
+        # The catalogue's facts are the same for every assessment: encoded once, with fixed
+        # numbers, and only the session id spliced in.
+        self.catalogue = catalogue_facts(kb)
+        self._catalogue_ids = {f["id"] for f in self.catalogue}
+        self._catalogue_json = self._encode([dict(f, id=CATALOGUE_BASE + n, sid=_SID)
+                                             for n, f in enumerate(self.catalogue)])[1:-1]
         self._session = None
         self._handle = self._core.create_ruleset(self.name, self._encode(definitions))
 
+    @staticmethod
+    def unread_kinds(kb):
+        """The fact kinds no active rule's pattern names (positive or negated)."""
+        return set(kb.fact_kinds) - {p["fact"] for r in kb.active_rules for p in r["when"].values()}
+
     def _action(self, rule):
         """Wrap a rule's conclusions in a closure that records the firing."""
+        unread = self.unread
 
         def run(message):
             session = self._session
-            by_n = session.by_n
-            matched = {name: by_n[fact["id"]] for name, fact in message.items() if name != "_layer"}
+            matched = {name: session.fact(fact["id"]) for name, fact in message.items() if name != "_layer"}
             concluded = []
             index = len(session.trace)
             for fact in rule.conclusions(matched):
@@ -182,15 +222,16 @@ class CompiledKnowledge:
                 session.facts[fid] = fact
                 session.producers[fid] = index
                 concluded.append(fid)
-                self._assert(self._core.assert_fact, session.handover(fact), rule.id)
+                if fact["kind"] not in unread:
+                    self._assert(self._core.assert_fact, session.handover(fact), rule.id)
             session.trace.append(Firing(index + 1, rule.id, matched, concluded))
             session.check(rule.id)
 
         return run
 
-    def _assert(self, call, payload, by=None):
+    def _assert(self, call, payload, by=None, encoded=None):
         """Hand facts to the C core; a fact no rule consumes is an error, not a silent drop."""
-        code, state = call(self._handle, self._encode(payload))
+        code, state = call(self._handle, encoded or self._encode(payload))
         if code in (_NOT_HANDLED, _OBSERVED):
             where = f"rule {by} concluded" if by else "input has"
             raise EngineError(f"knowledge base {self.kb.name} {self.kb.version}: {where} a fact no rule "
@@ -219,14 +260,26 @@ class CompiledKnowledge:
             message = core.complete_and_start_action(self._handle, state)
 
     def evaluate(self, facts):
-        """Run one session over ``facts`` (dicts with kind and id); always clean up."""
+        """Run one session over ``facts`` (dicts with kind and id: the assessment's and the
+        catalogue's, as ``build_facts`` gives them); always clean up. The cyclic garbage
+        collector waits until the evaluation ends: it only made work of the many small dicts."""
+        import gc
+
         core = self._core
         sid = str(next(_SIDS))
-        session = self._session = _Session(sid)
+        own = [f for f in facts if f["id"] not in self._catalogue_ids]
+        if len(facts) - len(own) != len(self.catalogue):
+            raise EngineError("the facts do not hold this knowledge base's catalogue (see build_facts)")
+        session = self._session = _Session(sid, self.catalogue)
+        collecting = gc.isenabled()
+        gc.disable()
         try:
             for fact in facts:
                 session.facts[fact["id"]] = fact
-            self._run_agenda(self._assert(core.assert_facts, [session.handover(f) for f in facts]))
+            batch = [session.handover(f) for f in own if f["kind"] not in self.unread]
+            catalogue = self._catalogue_json.replace(self._encode(_SID), self._encode(sid))
+            encoded = "[" + ",".join(part for part in (self._encode(batch)[1:-1], catalogue) if part) + "]"
+            self._run_agenda(self._assert(core.assert_facts, None, encoded=encoded))
             for n in range(1, len(self.layers) + 1):
                 layer = {"sid": sid, "id": f"{LAYER_KIND}{n}", "kind": LAYER_KIND, "n": n}
                 self._run_agenda(self._assert(core.assert_fact, layer))
@@ -234,6 +287,8 @@ class CompiledKnowledge:
         finally:
             self._session = None
             core.delete_state(self._handle, sid)
+            if collecting:
+                gc.enable()
 
 
 def _never_runs(matched):

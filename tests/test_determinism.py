@@ -248,3 +248,19 @@ def test_threads_planning_at_first_use_all_get_their_plan(attempt):
     proc = subprocess.run([sys.executable, "-c", THREADED_COLD_START], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.strip() == "ok 8"
+
+
+def test_templates_compiled_once_and_kept_render_the_same_bytes(tmp_path):
+    """Compiled templates are kept in the private cache between runs (cold starts compile
+    none): a plan rendered from them is byte-identical to one compiled from source."""
+    from tests.conftest import run_cli
+
+    cache = tmp_path / "cache"
+    for fmt in ("md", "html"):
+        args = ("plan", "--example", "middle-limbic", "--format", fmt)
+        fresh = run_cli(*args, env={"SEQPLAN_CACHE_DIR": ""})
+        first = run_cli(*args, env={"SEQPLAN_CACHE_DIR": str(cache)})
+        kept = run_cli(*args, env={"SEQPLAN_CACHE_DIR": str(cache)})
+        assert fresh.returncode == 0 and fresh.stdout == first.stdout == kept.stdout
+    assert list((cache / "templates").glob("__jinja2_*.cache"))
+    assert (cache / "templates").stat().st_mode & 0o077 == 0

@@ -119,13 +119,9 @@ def _bars(counts, width=360, bar=18, gap=6, label_width=150):
 
 def render_html(summary, kb):
     """``caseload.html``: self-contained and printable, inline SVG charts, fetches nothing."""
-    import jinja2
+    from planner.outputs.render import template_environment
 
-    from planner.resources import data_dir
-
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(data_dir("templates"))),
-                             undefined=jinja2.StrictUndefined, autoescape=True, trim_blocks=True,
-                             lstrip_blocks=True, keep_trailing_newline=True)
+    env = template_environment(autoescape=True)
     return env.get_template("caseload.html.j2").render(
         s=summary, label=kb.label, bars=_bars,
         band_charts={region: _bars(counts) for region, counts in summary["bands"].items()},

@@ -20,13 +20,9 @@ def _csv_row(cells):
 
 def blank_assessment(kb, fmt="yaml"):
     """The text of a blank assessment in ``fmt`` (yaml or csv) for knowledge base ``kb``."""
-    import jinja2
+    from planner.outputs.render import template_environment
 
-    from planner.resources import data_dir
-
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(data_dir("templates"))),
-                             undefined=jinja2.StrictUndefined, autoescape=False, trim_blocks=True,
-                             lstrip_blocks=True, keep_trailing_newline=True)
+    env = template_environment(autoescape=False)
     env.filters["csv_row"] = _csv_row
     env.filters["label"] = kb.label
     functions = [dict(f, rating={k: f["rating"][k] for k in sorted(f["rating"], key=int)})

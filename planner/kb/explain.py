@@ -229,7 +229,7 @@ def _compiled(kb, rule_id, checked=None):
                         "may not use (use pattern.field, params.NAME, "
                         + ", ".join(f"{name}()" for name in helpers(kb) if name != "params") + ")")
                 reads = fields_read(ast, set(helpers(kb)))
-                _TEMPLATES[key] = (_Lazy(ast), reads)
+                _TEMPLATES[key] = (_Lazy(source, ast), reads)
             except jinja2.TemplateSyntaxError as exc:
                 raise KnowledgeBaseError(f"{kb.rule_files[rule_id]}: rule {rule_id}: because: {exc.message}") from exc
             except (ValueError, RecursionError, MemoryError) as exc:     # e.g. a 5,000-digit number
@@ -255,18 +255,58 @@ def _bounded(source):
 
 
 class _Lazy:
-    """A checked template (its source or parsed form), compiled to Python on its first
-    render (most rules of a knowledge base do not fire in a given plan)."""
+    """A checked template (its source, and its parsed form once parsed), compiled to Python
+    on its first render (most rules of a knowledge base do not fire in a given plan)."""
 
-    __slots__ = ("ast", "template")
+    __slots__ = ("source", "ast", "template")
 
-    def __init__(self, ast):
-        self.ast, self.template = ast, None
+    def __init__(self, source, ast=None):
+        self.source, self.ast, self.template = source, ast, None
 
     def render(self, **values):
         if self.template is None:
-            self.template = _env().from_string(self.ast)
+            env = _env()
+            code = _compiled_code(self.source, self.ast if self.ast is not None else self.source)
+            self.template = env.template_class.from_code(env, code, env.make_globals(None))
         return self.template.render(**values)
+
+
+def _compiled_code(source, parsed):
+    """The sandbox's compiled code of a checked template, kept in seqplan's private cache
+    between runs (keyed by the source, Jinja's and Python's versions): compiling the
+    justifications was a third of a cold start. The code is the sandbox's own output, so
+    its run-time checks hold; it is read only from a directory that is this user's alone."""
+    import hashlib
+    import marshal
+    import os
+    import sys
+
+    import jinja2
+
+    from planner.kb.knowledge import cache_root, private_dir
+
+    root = cache_root()
+    folder = private_dir(os.path.join(root, "templates")) if root and private_dir(root) else None
+    key = hashlib.sha256(f"{jinja2.__version__}\0{sys.implementation.cache_tag}\0{source}".encode()).hexdigest()
+    path = os.path.join(folder, f"because-{key[:40]}.code") if folder else None
+    if path and os.path.isfile(path):
+        try:
+            with open(path, "rb") as handle:
+                return marshal.load(handle)
+        except (OSError, EOFError, ValueError, TypeError):
+            pass                       # damaged: compiled afresh below
+    code = _env().compile(parsed)
+    if path:
+        import tempfile
+
+        try:
+            fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
+            with os.fdopen(fd, "wb") as handle:
+                marshal.dump(code, handle)
+            os.replace(tmp, path)
+        except OSError:
+            pass
+    return code
 
 
 def compile_all(kb, checked=None):

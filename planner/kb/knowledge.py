@@ -156,7 +156,8 @@ def _read_yaml(path, raw, schema, definition):
 # parsed on its first render, in the same sandbox). References and layer limits are checked
 # on every load, cache or not. A cache that cannot be read or written is ignored.
 
-def _cache_file(digest, schema_bytes):
+def cache_root():
+    """Where seqplan caches what it derived from its own files (None: turned off)."""
     import os
 
     root = os.environ.get("SEQPLAN_CACHE_DIR")
@@ -165,6 +166,32 @@ def _cache_file(digest, schema_bytes):
     if root is None:
         base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
         root = os.path.join(base, "seqplan")
+    return root
+
+
+def private_dir(path):
+    """``path`` (created 0700 if missing) if it is a directory only this user can use,
+    else None, with one warning. A directory of ours that others could read or write (made
+    by an older seqplan, or by hand) is made private first."""
+    import os
+
+    try:
+        os.makedirs(path, mode=0o700, exist_ok=True)
+        info = os.lstat(path)
+        if info.st_uid == os.geteuid() and info.st_mode & 0o077 and not os.path.islink(path):
+            os.chmod(path, 0o700)
+        if _private(path, directory=True):
+            return path
+        _warn_once(path, "it is not a directory only you can read and write (chmod 700 it, or set SEQPLAN_CACHE_DIR)")
+    except OSError:
+        pass
+    return None
+
+
+def _cache_file(digest, schema_bytes):
+    root = cache_root()
+    if root is None:
+        return None
     from planner import __version__
     from planner.kb import explain
     from planner.intake import safeload
@@ -205,11 +232,7 @@ def _cache_key(root, create):
     import secrets
 
     try:
-        info = os.lstat(root)
-        if info.st_uid == os.geteuid() and info.st_mode & 0o077 and not os.path.islink(root):
-            os.chmod(root, 0o700)        # ours, made by an older seqplan or by hand: make it private
-        if not _private(root, directory=True):
-            _warn_once(root, "it is not a directory only you can read and write (chmod 700 it, or set SEQPLAN_CACHE_DIR)")
+        if private_dir(root) is None:
             return None
         key_path = os.path.join(root, ".key")
         if create and not os.path.lexists(key_path):
@@ -285,7 +308,6 @@ def _write_cache(path, parsed, checked):
     if path is None:
         return
     try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         key = _cache_key(str(path.parent), create=True)
         if key is None:
             return

@@ -12,19 +12,33 @@ _ENV = None
 _HTML_ENV = None
 
 
+def template_environment(**options):
+    """A Jinja environment over templates/ whose compiled templates are kept between runs
+    (Jinja's bytecode cache, in seqplan's cache directory, used only while that directory is
+    this user's alone): compiling the plan and report templates was most of a cold start.
+    A changed template misses the cache (it is keyed by the template's source)."""
+    import os
+
+    import jinja2
+
+    from planner.kb.knowledge import cache_root, private_dir
+    from planner.resources import data_dir
+
+    root = cache_root()
+    cached = private_dir(os.path.join(root, "templates")) if root and private_dir(root) else None
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(data_dir("templates"))),
+                              bytecode_cache=jinja2.FileSystemBytecodeCache(cached) if cached else None,
+                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                              keep_trailing_newline=True, **options)
+
+
 def _html_env():
     """HTML and SVG: every value from the input is escaped."""
     global _HTML_ENV
     if _HTML_ENV is None:
         import jinja2
 
-        from planner.resources import data_dir
-
-        _HTML_ENV = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(str(data_dir("templates"))),
-            undefined=jinja2.StrictUndefined, autoescape=True, trim_blocks=True, lstrip_blocks=True,
-            keep_trailing_newline=True,
-        )
+        _HTML_ENV = template_environment(autoescape=True)
         _HTML_ENV.filters["label"] = jinja2.pass_context(_label)
         _HTML_ENV.filters["source_id"] = source_id
         _HTML_ENV.filters["css_string"] = css_string
@@ -69,16 +83,7 @@ def _env():
     if _ENV is None:
         import jinja2
 
-        from planner.resources import data_dir
-
-        _ENV = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(str(data_dir("templates"))),
-            undefined=jinja2.StrictUndefined,
-            autoescape=False,
-            trim_blocks=True,
-            lstrip_blocks=True,
-            keep_trailing_newline=True,
-        )
+        _ENV = template_environment(autoescape=False)
         _ENV.filters["pretty_json"] = pretty_json
         _ENV.filters["md"] = md_text
         _ENV.filters["label"] = jinja2.pass_context(_label)

@@ -401,3 +401,27 @@ def record_reasons(kb_dir=None):
 
     reasons = codes(load_knowledge_base(kb_dir))["reasons"]
     return [(code, r["url"], r["label"]) for code, r in reasons.items() if r["status"] == "active"]
+
+
+# --- CDS Hooks (planner.cds): seqplan as a decision-support service inside an EHR
+
+def cds_discovery():
+    """The CDS Hooks discovery document (GET /cds-services)."""
+    from planner.cds.service import discovery
+
+    return discovery()
+
+
+def cds_call(service_id, body, db=None, report_url=None, kb_dir=None):
+    """Answer a CDS Hooks call (a dict): the assessment in its prefetch is stored and
+    planned in the case record at ``db``; returns {"cards": [...]}."""
+    from planner.cds.service import call
+
+    return call(service_id, body, open_record(db, kb_dir), report_url)
+
+
+def cds_feedback(service_id, body, db=None, kb_dir=None):
+    """Store CDS Hooks feedback: step cards accepted or overridden become decisions; their ids."""
+    from planner.cds.service import feedback
+
+    return feedback(service_id, body, open_record(db, kb_dir))

@@ -103,8 +103,11 @@ class Record:
     def add(self, paths, by=None):
         """Store the assessments in ``paths`` (YAML, JSON, or CSV with one per row): all or
         none, each validated as `seqplan plan` would. Returns one line per assessment."""
+        return self.add_assessments([item for path in paths for item in _assessments(path, self.kb)], by)
+
+    def add_assessments(self, found, by=None):
+        """Store [(source, Assessment)] (validated already): all or none; one line each."""
         actor = who(by)
-        found = [item for path in paths for item in _assessments(path, self.kb)]
         lines = []
         with self._write() as conn:
             for source, assessment in found:
@@ -300,6 +303,23 @@ class Record:
                             "days": (dt.date.fromisoformat(plan["review_due"]) - today).days,
                             "newer_assessment": latest.get(plan["child_id"], "") > dates[plan["assessment_id"]]})
         return sorted(due, key=lambda d: (d["review_due"], d["child"]))
+
+    def event(self, actor, action, child_ref, kind, target_id, detail):
+        """Append an audit event of another kind (a CDS Hooks call, its feedback)."""
+        with self._write() as conn:
+            self._event(conn, actor, action, child_ref, kind, target_id, detail)
+
+    def find_event(self, action, mentioning):
+        """The latest audit event of ``action`` whose detail's cards hold ``mentioning`` (a
+        card's uuid: hex and hyphens, no LIKE wildcards), as a mapping, or None."""
+        like = f"%{mentioning}%"
+        with self.engine.connect() as conn:
+            for row in conn.execute(select(t.audit_event).where(t.audit_event.c.action == action,
+                                                                t.audit_event.c.detail.like(like))
+                                    .order_by(t.audit_event.c.seq.desc())):
+                if mentioning in json.loads(row.detail).get("cards", {}):
+                    return dict(row._mapping)
+        return None
 
     # --- verifying --------------------------------------------------------------------------
 

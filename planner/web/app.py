@@ -291,4 +291,6 @@ def create_app(kb_dir=None, trusted_hosts=None):
         return Response(text, mimetype=mime, headers={
             "Content-Disposition": f'attachment; filename="{stem}-{suffix}.{ext}"'})
 
+    from planner.web.cds import register     # CDS Hooks: /cds-services
+    register(app, kb_dir)
     return app

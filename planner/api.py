@@ -34,7 +34,7 @@ def plan_for(path, kb_dir=None, redact=False):
 
 
 def plan_file(path, fmt="md", redact=False, kb_dir=None, audience="therapist"):
-    """Plan the assessment at ``path`` and return it rendered (md, json or html)."""
+    """Plan the assessment at ``path`` and return it rendered (md, json, html or fhir)."""
     from planner.outputs.render import render_plan
 
     return render_plan(plan_for(path, kb_dir, redact), fmt, audience)
@@ -67,8 +67,8 @@ def plan_for_data(mapping, kb_dir=None, redact=False, source="<data>", kb=None):
 
 
 def plan_data(mapping, fmt="md", redact=False, kb_dir=None, audience="therapist", source="<data>"):
-    """Plan the assessment given as a Python mapping and return it rendered (md, json or
-    html): the same validation, errors and output as ``plan_file`` on a file holding it."""
+    """Plan the assessment given as a Python mapping and return it rendered (md, json, html
+    or fhir): the same validation, errors and output as ``plan_file`` on a file holding it."""
     from planner.outputs.render import render_plan
 
     return render_plan(plan_for_data(mapping, kb_dir, redact, source), fmt, audience)

@@ -6,7 +6,7 @@ import sys
 import click
 
 from planner import __version__
-from planner.cli_common import FORMAT_CHOICES, PATH, kb_option, user_errors, write_output
+from planner.cli_common import FORMAT_CHOICES, PATH, PLAN_FORMAT_CHOICES, kb_option, user_errors, write_output
 from planner.cli_record import record
 
 
@@ -37,7 +37,8 @@ def main():
 @main.command()
 @click.argument("file", required=False, type=PATH)
 @click.option("--example", metavar="NAME", help="Plan a bundled example instead of FILE (see `seqplan examples`).")
-@click.option("--format", "fmt", type=FORMAT_CHOICES, default="md", show_default=True, help="Output format.")
+@click.option("--format", "fmt", type=PLAN_FORMAT_CHOICES, default="md", show_default=True,
+              help="Output format (fhir: a FHIR R4 Bundle, see docs/fhir.md).")
 @click.option("-o", "--output", type=PATH, help="Write to this file instead of stdout.")
 @click.option("--redact", is_flag=True, help="Leave the client's name out of the output.")
 @click.option("--audience", type=click.Choice(["therapist", "trainer", "auditor"]), default="therapist",
@@ -46,14 +47,15 @@ def main():
 @kb_option()
 @user_errors
 def plan(file, example, fmt, output, redact, audience, kb_dir):
-    """Plan one assessment FILE (YAML or JSON) and print the plan (Markdown, JSON, or a
-    self-contained HTML report with the Functional Brain Map).
+    """Plan one assessment FILE (YAML or JSON) and print the plan (Markdown, JSON, a
+    self-contained HTML report with the Functional Brain Map, or a FHIR R4 Bundle).
 
     \b
     Examples:
       seqplan plan child.yaml
       seqplan plan child.yaml --format json -o plan.json --redact
       seqplan plan child.yaml --format html -o plan.html
+      seqplan plan child.yaml --format fhir -o plan.fhir.json
       seqplan plan --example teen-cortical --audience trainer
     """
     from planner import api

@@ -9,7 +9,8 @@ import click
 # Paths are checked when used, each problem as one line (click's own check of readability
 # printed a three-line usage error).
 PATH = click.Path(readable=False)
-FORMAT_CHOICES = click.Choice(["md", "json", "html"])     # planner.outputs.render.FORMATS (imported lazily there)
+FORMAT_CHOICES = click.Choice(["md", "json", "html"])
+PLAN_FORMAT_CHOICES = click.Choice(["md", "json", "html", "fhir"])   # planner.outputs.render.FORMATS (imported lazily)
 
 
 def _fail(exc):

@@ -122,7 +122,7 @@ def helpers(kb):
         return words["tags"].get(tag_id, str(tag_id).replace("_", " "))
 
     def role_label(role_id):
-        return _role(words, role_id)["label"]
+        return role_entry(words, role_id)["label"]
 
     def a_role(role_id):
         return role_phrase(words, [role_id])
@@ -171,14 +171,15 @@ def readable_words(kb):
     return {"tags": labels.get("tags", {}), "roles": labels.get("roles", {})}
 
 
-def _role(words, role_id):
+def role_entry(words, role_id):
+    """A team role's readable label and article ({"label", "a"}): roles the table lacks read as their id."""
     entry = words["roles"].get(role_id, {})
     return {"label": entry.get("label", str(role_id).replace("_", " ")), "a": entry.get("a", "a")}
 
 
 def role_phrase(words, role_ids):
     """['occupational_therapist', 'therapist'] -> 'an occupational therapist or a therapist'."""
-    return " or ".join("{a} {label}".format(**_role(words, r)) for r in role_ids)
+    return " or ".join("{a} {label}".format(**role_entry(words, r)) for r in role_ids)
 
 
 def minutes_text(dose):

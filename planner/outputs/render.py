@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import re
 
-FORMATS = ("md", "json", "html")
+FORMATS = ("md", "json", "html", "fhir")
 AUDIENCES = ("therapist", "trainer", "auditor")
 TEMPLATES = {("md", "therapist"): "plan.md.j2", ("md", "trainer"): "plan-trainer.md.j2",
              ("md", "auditor"): "plan-auditor.md.j2"}
@@ -274,7 +274,11 @@ def _a_roles(kb):
 
 def render_plan(plan, fmt="md", audience="therapist"):
     """Render ``plan`` in ``fmt`` (one of FORMATS) for ``audience`` (Markdown only; the
-    JSON plan is the same for everyone). Output is deterministic."""
+    JSON plan and the FHIR bundle are the same for everyone). Output is deterministic."""
+    if fmt == "fhir":
+        from planner.outputs.fhir import render_fhir
+
+        return render_fhir(plan)
     kb = plan.knowledge
     env = _env()
     cited = []

@@ -91,8 +91,7 @@ def test_an_ehr_discovers_calls_and_overrides_and_the_record_shows_it(server):
     reasons = {(code, system) for code, system, _ in record_reasons()}
     check_cards(response, reasons)
     cards = response["cards"]
-    assert cards[0]["indicator"] == "critical"            # Robin dissociates and is in alarm: safety first
-    plan_card = next(c for c in cards if c["summary"].startswith("Start with"))
+    plan_card = cards[0]
     assert plan_card["indicator"] == "warning"            # typically in alarm: state before scores
     action = plan_card["suggestions"][0]["actions"][0]
     assert action["type"] == "create" and action["resource"]["resourceType"] == "CarePlan"
@@ -116,6 +115,15 @@ def test_an_ehr_discovers_calls_and_overrides_and_the_record_shows_it(server):
            'cost) (Overridden in the EHR (CDS Hooks feedback). "no drum at home")' in shown
     assert "P1 S1: accepted by Practitioner/dr-rivera" in shown
     assert open_record(db).verify()[0]
+
+
+def test_safety_comes_first_as_a_critical_card(server):
+    base, _ = server
+    body = call()
+    body["prefetch"]["assessment"]["current"]["threat_ongoing"] = True
+    cards = http(base, "/cds-services/seqplan-plan", body)[1]["cards"]
+    assert cards[0]["indicator"] == "critical" and cards[0]["summary"].startswith("Safety first: ")
+    assert len(cards[0]["summary"]) <= 139
 
 
 def test_the_same_call_twice_gives_the_same_cards_and_one_plan(server):
@@ -191,11 +199,21 @@ def test_a_fuzzed_hook_call_is_always_a_json_answer(server):
     for n in range(150):
         body = json.loads(json.dumps(template))
         for _ in range(rng.randint(1, 3)):
-            target = rng.choice([body, body["context"], body["prefetch"]["assessment"],
-                                 body["prefetch"]["assessment"]["functioning"], body["prefetch"]["assessment"]["client"]])
+            target = rng.choice(list(_objects(body)))
             key = rng.choice(list(target) + ["extra"])
             target[key] = rng.choice(values)
         body["hookInstance"] = body["hookInstance"] if isinstance(body.get("hookInstance"), str) else str(n)
         status, answer = http(base, "/cds-services/seqplan-plan", body)
         assert status in (200, 400, 404, 409, 412, 422), (status, answer)
         assert ("cards" in answer) if status == 200 else ("message" in answer["error"])
+
+
+def _objects(value):
+    """Every JSON object inside ``value``, itself included."""
+    if isinstance(value, dict):
+        yield value
+        for inner in value.values():
+            yield from _objects(inner)
+    elif isinstance(value, list):
+        for inner in value:
+            yield from _objects(inner)

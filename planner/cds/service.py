@@ -80,7 +80,9 @@ def call(service_id, body, record, report_url=None):
 def assessment_from_response(response, patient_id):
     """A QuestionnaireResponse in the shape of seqplan's FHIR export as an assessment
     mapping: each item's linkId is the field's path (``functioning.sleep``)."""
-    data = {"client": {"id": patient_id}, "assessed_on": str(response.get("authored", ""))[:10]}
+    from planner.intake.assessment import FORMAT
+
+    data = {"format": FORMAT, "client": {"id": patient_id}, "assessed_on": str(response.get("authored", ""))[:10]}
 
     def put(path, value):
         *parents, last = path.split(".")
@@ -161,28 +163,20 @@ def _cards(plan, row, patient_id, record, report_url):
 
 
 def _resource(plan, kind, step, patient_id):
-    """The plan's CarePlan, or a step's request, from its FHIR export, about the EHR's patient."""
+    """The plan's CarePlan, or a step's request (the resource of the RequestGroup action with
+    the step's id), from the plan's FHIR export, about the EHR's own patient."""
     from planner.outputs.fhir import fhir_bundle
 
     bundle = fhir_bundle(plan)
-    patient = next(e["fullUrl"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Patient")
-    for entry in bundle["entry"]:
-        resource = entry["resource"]
-        wanted = resource["resourceType"] == kind if kind else (
-            resource["resourceType"] in ("ServiceRequest", "CommunicationRequest")
-            and any(c.get("code") == step["activity"] for c in _codings(resource)))
-        if wanted:
-            text = json.dumps(resource).replace(json.dumps(patient), json.dumps(f"Patient/{patient_id}"))
-            return json.loads(text)
-    raise CdsError(500, f"the FHIR export has no {kind or step['id']}")
-
-
-def _codings(resource):
-    for key in ("code", "category"):
-        value = resource.get(key)
-        for concept in value if isinstance(value, list) else [value]:
-            if isinstance(concept, dict):
-                yield from concept.get("coding", [])
+    by_url = {e["fullUrl"]: e["resource"] for e in bundle["entry"]}
+    patient = next(url for url, r in by_url.items() if r["resourceType"] == "Patient")
+    if kind:
+        resource = next(r for r in by_url.values() if r["resourceType"] == kind)
+    else:
+        group = next(r for r in by_url.values() if r["resourceType"] == "RequestGroup")
+        action = next(a for phase in group["action"] for a in phase.get("action", []) if a.get("id") == step["id"])
+        resource = by_url[action["resource"]["reference"]]
+    return json.loads(json.dumps(resource).replace(json.dumps(patient), json.dumps(f"Patient/{patient_id}")))
 
 
 def _override_reasons(kb):

@@ -370,11 +370,15 @@ def record_due(weeks=4, today=None, db=None, by=None, fmt="text", kb_dir=None):
     return _env().get_template("record-due.md.j2").render(due=due, horizon=today + dt.timedelta(weeks=weeks))
 
 
-def record_export(child, db=None, by=None, redact=False, kb_dir=None):
-    """Everything stored about one child as JSON (an audited read)."""
-    from planner.record.views import export
+def record_export(child, db=None, by=None, redact=False, kb_dir=None, fmt="json"):
+    """Everything stored about one child as JSON, or (``fmt`` fhir) the child's current plan
+    as decided and signed, as a FHIR R4 Bundle (an audited read)."""
+    from planner.record.views import current_plan, export, printed
 
-    return export(open_record(db, kb_dir), child, by, redact)
+    record = open_record(db, kb_dir)
+    if fmt == "fhir":
+        return printed(record, current_plan(record, child, by), "fhir", by=by)
+    return export(record, child, by, redact)
 
 
 def record_print(plan, fmt="md", audience="therapist", reader=None, db=None, by=None, kb_dir=None):

@@ -219,21 +219,29 @@ def record_due(weeks, today, fmt, db, by, kb_dir):
 
 @record.command("export")
 @click.argument("child")
-@click.option("--redact", is_flag=True, help="Leave out the name, the assessor and the notes.")
+@click.option("--format", "fmt", type=click.Choice(["json", "fhir"]), default="json", show_default=True,
+              help="The whole record as JSON, or the current plan (as decided and signed) as a FHIR R4 Bundle.")
+@click.option("--redact", is_flag=True, help="Leave out the name, the assessor and the notes (JSON).")
 @click.option("-o", "--output", type=PATH, help="Write to this file instead of stdout.")
 @db_options
 @kb_option()
 @user_errors
-def record_export(child, redact, output, db, by, kb_dir):
-    """CHILD's whole record as JSON. Exporting is recorded in the audit trail.
+def record_export(child, fmt, redact, output, db, by, kb_dir):
+    """CHILD's whole record as JSON, or the current plan (as decided and signed) as a FHIR R4
+    Bundle. Exporting is recorded in the audit trail.
 
     \b
-    Example:
+    Examples:
       seqplan record export EX-001 --redact -o EX-001.json
+      seqplan record export EX-001 --format fhir -o EX-001.fhir.json
     """
     from planner.api import record_export as export
 
-    write_output(export(child, db, by, redact, kb_dir), output)
+    from planner.record.db import RecordError
+
+    if fmt == "fhir" and redact:
+        raise RecordError("--redact: not with --format fhir (export the JSON record redacted)")
+    write_output(export(child, db, by, redact, kb_dir, fmt), output)
 
 
 @record.command("verify")

@@ -447,3 +447,20 @@ def test_csv_rows_are_added_as_one_assessment_each(tmp_path):
     lines = open_record(str(tmp_path / "r.db")).add([path], by="Dr A")
     assert [line.split(": ")[1][:8] for line in lines] == ["added A1", "added A2"]
     assert "row 2" in lines[0] and "(CSV-1, 2026-09-01)" in lines[0]
+
+
+def test_the_current_plan_exports_to_fhir_as_decided_and_signed(db):
+    """A signed plan is the plan (active), verified by the clinician who signed it; the
+    replaced step carries the chosen activity; the bundle is valid R4."""
+    from planner.api import record_export
+    from tests.fhir_validation import validate
+
+    rec, plan_id = loop(db)
+    bundle = json.loads(record_export("EX-001", db=db, by="auditor", fmt="fhir"))
+    assert validate(bundle) == []
+    kinds = {e["resource"]["resourceType"]: e["resource"] for e in bundle["entry"]}
+    assert (kinds["CarePlan"]["status"], kinds["CarePlan"]["intent"]) == ("active", "plan")
+    verifier = [a for a in kinds["Provenance"]["agent"] if a["type"]["coding"][0]["code"] == "verifier"]
+    assert verifier[0]["who"]["display"] == "Dr A (Clinical psychologist)"
+    titles = [a["title"] for phase in kinds["RequestGroup"]["action"] for a in phase.get("action", [])]
+    assert "Swinging" in titles and "Drumming" not in titles and "Nature walks" in titles

@@ -272,8 +272,8 @@ class _Export:
             if groups:
                 group["relatedAction"] = [{"actionId": groups[-1]["id"], "relationship": self.codes["phase_order"]}]
             groups.append({**group, "action": phases[phase]})
-        return {"status": self.codes["plan_status"], "intent": self.codes["plan_intent"], **self.subject(),
-                "authoredOn": self.assessed, **({"action": groups} if groups else {})}
+        return {**self.plan_state(), **self.subject(), "authoredOn": self.assessed,
+                **({"action": groups} if groups else {})}
 
     def _deferred_activities(self):
         return [{"detail": {"kind": self.codes["deferred_kind"],
@@ -296,8 +296,7 @@ class _Export:
     # --- the care plan, the review, provenance ---
     def _care_plan(self, observations, goals, activities):
         plan = self.plan
-        body = {"status": self.codes["plan_status"], "intent": self.codes["plan_intent"],
-                "title": self.words["plan_title"]}
+        body = {**self.plan_state(), "title": self.words["plan_title"]}
         if plan.start:
             body["description"] = plan.start["because"]
         body.update(self.subject())
@@ -319,13 +318,21 @@ class _Export:
                 "restriction": {"period": {"end": self.review_due}},
                 "reasonCode": {"coding": [_coding(self.sys["rule"], r) for r in review["rules"]]}}
 
+    def plan_state(self):
+        """CarePlan and RequestGroup status and intent: a proposal, or the plan once a
+        clinician signed it in the case record (a plan printed from it carries ``signed``)."""
+        signed = "signed_" if self.plan.signed else ""
+        return {"status": self.codes[f"{signed}plan_status"], "intent": self.codes[f"{signed}plan_intent"]}
+
     def _provenance(self):
         plan, digest = self.plan, self.sys["digest"]
         targets = [{"reference": e["fullUrl"]} for e in self.entries if e["resource"]["resourceType"] != "Device"]
         self.add("Provenance", "Provenance", {
             "target": targets, "recorded": f"{self.assessed}T00:00:00Z",
             "agent": [{"type": {"coding": [dict(self.codes["assembler"])]},
-                       "who": self.ref(self.device, f"{self.words['device']} {plan.seqplan_version}")}],
+                       "who": self.ref(self.device, f"{self.words['device']} {plan.seqplan_version}")}]
+            + ([{"type": {"coding": [dict(self.codes["verifier"])]},
+                 "who": {"display": f"{plan.signed['by']} ({plan.signed['role_label']})"}}] if plan.signed else []),
             "entity": [
                 {"role": self.codes["entity_role"],
                  "what": {"identifier": {"system": digest, "value": plan.input_digest}, "display": self.words["input"]}},

@@ -66,6 +66,14 @@ def printed(record, plan_ref, fmt="md", audience="therapist", reader=None, by=No
     return render_plan(plan, fmt, audience)
 
 
+def current_plan(record, child_ref, by=None):
+    """The child's current plan id: the latest signed, else the latest draft (an audited read)."""
+    current = timeline(record, child_ref, by)["current"]
+    if current is None:
+        raise RecordError(f"{child_ref}: has no plan yet (make one with `seqplan record plan {child_ref}`)")
+    return current["id"]
+
+
 def export(record, child_ref, by=None, redact=False):
     """Everything stored about one child as JSON (``seqplan/record-1``). ``redact`` leaves out
     the name, the assessor and the notes, from the assessments and from the plans (each

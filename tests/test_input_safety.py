@@ -1,5 +1,6 @@
 """Input that could silently change or forge a plan: duplicate keys, markup in names and
 notes, a barely rated assessment, and a stored plan that was edited."""
+from pathlib import Path
 import json
 
 import yaml
@@ -340,3 +341,20 @@ def test_audit_shows_control_characters_from_a_tampered_plan_escaped(tmp_path):
     result = _audit(out, source)
     assert result.exit_code == 1 and "\x1b" not in result.stdout
     assert not any(line.startswith("reproduced") for line in result.stdout.splitlines())
+
+
+def test_a_flood_of_unknown_ids_is_listed_then_counted(tmp_path):
+    """20,000 unknown function ids: the first 200 problems, then one line counting the rest
+    (each used to get a fuzzy "did you mean", a comparison with the whole catalogue)."""
+    import yaml
+
+    from tests.conftest import run_cli
+
+    data = yaml.safe_load((Path(__file__).resolve().parent.parent / "examples" / "teen-cortical.yaml").read_text())
+    data["functioning"].update({f"zz_unknown_{n}": 5 for n in range(20_000)})
+    path = tmp_path / "flood.yaml"
+    path.write_text(yaml.safe_dump(data))
+    result = run_cli("validate", str(path))
+    lines = result.stderr.splitlines() or result.stdout.splitlines()
+    assert result.returncode == 2 and len(lines) == 201
+    assert lines[-1].endswith("and 19800 more problems (fix the ones above and validate again)")

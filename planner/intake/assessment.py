@@ -117,6 +117,10 @@ def _schema():
     return _SCHEMA
 
 
+MAX_SUGGESTIONS = 20       # unknown ids given a "did you mean" (each compares with the whole catalogue)
+MAX_PROBLEMS = 200         # problems listed for one assessment; the rest are counted
+
+
 def suggest(word, choices):
     """A ' did you mean ...?' hint, or '' when nothing is close."""
     close = difflib.get_close_matches(str(word), sorted(choices), n=1, cutoff=0.6)
@@ -311,7 +315,11 @@ def validation_errors(data, path, text="", kb=None, lines=None):
                                          lines.get(tuple(name.split(".")), lines.get(fpath))))
     errors.extend(_semantic_errors(data, path, lines, kb))
     # file order; problems with no line (a missing field) last, after e.g. the misspelt key
-    return sorted(errors, key=lambda e: (e.line is None, e.line or 0, e.field or ""))
+    errors.sort(key=lambda e: (e.line is None, e.line or 0, e.field or ""))
+    if len(errors) > MAX_PROBLEMS:        # nobody reads 100,000 lines: the first ones, then a count
+        errors[MAX_PROBLEMS:] = [InputError(path, None, f"and {len(errors) - MAX_PROBLEMS} more problems",
+                                            "fix the ones above and validate again")]
+    return errors
 
 
 def _semantic_errors(data, path, lines, kb):
@@ -322,12 +330,17 @@ def _semantic_errors(data, path, lines, kb):
         kb = load_knowledge_base()
     errors = []
     previous = data.get("previous") if isinstance(data.get("previous"), dict) else {}
+    suggested = 0
     for where, ids in (("functioning", data.get("functioning")), ("qualifiers", data.get("qualifiers")),
                        ("previous.functioning", previous.get("functioning")),
                        ("previous.qualifiers", previous.get("qualifiers"))):
         for fid in ids if isinstance(ids, dict) else ():
             if fid not in kb.functions:
-                hint = suggest(fid, kb.functions) or "see `seqplan kb list functions` for the catalogue"
+                # a fuzzy match costs a comparison with every catalogue id: the first few only
+                # (100,000 unknown ids took 30-50 s)
+                suggested += 1
+                hint = (suggest(fid, kb.functions) if suggested <= MAX_SUGGESTIONS else None) \
+                    or "see `seqplan kb list functions` for the catalogue"
                 errors.append(InputError(path, f"{where}.{fid}", "unknown function id", hint,
                                          lines.get((*where.split("."), fid))))
     before = previous.get("assessed_on")

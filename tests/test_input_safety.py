@@ -358,3 +358,16 @@ def test_a_flood_of_unknown_ids_is_listed_then_counted(tmp_path):
     lines = result.stderr.splitlines() or result.stdout.splitlines()
     assert result.returncode == 2 and len(lines) == 201
     assert lines[-1].endswith("and 19800 more problems (fix the ones above and validate again)")
+
+
+@pytest.mark.parametrize("field, length, limit", [("id", 229, 100), ("name", 5000, 200)])
+def test_a_client_id_or_name_too_long_is_one_line_that_does_not_repeat_it(tmp_path, field, length, limit):
+    """A 229-character id named an output file the system refuses (batch ended in a
+    traceback); the message never repeats the value (it may be a name, under --redact)."""
+    data = make_assessment()
+    data["client"][field] = "Z" * length
+    for args in (("plan",), ("batch", "-o", str(tmp_path / "out"))):
+        result = run_cli(*args[:1], write_assessment(tmp_path, data), *args[1:], "--redact")
+        assert result.returncode == (2 if args[0] == "plan" else 1), result.stderr   # batch: 1 when any failed
+        assert f"client.{field}: is {length} characters long (shorten it to at most {limit})" in result.stderr
+        assert "ZZZ" not in result.stderr and "Traceback" not in result.stderr

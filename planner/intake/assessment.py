@@ -209,6 +209,8 @@ def _describe(error, path):
         return here, "contains a line break or control character", "write it on one line"
     if kind in ("minProperties", "minLength"):
         return here, "must not be empty", None
+    if kind == "maxLength":       # the value itself is not repeated: it may be a name under --redact
+        return here, f"is {len(v)} characters long", f"shorten it to at most {arg}"
     return here, error.message, None
 
 
@@ -259,6 +261,8 @@ def _valid(value, schema, root):
             ok = not isinstance(value, dict) or len(value) >= arg
         elif key == "minLength":
             ok = not isinstance(value, str) or len(value) >= arg
+        elif key == "maxLength":
+            ok = not isinstance(value, str) or len(value) <= arg
         elif key == "pattern":
             ok = not isinstance(value, str) or re.search(arg, value) is not None
         elif key in ("minimum", "maximum", "exclusiveMinimum"):

@@ -6,7 +6,8 @@ import sys
 import click
 
 from planner import __version__
-from planner.cli_common import FORMAT_CHOICES, PATH, PLAN_FORMAT_CHOICES, kb_option, user_errors, write_output
+from planner.cli_common import (FORMAT_CHOICES, PATH, PLAN_FORMAT_CHOICES, OneLineErrors, kb_option, user_errors,
+                                write_output)
 from planner.cli_record import record
 
 
@@ -20,7 +21,7 @@ def _assessment_path(file, example):
     return file if file else example_path(example)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="seqplan")
 def main():
     """seqplan: sequenced, justified treatment plans from a child's assessment.

@@ -48,3 +48,29 @@ def kb_option():
     """The --kb option shared by every command that reads the knowledge base."""
     return click.option("--kb", "kb_dir", type=PATH,
                         help="Knowledge-base directory (default: the bundled one).")
+
+
+class OneLineErrors(click.Group):
+    """The ``seqplan`` group: a mistake on the command line (an unknown option, a value of
+    the wrong kind) is one line with the fix and exit 2, like every other bad input, not
+    click's four-line usage block."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        try:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.UsageError as exc:
+            if type(exc).__name__ == "NoArgsIsHelpError":        # `seqplan` alone: its help
+                click.echo(exc.ctx.get_help())
+                sys.exit(0)
+            where = exc.ctx.command_path if exc.ctx else "seqplan"
+            click.echo(f"seqplan: error: {where}: {exc.format_message().rstrip('.')} (see `{where} --help`)",
+                       err=True)
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            click.echo(f"seqplan: error: {exc.format_message()}", err=True)
+            sys.exit(exc.exit_code)
+        except click.exceptions.Exit as exc:
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("Aborted!", err=True)
+            sys.exit(1)

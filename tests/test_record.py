@@ -464,3 +464,37 @@ def test_the_current_plan_exports_to_fhir_as_decided_and_signed(db):
     assert verifier[0]["who"]["display"] == "Dr A (Clinical psychologist)"
     titles = [a["title"] for phase in kinds["RequestGroup"]["action"] for a in phase.get("action", [])]
     assert "Swinging" in titles and "Drumming" not in titles and "Nature walks" in titles
+
+
+def test_fuzzed_record_commands_answer_in_one_line_or_succeed(tmp_path):
+    """Seeded: 2,000 record commands with arguments drawn from valid ones, near misses and
+    hostile text. Each exits 0, 1 or 2; an error is one line; no traceback; and the record
+    still verifies after all of them."""
+    import random
+
+    db = str(tmp_path / "r.db")
+    loop(db)
+    run("record", "plan", "EX-001", "--db", db)
+    rng = random.Random(19)
+    hostile = ["", " ", "P", "P0", "P-1", "P99999999999999999999", "S1\n", "\x1b[31m", "\ud800", "' OR 1=1 --",
+               "%", "_", "Z" * 5000, "😀", "../../etc/passwd", "D1", "A1", "swinging", "S2", "clinical-judgement",
+               "not-convenient-feasible", "therapist", "P1", "P2", "EX-001", "nature_walks", "1e309", "-1"]
+    commands = [("decide", "PLAN", "STEP", "--accept"), ("decide", "PLAN", "STEP", "--drop", "--reason", "R"),
+                ("decide", "PLAN", "STEP", "--replace", "A", "--reason", "R", "--note", "N"),
+                ("decide", "PLAN", "--add", "A", "--reason", "R", "--note", "N"), ("sign", "PLAN", "--role", "R"),
+                ("void", "decision", "PLAN", "--reason", "R"), ("void", "plan", "PLAN", "--reason", "R"),
+                ("show", "STEP"), ("print", "PLAN"), ("export", "STEP"), ("due", "--weeks", "N"),
+                ("reproduce", "PLAN"), ("plan", "STEP")]
+    outcomes = {0: 0, 1: 0, 2: 0}
+    for _ in range(2000):
+        command = [rng.choice(hostile) if part.isupper() else part for part in rng.choice(commands)]
+        result = CliRunner().invoke(main, ["record", *command, "--db", db, "--by", rng.choice(hostile[1:] + ["Dr A"])],
+                                    env={"SEQPLAN_USER": "Dr A"})
+        assert result.exit_code in outcomes, (command, result.output, result.exception)
+        assert not isinstance(result.exception, Exception) or isinstance(result.exception, SystemExit), \
+            (command, repr(result.exception))
+        if result.exit_code == 2:
+            assert result.output.count("\n") == 1 and result.output.startswith("seqplan: error: "), command
+        outcomes[result.exit_code] += 1
+    assert outcomes[0] and outcomes[2]
+    assert open_record(db).verify()[0]

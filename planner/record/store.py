@@ -27,12 +27,22 @@ SNAPSHOTS = ("child", "assessment", "plan", "decision", "signature", "void")
 
 def who(by=None):
     """The person a command acts for: ``--by``, else ``$SEQPLAN_USER``, else the login name."""
-    name = (by or os.environ.get(USER_VAR) or _login() or "").strip()
+    name = text_arg((by or os.environ.get(USER_VAR) or _login() or "").strip(), "--by")
     if not name:
         raise RecordError("--by: nobody is named (pass --by NAME or set SEQPLAN_USER)")
     if len(name) > t.WHO:
         raise RecordError(f"--by: longer than {t.WHO} characters (give a name or login)")
     return name
+
+
+def text_arg(value, field):
+    """``value`` if it can be stored as text; a one-line error otherwise (a lone surrogate:
+    bytes in a command line that are not UTF-8)."""
+    try:
+        str(value).encode("utf-8")
+    except UnicodeEncodeError:
+        raise RecordError(f"{field}: contains a character that is not text (type or save it as UTF-8)") from None
+    return value
 
 
 def _login():
@@ -184,6 +194,7 @@ class Record:
         with self._write() as conn:
             row, child_ref = self._plan_row(conn, plan_id)
             self._refuse_signed(conn, plan_id, "decide about it")
+            text_arg(note, "--note")
             step = check_decision(self.kb, json.loads(row.plan_json), plan_id, step, action, activity, reason, note)
             return self._insert(conn, t.decision, actor, "decide", child_ref, {
                 "plan_id": plan_id, "step": step, "action": action, "activity": activity, "reason": reason,
@@ -218,7 +229,7 @@ class Record:
         actor = who(by)
         if kind not in ("assessment", "plan", "decision"):
             raise RecordError(f"{kind}: only an assessment, a plan or a decision can be voided")
-        check_reason(self.kb, reason, note, required=True)
+        check_reason(self.kb, reason, text_arg(note, "--note"), required=True)
         ident = parse_id(kind, ref)
         table = getattr(t, kind)
         with self._write() as conn:
@@ -388,6 +399,7 @@ class Record:
                             .order_by(*order)).all()
 
     def _child_id(self, conn, child_ref):
+        text_arg(child_ref, "CHILD")
         ident = conn.execute(select(t.child.c.id).where(t.child.c.ref == child_ref)).scalar()
         if ident is None:
             from planner.intake.assessment import suggest

@@ -161,14 +161,14 @@ def _audit(plan_path, assessment_path, kb_dir):
 
 def _types_differ(a, b):
     """Whether two equal plans differ in the type of a value (1 and 1.0, true and 1 compare
-    equal in Python): an auditor must see a changed type."""
+    equal in Python): an auditor must see a changed type, never "formatting"."""
     if isinstance(a, dict) and isinstance(b, dict):
         return any(_types_differ(a[k], b[k]) for k in a)
     if isinstance(a, list) and isinstance(b, list):
         return any(_types_differ(x, y) for x, y in zip(a, b))
-    # 1.0 for 1 is formatting; 1.0 or 0.0 for true or false is not (bool is an int in Python)
-    return type(a) is not type(b) and not (isinstance(a, float) and isinstance(b, int) and not isinstance(b, bool)
-                                           and a == b)
+    # seqplan writes each number in one type: 1.0 where it wrote 1 (or 0.0 for false) is a
+    # changed value, not formatting
+    return type(a) is not type(b)
 
 
 def diff_knowledge_bases(assessment_path, kb_a, kb_b):

@@ -151,3 +151,31 @@ def test_a_broken_justification_is_a_one_line_error_not_a_crash(kb_copy):
     edit_rule(kb_copy, "DOSE-001", lambda r: r.update(because="{{ x }"))
     result = run("plan", "--example", "middle-limbic", "--kb", str(kb_copy))
     assert result.exit_code == 2 and "DOSE-001: because" in result.output
+
+
+def test_every_fact_kind_the_code_reads_by_name_is_declared_in_kb_yaml(kb):
+    """The planner's half of the contract: a kind read by name (of_kind, index, _listed, ...)
+    is an input fact or a declared concluded fact, so `kb check` can hold rules to it."""
+    import re
+
+    from planner.reasoning.facts import catalogue_facts
+
+    root = Path(__file__).resolve().parent.parent / "planner"
+    pattern = re.compile(r'(?:of_kind|_listed|_one|_by_activity)\((?:[a-z_]+, )*"([a-z_]+)"'
+                         r'|\bindex\("([a-z_]+)", |\["kind"\] == "([a-z_]+)"')
+    read = {next(g for g in m.groups() if g) for path in root.rglob("*.py") for m in pattern.finditer(path.read_text())}
+    declared = set(kb.input_facts) | set(kb.concluded_facts) | {f["kind"] for f in catalogue_facts(kb)}
+    assert read - declared == set()
+    assert len(read) > 30           # the pattern still finds the reads
+
+
+def test_kb_check_refuses_rules_that_no_longer_conclude_what_the_planner_reads(kb_copy):
+    """Renaming `caution` in the rules used to pass every check; plans then silently lost
+    the dissociation caution."""
+    from planner.api import check_knowledge_base
+
+    for path in (kb_copy / "rules").glob("*.yaml"):
+        path.write_text(path.read_text().replace("{fact: caution,", "{fact: warning_note,")
+                        .replace("fact: caution\n", "fact: warning_note\n"))
+    _, problems = check_knowledge_base(kb_copy)
+    assert any(p.startswith("kb.yaml concluded_facts.caution: no active rule concludes it") for p in problems), problems

@@ -265,6 +265,23 @@ def _values(rule):
     yield from walk(rule["then"])
 
 
+def _check_concluded(kb):
+    """kb.yaml concluded_facts: each kind the planner reads is concluded by an active rule,
+    and every rule concluding it gives the fields the planner reads."""
+    errors = []
+    for kind, contract in kb.concluded_facts.items():
+        templates = [(rule["id"], t) for rule in kb.active_rules for t in rule["then"] if t.get("fact") == kind]
+        if not templates:
+            errors.append(f"kb.yaml concluded_facts.{kind}: no active rule concludes it, and seqplan reads it "
+                          f"({', '.join(contract['read_by'])})")
+        for rule_id, template in templates:
+            missing = [f for f in contract["fields"] if f not in template]
+            if missing:
+                errors.append(f"rule {rule_id}: concludes {kind} without {', '.join(missing)}, which seqplan reads "
+                              f"(kb.yaml concluded_facts.{kind})")
+    return errors
+
+
 DECISION_WORDS = ("decided", "with_reason", "without_reason", "with_note", "deferred_until", "chosen_dose", "not_checked")
 
 
@@ -303,7 +320,7 @@ def check(kb):
     from planner.reasoning.compiler import compile_ruleset, unbounded_joins
     from planner.reasoning.facts import catalogue_counts
 
-    errors = _check_catalogue(kb) + _check_decision_codes(kb)
+    errors = _check_catalogue(kb) + _check_decision_codes(kb) + _check_concluded(kb)
     producers, fields = _producers(kb), _fields(kb)
     errors.extend(_check_every_r_decided(kb, producers))
     env = jinja2.Environment()

@@ -39,6 +39,7 @@ class KnowledgeBase:
     six_rs: list
     layers: list
     input_facts: dict
+    concluded_facts: dict     # kind -> {fields, read_by}: what the planner reads of the rules' conclusions
     sources: dict
     parameters: dict          # id -> full entry
     regions: dict             # id -> entry, bottom-up
@@ -381,6 +382,7 @@ def load_knowledge_base(directory=None):
         six_rs=manifest["six_rs"],
         layers=manifest["layers"],
         input_facts=manifest["input_facts"],
+        concluded_facts=manifest.get("concluded_facts", {}),
         sources=_by_id(data["sources.yaml"]["sources"], "source", "sources.yaml"),
         parameters=_by_id(data["parameters.yaml"]["parameters"], "parameter", "parameters.yaml"),
         regions=_by_id(sorted(regions["regions"], key=lambda r: r["order"]), "region", "regions.yaml"),

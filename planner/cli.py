@@ -391,13 +391,18 @@ def kb_list(what, fmt, kb_dir):
 @click.option("--jobs", type=click.IntRange(min=1), default=None,
               help="Worker processes (default: the number of cores). Output is the same whatever it is.")
 @click.option("--redact", is_flag=True, help="Leave the clients' names out of the plans and the caseload.")
+@click.option("--overwrite", is_flag=True,
+              help="Replace OUTDIR whole when it holds a previous batch's output: its plans, errors and "
+                   "caseload files are deleted, including any edits or notes written into them; keep a copy "
+                   "first if you need them. Refused, deleting nothing, if OUTDIR holds any other file.")
 @kb_option()
 @user_errors
-def batch(inputs, outdir, fmt, jobs, redact, kb_dir):
+def batch(inputs, outdir, fmt, jobs, redact, overwrite, kb_dir):
     """Plan a caseload: every assessment file, directory of them, and CSV file (one
     assessment per row) among INPUT... Writes one plan per assessment into OUTDIR, named
     by client id and date, with caseload.html and caseload.json. A bad assessment does
     not stop the batch: its problems go to OUTDIR/errors and the exit code is 1.
+    OUTDIR must be new or empty, so that it holds only this run's plans (see --overwrite).
 
     \b
     Examples:
@@ -407,7 +412,7 @@ def batch(inputs, outdir, fmt, jobs, redact, kb_dir):
     from planner.api import plan_batch
 
     result = plan_batch(inputs, outdir, fmt=fmt, jobs=jobs, redact=redact, kb_dir=kb_dir,
-                        progress=sys.stderr.isatty())
+                        progress=sys.stderr.isatty(), overwrite=overwrite)
     for line in result.error_lines():
         click.echo(f"seqplan: error: {line}", err=True)
     click.echo(f"{len(result.planned)} planned, {len(result.failed)} failed: {result.outdir}")

@@ -111,8 +111,8 @@ def brain_map(path, kb_dir=None, redact=False):
 
 
 def progress_report(old, new, *later, fmt="md", kb_dir=None, redact=False):
-    """Progress over two or more assessments of one client in date order, rendered (md,
-    html or json): a trend of the region means and relational health, band transitions,
+    """Progress over two or more assessments of one client (given in any order, taken in
+    date order), rendered (md, html or json): a trend of the region means and relational health, band transitions,
     gates opened and closed, and how the plan changed between consecutive assessments."""
     from planner.plans.progress import series
     from planner.outputs.render import render_progress

@@ -275,8 +275,9 @@ def brain_map(file, output, redact, kb_dir):
 @kb_option()
 @user_errors
 def progress(files, fmt, output, redact, kb_dir):
-    """Progress over two or more assessments of the same client, in date order: a trend of
-    the four region means and relational health (a chart in HTML), per function and region
+    """Progress over two or more assessments of the same client, given in any order and
+    taken in date order: a trend of the four region means and relational health (a chart
+    in HTML), per function and region
     the change and band transitions, and, between each pair of consecutive assessments, the
     gates opened or closed and how the plan changed.
 
@@ -290,7 +291,7 @@ def progress(files, fmt, output, redact, kb_dir):
 
     if len(files) < 2:
         raise InputError("seqplan progress", "FILE", "needs at least two assessments",
-                         "pass the assessments of one client in date order: seqplan progress OLD NEW [LATER...]")
+                         "pass two or more assessments of one client, in any order: seqplan progress OLD NEW [LATER...]")
     text = progress_report(*files, fmt=fmt, kb_dir=kb_dir, redact=redact)
     write_output(text, output, protect=[assessment_path(f) for f in files])
 

@@ -213,7 +213,7 @@ def test_no_therapist_sessions_are_promised_without_a_therapist(tmp_path, reader
 
 def test_a_reader_whose_part_is_weekly_is_given_minutes_a_week():
     """Issue 22: the teacher of a child whose steps are all weekly was told the whole plan's
-    weekly time averaged per day ('about 13 to 33 minutes a day')."""
+    weekly time averaged per day ('about 13 to 21 minutes a day')."""
     text = handout("teen-cortical", "teacher")
     frequencies = [g["frequency"] for g in reader_part("teen-cortical", "teacher")["groups"]]
     assert frequencies and all("week" in f for f in frequencies), frequencies

@@ -111,8 +111,8 @@ def brain_map(path, kb_dir=None, redact=False):
 
 
 def progress_report(old, new, *later, fmt="md", kb_dir=None, redact=False):
-    """Progress over two or more assessments of one client in date order, rendered (md,
-    html or json): a trend of the region means and relational health, band transitions,
+    """Progress over two or more assessments of one client (given in any order, taken in
+    date order), rendered (md, html or json): a trend of the region means and relational health, band transitions,
     gates opened and closed, and how the plan changed between consecutive assessments."""
     from planner.plans.progress import series
     from planner.outputs.render import render_progress
@@ -243,13 +243,15 @@ def vocabulary_readings(path, kb_dir=None):
             [(n["field"], w) for n in notes for w in n["noted"]])
 
 
-def plan_batch(inputs, outdir, fmt="md", jobs=None, redact=False, kb_dir=None, progress=False):
+def plan_batch(inputs, outdir, fmt="md", jobs=None, redact=False, kb_dir=None, progress=False, overwrite=False):
     """Plan every assessment among ``inputs`` (files, directories of them, CSV files) into
     ``outdir`` with ``jobs`` processes; also writes ``errors``, ``caseload.json`` and
-    ``caseload.html`` there. Returns a ``planner.caseload.batch.BatchResult``."""
+    ``caseload.html`` there. A non-empty ``outdir`` is refused unless ``overwrite`` and it
+    holds only a previous batch's output, which is then replaced whole.
+    Returns a ``planner.caseload.batch.BatchResult``."""
     from planner.caseload.batch import run_batch
 
-    return run_batch(inputs, outdir, fmt, jobs, redact, kb_dir, progress)
+    return run_batch(inputs, outdir, fmt, jobs, redact, kb_dir, progress, overwrite)
 
 
 def blank_assessment(fmt="yaml", kb_dir=None):

@@ -237,8 +237,9 @@ def brain_map(file, output, redact, kb_dir):
 @kb_option()
 @user_errors
 def progress(files, fmt, output, redact, kb_dir):
-    """Progress over two or more assessments of the same client, in date order: a trend of
-    the four region means and relational health (a chart in HTML), per function and region
+    """Progress over two or more assessments of the same client, given in any order and
+    taken in date order: a trend of the four region means and relational health (a chart
+    in HTML), per function and region
     the change and band transitions, and, between each pair of consecutive assessments, the
     gates opened or closed and how the plan changed.
 
@@ -252,7 +253,7 @@ def progress(files, fmt, output, redact, kb_dir):
 
     if len(files) < 2:
         raise InputError("seqplan progress", "FILE", "needs at least two assessments",
-                         "pass the assessments of one client in date order: seqplan progress OLD NEW [LATER...]")
+                         "pass two or more assessments of one client, in any order: seqplan progress OLD NEW [LATER...]")
     text = progress_report(*files, fmt=fmt, kb_dir=kb_dir, redact=redact)
     write_output(text, output, protect=[assessment_path(f) for f in files])
 
@@ -353,13 +354,18 @@ def kb_list(what, fmt, kb_dir):
 @click.option("--jobs", type=click.IntRange(min=1), default=None,
               help="Worker processes (default: the number of cores). Output is the same whatever it is.")
 @click.option("--redact", is_flag=True, help="Leave the clients' names out of the plans and the caseload.")
+@click.option("--overwrite", is_flag=True,
+              help="Replace OUTDIR whole when it holds a previous batch's output: its plans, errors and "
+                   "caseload files are deleted, including any edits or notes written into them; keep a copy "
+                   "first if you need them. Refused, deleting nothing, if OUTDIR holds any other file.")
 @kb_option()
 @user_errors
-def batch(inputs, outdir, fmt, jobs, redact, kb_dir):
+def batch(inputs, outdir, fmt, jobs, redact, overwrite, kb_dir):
     """Plan a caseload: every assessment file, directory of them, and CSV file (one
     assessment per row) among INPUT... Writes one plan per assessment into OUTDIR, named
     by client id and date, with caseload.html and caseload.json. A bad assessment does
     not stop the batch: its problems go to OUTDIR/errors and the exit code is 1.
+    OUTDIR must be new or empty, so that it holds only this run's plans (see --overwrite).
 
     \b
     Examples:
@@ -369,7 +375,7 @@ def batch(inputs, outdir, fmt, jobs, redact, kb_dir):
     from planner.api import plan_batch
 
     result = plan_batch(inputs, outdir, fmt=fmt, jobs=jobs, redact=redact, kb_dir=kb_dir,
-                        progress=sys.stderr.isatty())
+                        progress=sys.stderr.isatty(), overwrite=overwrite)
     for line in result.error_lines():
         click.echo(f"seqplan: error: {line}", err=True)
     click.echo(f"{len(result.planned)} planned, {len(result.failed)} failed: {result.outdir}")

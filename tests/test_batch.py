@@ -201,3 +201,65 @@ def test_redact_leaves_names_out_of_plans_and_caseload(tmp_path):
     assert invoke("batch", EXAMPLES_DIR / "young-child-brainstem.yaml", "-o", out, "--redact").exit_code == 0
     for path in out.iterdir():
         assert name not in path.read_text("utf-8"), path.name
+
+
+# ---------------------------------------------------------------- issue 22: edges of batch
+
+
+def test_a_csv_with_a_header_and_no_rows_is_not_a_valid_caseload(tmp_path):
+    """Issue 22: a CSV with no assessment rows passed `validate` and `batch` exited 0."""
+    source = write_csv(tmp_path / "empty.csv", [])
+    result = invoke("validate", source)
+    assert result.exit_code == 2
+    assert "empty.csv: holds no assessment, only a header row" in result.output
+    out = tmp_path / "out"
+    result = invoke("batch", source, "-o", out, "--jobs", "1")
+    assert result.exit_code == 1
+    assert "0 planned, 1 failed" in result.output
+    assert "holds no assessment" in (out / "errors").read_text("utf-8")
+
+
+def _previous_run(tmp_path):
+    """A folder holding the output of a batch of two examples."""
+    out = tmp_path / "out"
+    result = invoke("batch", EXAMPLES_DIR / "teen-cortical.yaml", EXAMPLES_DIR / "middle-limbic.yaml",
+                    "-o", out, "--jobs", "1")
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_batch_refuses_a_folder_that_is_not_empty(tmp_path):
+    """Issue 22: a second run into the same folder left the first run's plans beside a
+    summary that no longer listed them."""
+    out = _previous_run(tmp_path)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    result = invoke("batch", EXAMPLES_DIR / "teen-cortical.yaml", "-o", out, "--jobs", "1")
+    assert result.exit_code == 2
+    assert "is not empty" in result.output and "--overwrite" in result.output
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_overwrite_replaces_a_previous_batch_whole(tmp_path):
+    out = _previous_run(tmp_path)
+    result = invoke("batch", EXAMPLES_DIR / "teen-cortical.yaml", "-o", out, "--jobs", "1", "--overwrite")
+    assert result.exit_code == 0, result.output
+    summary = json.loads((out / "caseload.json").read_text("utf-8"))
+    plans = {child["plan"] for child in summary["children"]}
+    assert plans == {"EX-002_2026-09-30.md"}
+    assert {p.name for p in out.iterdir()} == plans | {"errors", "caseload.json", "caseload.html"}
+
+
+@pytest.mark.parametrize("extra", ["notes.txt", "folder", "no-caseload"])
+def test_overwrite_never_deletes_what_a_batch_did_not_write(tmp_path, extra):
+    out = _previous_run(tmp_path)
+    if extra == "folder":
+        (out / extra).mkdir()
+    elif extra == "no-caseload":
+        (out / "caseload.json").unlink()
+    else:
+        (out / extra).write_text("mine", encoding="utf-8")
+    before = sorted(p.name for p in out.iterdir())
+    result = invoke("batch", EXAMPLES_DIR / "teen-cortical.yaml", "-o", out, "--jobs", "1", "--overwrite")
+    assert result.exit_code == 2
+    assert result.output.startswith("seqplan: error: ") and len(result.output.strip().splitlines()) == 1
+    assert sorted(p.name for p in out.iterdir()) == before

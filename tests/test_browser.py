@@ -344,6 +344,21 @@ def test_report_prints_on_letter_too(printed, example):
         assert f"Page {number} of {len(pages)}" in page and plan["client"]["id"] in page
 
 
+@pytest.mark.parametrize("case", ["rh-low-1-8f", "hospital-burns-7m"])
+def test_the_sign_off_never_has_a_letter_page_of_its_own(tmp_path, case):
+    """Issue 22: on Letter, these reports ended with a page holding only the sign-off box."""
+    from pathlib import Path
+
+    html = tmp_path / "plan.html"
+    source = Path(__file__).parent / "corpus" / f"{case}.yaml"
+    assert run_cli("plan", source, "--format", "html", "-o", html).returncode == 0
+    pages = pdf_pages(print_pdf(tmp_path, html.read_text("utf-8"), "Letter"))
+    last = pages[-1]
+    assert "Sign-off" in last and "Clinician" in last
+    before = last[:last.index("Sign-off")]
+    assert "Sources" in before or "domain brief section" in before, f"the sign-off is alone on its page: {last}"
+
+
 def test_redacted_report_leaves_the_name_out_of_the_running_header(printed):
     plan, pages = printed("young-child-brainstem", "A4", redact=True)
     assert "name" not in plan["client"]

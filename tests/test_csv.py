@@ -119,10 +119,11 @@ def test_the_csv_template_has_every_function_and_its_guidance(tmp_path):
     assert set(ALL_FUNCTIONS) <= set(header) and header[:4] == ["client_id", "name", "age_years", "assessed_on"]
     comments = {r[0][2:]: r[1] for r in rows[1:] if r and r[0].startswith("# ") and len(r) > 1}
     assert "0 = " in comments["cardiovascular"] and "12 = " in comments["cardiovascular"]
-    # the template is itself a valid (empty) CSV assessment file, ready for rows
+    # the template reads as a CSV assessment file, ready for rows: until it has one, it says so
     source = tmp_path / "blank.csv"
     source.write_text(result.output, encoding="utf-8")
-    assert invoke("validate", source).exit_code == 0
+    refused = invoke("validate", source)
+    assert refused.exit_code == 2 and "holds no assessment, only a header row" in refused.output
 
 
 def test_the_yaml_template_validates_once_filled_in(tmp_path):

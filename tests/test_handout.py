@@ -50,6 +50,12 @@ def plan(example):
     return plan_for(example)
 
 
+def reader_part(example, reader):
+    from planner.outputs.handout import handout as part
+
+    return part(plan(example), reader)
+
+
 def plain_words():
     return yaml.safe_load((KB_DIR / "plain_language.yaml").read_text("utf-8"))
 
@@ -86,7 +92,9 @@ def test_handout_lists_what_this_reader_does_how_often_and_how_long(example, rea
     assert mine, f"the {example} plan should have steps for the {reader}"
     for step in mine:
         assert f"**{words[step['activity']]['name']}.**" in text, f"{step['id']} missing from the {reader} handout"
-        assert step["dose"]["frequency"] in text and f"{step['dose']['minutes']} minutes" in text
+        assert f"**{step['dose']['minutes']} minutes**" in text
+    for group in reader_part(example, reader)["groups"]:       # how often, as the plain words say it
+        assert f"How often: **{group['frequency']}**" in text
     for heading in ("## What to do", "## Is it working?", "is upset", "## Who to ask"):
         assert heading in text
     assert "Good signs:" in text and "Stop and calm things down if" in text
@@ -174,3 +182,72 @@ def test_handout_command(tmp_path):
     assert again.stdout == out.read_text("utf-8"), "the same bytes on stdout and in the file"
     bad = run_cli("handout", "young-child-brainstem", "--for", "neighbour")
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
+
+
+# ---------------------------------------------------------------- issue 22
+
+
+def _with_team(tmp_path, team, **kwargs):
+    data = make_assessment(brainstem=9, diencephalon=9, limbic=5, cortex=8, age=7,
+                           context={"team": team, "settings": ["home", "school", "clinic"]}, **kwargs)
+    return write_assessment(tmp_path, data, "child")
+
+
+def _handout_of(path, reader):
+    from planner.api import handout_file
+
+    return handout_file(path, reader)
+
+
+@pytest.mark.parametrize("reader", READERS)
+def test_no_therapist_sessions_are_promised_without_a_therapist(tmp_path, reader):
+    """Issue 22: 'daily, plus weekly therapist sessions if there is one' when there is none."""
+    without = _handout_of(_with_team(tmp_path, ["caregiver", "teacher"]), reader)
+    assert "How often: **daily**" in without
+    assert "therapist" not in without.split("## Is it working?")[0].lower()
+    with_one = _handout_of(_with_team(tmp_path, ["caregiver", "teacher", "therapist"]), reader)
+    assert "if there is one" not in with_one
+    if reader == "caregiver":      # the teacher's relating steps then go to the therapist
+        assert "How often: **daily, plus weekly therapist sessions**" in with_one
+
+
+def test_a_reader_whose_part_is_weekly_is_given_minutes_a_week():
+    """Issue 22: the teacher of a child whose steps are all weekly was told the whole plan's
+    weekly time averaged per day ('about 13 to 21 minutes a day')."""
+    text = handout("teen-cortical", "teacher")
+    frequencies = [g["frequency"] for g in reader_part("teen-cortical", "teacher")["groups"]]
+    assert frequencies and all("week" in f for f in frequencies), frequencies
+    assert re.search(r"In all, the steps above take about \d+ to \d+ minutes a week", text), text
+    assert "minutes a day" not in text
+
+
+def test_a_reader_is_given_their_own_part_of_the_day():
+    """The teacher's time is what the teacher's steps take, once a time (pick one), not the
+    whole plan's: regulating moments (times x minutes) and the relating time."""
+    part = reader_part("young-child-brainstem", "teacher")
+    assert [g["phase"] for g in part["groups"]] == ["regulate", "relate"]
+    text = handout("young-child-brainstem", "teacher")
+    # 5-6 moments of 7-10 minutes, and one relating time of 15-30 minutes, shared with home
+    assert "In all, the steps above take about 50 to 90 minutes a day, shared with the caregiver." in text
+
+
+@pytest.mark.parametrize("name", (*EXAMPLE_NAMES, "dissociation", "state-before-scores", "six-rs-fail"))
+def test_the_teachers_handout_never_says_your_child(name):
+    """Issue 22 (not reproduced on the bundled cases at this commit; kept as a guard): the
+    teacher's page is for staff, and 'your child' is the caregiver's wording."""
+    assert "your child" not in handout(name, "teacher").lower()
+    assert "your child" not in handout(name, "teacher", fmt="html").lower()
+
+
+def test_no_words_a_teacher_can_be_given_say_your_child(kb):
+    """Every plain-language text that can reach the teacher's page: the reader's own words,
+    the phases' and cautions' teacher words, and what each activity a teacher delivers is."""
+    words = plain_words()
+    roles = READER_ROLES["teacher"]
+    texts = [str(words["readers"]["teacher"]), str(words["upset"])]
+    texts += [p["fits_day"]["teacher"] for p in words["phases"].values()]
+    texts += [str(c["teacher"]) if isinstance(c, dict) else c for c in words["cautions"].values()]
+    texts += [str(c.get("teacher", "")) for c in words["first_cautions"].values()]
+    texts += [str(words["activities"].get(a, "")) for a, activity in kb.activities.items()
+              if roles & set(activity.get("delivered_by", ()))]
+    assert not [t for t in texts if "your child" in t.lower()]

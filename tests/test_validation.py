@@ -4,6 +4,7 @@ Every case is planned with ``-o``: a refused input must never leave an output fi
 """
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -51,7 +52,7 @@ CASES = {
     "score-bool": (_mutated("functioning.sleep", True), ["functioning.sleep"]),
     "score-13": (_mutated("functioning.cardiovascular", 13), ["functioning.cardiovascular"]),
     "score-minus-1": (_mutated("functioning.cardiovascular", -1), ["functioning.cardiovascular"]),
-    "score-null": (_mutated("functioning.attachment", None), ["functioning.attachment"]),
+    "client-id-null": (_mutated("client.id", None), ["client.id", "is empty (fill it in)"]),
     "relational-health-13": (make_assessment(current={"relational_health": 13}), ["current.relational_health"]),
     "history-rating-4": (make_assessment(history={"perinatal": {"adversity": 4, "relational_poverty": 0}}),
                          ["history.perinatal.adversity"]),
@@ -316,3 +317,49 @@ def test_validate_agrees_with_plan_on_unquoted_dates(tmp_path):
     assert plan.exit_code == 0, plan.stderr
     validate = _invoke(["validate", path])
     assert validate.exit_code == 0, validate.stderr
+
+
+def test_validate_names_each_missing_top_level_field_once(tmp_path):
+    """Issue 22: with client, assessed_on and functioning all missing, `client` was named
+    three times and the other two never."""
+    path = write_assessment(tmp_path, "format: seqplan/assessment-1\n", "child")
+    result = _invoke(["validate", path])
+    assert result.exit_code == 2
+    lines = result.stderr.splitlines()
+    assert len(lines) == 3, result.stderr
+    for field in ("client", "assessed_on", "functioning"):
+        assert sum(f": {field}: required field is missing (add '{field}')" in line for line in lines) == 1, \
+            result.stderr
+
+
+def test_a_blank_template_asks_only_for_what_must_be_filled_in(tmp_path):
+    """Issue 22: the blank YAML template failed with 35 'got null' errors, one per function,
+    while an empty CSV cell means "not rated". A blank rating is not rated; the blank
+    required fields say to fill them in (docs/assessment-fields.md)."""
+    path = tmp_path / "child.yaml"
+    path.write_text(_invoke(["template"]).stdout, encoding="utf-8")
+    result = _invoke(["validate", path])
+    assert result.exit_code == 2
+    lines = result.stderr.splitlines()
+    assert [line.split(": ")[-2:] for line in lines] == [
+        ["client.id", "is empty (fill it in)"], ["client.age_years", "is empty (fill it in)"],
+        ["assessed_on", "is empty (fill it in)"],
+        ["functioning", "no function is rated (give at least one function a rating)"]], result.stderr
+    text = path.read_text("utf-8")
+    for field, value in (("id", "C-7"), ("age_years", "6"), ("assessed_on", "2026-11-02"), ("sleep", "4")):
+        text = re.sub(rf"^(\s*{field}:)", rf"\g<1> {value}", text, count=1, flags=re.M)
+    path.write_text(text, encoding="utf-8")
+    assert _invoke(["validate", path]).exit_code == 0
+    plan = _invoke(["plan", path, "--format", "json"])
+    assert plan.exit_code == 0, plan.stderr
+    rated = {f["id"]: f["score"] for r in json.loads(plan.stdout)["regions"] for f in r["functions"]}
+    assert rated["sleep"] == 4 and rated["attachment"] is None
+
+
+def test_a_history_period_the_child_has_not_reached_says_the_rule(tmp_path):
+    """Issue 22: the rule was documented nowhere; the message now states it."""
+    path = write_assessment(tmp_path, _with_history(3, "childhood"), "child")
+    result = _invoke(["validate", path])
+    assert result.exit_code == 2
+    assert "history.childhood: history may only cover periods the child has reached" in result.stderr
+    assert "(it starts at 4 years)" in result.stderr

@@ -109,7 +109,7 @@ def test_api_why_and_why_not(client):
 @pytest.mark.parametrize("url, body, status, expect", [
     ("/api/plan", "not json", 400, "send a JSON object"),
     ("/api/plan", {"set": {}}, 400, "'assessment' must be"),
-    ("/api/whatif", {"assessment": {"format": "seqplan/assessment-1"}}, 422, "assessment: client: required"),
+    ("/api/whatif", {"assessment": {"format": "seqplan/assessment-1"}}, 422, "assessment: assessed_on: required"),
     ("/api/why", {"assessment": "EXAMPLE", "target": ""}, 400, "'target' must be"),
     ("/api/why", {"assessment": "EXAMPLE", "target": "S99"}, 422, "is neither a step id nor an activity id"),
     ("/api/why", {"assessment": "EXAMPLE", "target": "cbt", "kind": "how"}, 400, "'kind' must be"),

@@ -9,6 +9,8 @@ Order of work, so that a refused batch writes nothing and every output is whole:
 3. plan, render and write each case atomically (workers write their own files);
 4. write ``errors`` (one line per problem of a failed case), ``caseload.json`` and
    ``caseload.html``.
+A non-empty output directory is refused before step 1, unless ``overwrite`` and it holds
+nothing but a previous batch's output; that output is removed just before step 3.
 Outputs depend only on the inputs and the knowledge base, never on ``jobs``.
 """
 from __future__ import annotations
@@ -112,6 +114,46 @@ def expand(inputs, outdir, kb):
                 continue
             cases += [Case(str(file), row, data) for row, data in rows]
     return cases
+
+
+def previous_output(outdir, overwrite, inputs):
+    """The files of a previous batch in ``outdir`` (to remove before writing), or [] when
+    it is new or empty. Refuses a non-empty ``outdir`` unless ``overwrite``; with it,
+    refuses anything in it that the previous run's ``caseload.json`` does not account for
+    (its plans, ``errors``, ``caseload.json``, ``caseload.html``), and any input inside it:
+    nothing seqplan did not write is ever removed."""
+    import json
+
+    from planner.caseload.summary import CASELOAD_FORMAT
+
+    try:
+        entries = sorted(outdir.iterdir()) if outdir.is_dir() else []
+    except OSError as exc:
+        raise InputError(outdir, "-o", f"cannot read it: {exc.strerror}", "choose a readable directory")
+    if not entries:
+        return []
+    if not overwrite:
+        raise InputError(outdir, "-o", f"is not empty (it holds {entries[0].name})",
+                         "choose a new or empty directory, or add --overwrite to replace a previous batch's output")
+    try:
+        summary = json.loads((outdir / "caseload.json").read_text("utf-8"))
+        plans = {child["plan"] for child in summary["children"]} if summary["format"] == CASELOAD_FORMAT else None
+    except (OSError, ValueError, KeyError, TypeError):
+        plans = None
+    if plans is None:
+        raise InputError(outdir, "--overwrite", "holds no caseload.json of a previous seqplan batch",
+                         "--overwrite replaces only a previous batch's output: choose a new or empty directory")
+    ours = plans | {ERRORS_FILE, "caseload.json", "caseload.html"}
+    given = {Path(i).resolve() for i in inputs}
+    for entry in entries:
+        if entry.name not in ours or entry.is_symlink() or not entry.is_file():
+            raise InputError(outdir, "--overwrite", f"holds {entry.name}, which no previous batch wrote",
+                             "move it elsewhere or choose a new or empty directory: --overwrite removes only "
+                             "a previous batch's output")
+        if entry.resolve() in given:
+            raise InputError(outdir, "--overwrite", f"holds {entry.name}, an input of this batch",
+                             "move the input elsewhere or choose another directory")
+    return entries
 
 
 def output_name(assessment, fmt):
@@ -258,11 +300,13 @@ def _mapper(jobs, kb_dir, count):
     return imap, close
 
 
-def run_batch(inputs, outdir, fmt="md", jobs=None, redact=False, kb_dir=None, progress=False):
+def run_batch(inputs, outdir, fmt="md", jobs=None, redact=False, kb_dir=None, progress=False, overwrite=False):
     """Plan every case of ``inputs`` into ``outdir``; returns a ``BatchResult``.
 
-    Raises ``InputError`` (nothing written) for a missing input or two cases that would
-    write the same file; a case that cannot be planned is listed in ``outdir/errors``."""
+    Raises ``InputError`` (nothing written or removed) for a missing input, two cases that
+    would write the same file, or a non-empty ``outdir`` (with ``overwrite``: one holding
+    anything but a previous batch's output, which is then replaced whole); a case that
+    cannot be planned is listed in ``outdir/errors``."""
     from planner.kb.knowledge import load_knowledge_base
     from planner.caseload.summary import write_summaries
 
@@ -272,6 +316,7 @@ def run_batch(inputs, outdir, fmt="md", jobs=None, redact=False, kb_dir=None, pr
     outdir = Path(outdir)
     if outdir.exists() and not outdir.is_dir():
         raise InputError(outdir, "-o", "is not a directory", "give a directory for the plans")
+    previous = previous_output(outdir, overwrite, inputs)
     cases = expand(inputs, outdir, kb)
     jobs = max(1, jobs or _cores())
     imap, close = _mapper(jobs, kb_dir, len(cases))
@@ -281,6 +326,8 @@ def run_batch(inputs, outdir, fmt="md", jobs=None, redact=False, kb_dir=None, pr
         for case, (_, errors) in zip(cases, checked):
             case.errors = list(errors)
         _collisions(cases, assessments, fmt, outdir)
+        for entry in previous:
+            entry.unlink()
         try:
             outdir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:

@@ -130,6 +130,9 @@ def read_rows(path, kb):
         rows.append((number, row_mapping(header, cells, kb)))
     if header is None:
         raise InputError(path, None, "has no header row", f"start it with the columns: {', '.join(REQUIRED)}, ...")
+    if not rows:
+        raise InputError(path, None, "holds no assessment, only a header row",
+                         "add one row per assessment under the header")
     return rows
 
 

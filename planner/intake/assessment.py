@@ -173,6 +173,15 @@ def _plain(value):
     return value
 
 
+def _unrated_left_out(data):
+    """``data`` with a rating left blank (``sleep:`` with nothing after it, as
+    ``seqplan template`` writes it) left out: not rated, as an empty CSV cell is."""
+    ratings = data.get("functioning") if isinstance(data, dict) else None
+    if not isinstance(ratings, dict):
+        return data
+    return dict(data, functioning={k: v for k, v in ratings.items() if v is not None})
+
+
 def _dotted(path):
     return ".".join(str(p) for p in path) or "(top level)"
 
@@ -181,14 +190,16 @@ def _describe(error, path):
     """One schema violation -> (field, problem, fix)."""
     v, kind, arg = error.instance, error.validator, error.validator_value
     here = _dotted(path)
-    if kind == "required":
-        missing = next(name for name in arg if not isinstance(v, dict) or name not in v)
-        return _dotted(path + (missing,)), "required field is missing", f"add '{missing}'"
+    if kind == "required":     # one error per missing field, each for the whole list: say each once
+        return [(_dotted(path + (name,)), "required field is missing", f"add '{name}'")
+                for name in arg if not isinstance(v, dict) or name not in v]
     if kind == "additionalProperties":
         allowed = set(error.schema.get("properties", {}))
         return [(_dotted(path + (extra,)), "unknown field",
                  suggest(extra, allowed) or f"allowed: {', '.join(sorted(allowed))}")
                 for extra in sorted(k for k in v if k not in allowed)]
+    if kind == "type" and v is None:      # a blank left as written (`id:` with nothing after it)
+        return here, "is empty", "fill it in"
     if kind == "type":
         want = {"integer": "a whole number", "number": "a number", "string": "text",
                 "object": "a mapping", "array": "a list", "boolean": "true or false"}.get(arg, arg)
@@ -207,6 +218,8 @@ def _describe(error, path):
         return here, f"'{v}' is not an ISO date", "write it as YYYY-MM-DD"
     if kind == "pattern":
         return here, "contains a line break or control character", "write it on one line"
+    if kind == "minProperties" and path == ("functioning",):
+        return here, "no function is rated", "give at least one function a rating"
     if kind in ("minProperties", "minLength"):
         return here, "must not be empty", None
     if kind == "maxLength":       # the value itself is not repeated: it may be a name under --redact
@@ -296,7 +309,7 @@ def validation_errors(data, path, text="", kb=None, lines=None):
 
     lines = _Lines(text, lines)
     try:
-        data = _plain(check_values(data, {}))
+        data = _unrated_left_out(_plain(check_values(data, {})))
     except LoadProblem as exc:
         exc.line = exc.line or lines.get(exc.path)
         return [_input_error(path, exc)]
@@ -311,10 +324,14 @@ def validation_errors(data, path, text="", kb=None, lines=None):
         import jsonschema
 
         validator = jsonschema.Draft202012Validator(_schema())
+        said = set()
         for error in sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path]):
             fpath = tuple(error.absolute_path)
             described = _describe(error, fpath)
             for name, problem, fix in described if isinstance(described, list) else [described]:
+                if (name, problem) in said:
+                    continue
+                said.add((name, problem))
                 errors.append(InputError(path, name, problem, fix,
                                          lines.get(tuple(name.split(".")), lines.get(fpath))))
     errors.extend(_semantic_errors(data, path, lines, kb))
@@ -378,7 +395,8 @@ def _semantic_errors(data, path, lines, kb):
         if starts > age:
             errors.append(InputError(
                 path, f"history.{period}",
-                f"the child ({age} years) has not reached this period (starts at {starts} years)",
+                f"history may only cover periods the child has reached, and the child ({age} years) has not "
+                f"reached this one (it starts at {starts} years)",
                 "remove it or correct client.age_years", lines.get(("history", period))))
     return errors
 
@@ -397,7 +415,7 @@ def from_data(data, source="<data>", text="", kb=None, *, more=None, lines=None)
             more = more or f"run `seqplan validate {source}`"
             first.args = (f"{first.args[0]} [and {len(errors) - 1} more: {more}]",)
         raise first
-    data = _plain(check_values(data, {}))     # validated: surrogate pairs joined, dates as text
+    data = _unrated_left_out(_plain(check_values(data, {})))     # validated: surrogate pairs joined, dates as text
     client, ctx, cur = data["client"], data.get("context", {}), data.get("current", {})
     return Assessment(
         source=str(source),

@@ -38,17 +38,21 @@ def handout(plan, reader):
     places = {w for s in plan.steps for w in s["dose"]["where"]}
     config = dict(config, **next((v for k, v in config.get("where", {}).items() if k in places), {}))
     roles = set(config["roles"])
-    groups, others = [], []
+    team = {f["role"] for f in plan.facts.values() if f.get("kind") == "team"}
+    groups, others, time, shared = [], [], {}, set()
     for step in plan.steps:
         words = _plain_activity(kb, plain, step["activity"])
         item = dict(words, id=step["id"], activity=step["activity"], phase=step["phase"],
                     to_try=bool(step.get("provisional") or step.get("to_try")), form=step.get("form"))
         if roles & set(step["dose"]["who"]):
             if not groups or groups[-1]["phase"] != step["phase"]:
-                groups.append({"phase": step["phase"], "frequency": step["dose"]["frequency"],
+                dose_id = _dose_of(plan, step)
+                groups.append({"phase": step["phase"], "frequency": _frequency(plain, dose_id, team, step),
                                "minutes": step["dose"]["minutes"], "activities": [],
                                **plain["phases"].get(step["phase"], {})})
+                _add_time(time, kb.doses[dose_id])
             groups[-1]["activities"].append(item)
+            shared |= set(step["dose"]["who"]) - roles
         else:
             item["who"] = step["dose"]["who"]
             others.append(item)
@@ -61,6 +65,9 @@ def handout(plan, reader):
         "reader": reader,
         "config": config,
         "groups": groups,
+        # this reader's own minutes, a day and/or a week as their part is dosed: {"day"|"week": [low, high]}
+        "time": time,
+        "shared": sorted(shared),     # the other adults who do this reader's steps too
         "others": others,
         "first": _unique(first[c["caution"]][reader] for c in first_cautions(plan) if reader in first[c["caution"]]),
         "cautions": _unique(_for_reader(plain["cautions"][c], reader) for c in caution_ids if c in plain["cautions"]),
@@ -72,6 +79,27 @@ def handout(plan, reader):
         "upset": plain["upset_baby" if plan.client["age_years"] < kb.parameter_values["infant_below_years"]
                        and "upset_baby" in plain else "upset"],
     }
+
+
+def _dose_of(plan, step):
+    """The id of the dose the dosing rules gave ``step`` (for its activity, phase and first target)."""
+    return next(f["dose"] for f in plan.facts.values() if f.get("kind") == "dosed" and f["activity"] == step["activity"]
+                and f["phase"] == step["phase"] and f["region"] == step["targets"][0])
+
+
+def _frequency(plain, dose_id, team, step):
+    """How often, in the reader's words: a dose that names an adult the team may lack (plain-language
+    ``frequency``) says it only when that adult is on the team."""
+    words = plain.get("frequency", {}).get(dose_id)
+    if not words:
+        return step["dose"]["frequency"]
+    return words["with" if words["role"] in team else "without"]
+
+
+def _add_time(time, dose):
+    """Add one phase's dose (done once per time, whichever activity is picked) to the reader's minutes."""
+    low, high = time.get(dose["per"], (0, 0))
+    time[dose["per"]] = [low + dose["times"][0] * dose["minutes"][0], high + dose["times"][1] * dose["minutes"][1]]
 
 
 def _for_reader(words, reader):

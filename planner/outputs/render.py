@@ -187,9 +187,11 @@ def step_groups(steps, six_rs):
 
 def deferred_groups(deferred):
     """Deferrals grouped by what opens their gate (``gate_until``, else ``until``), in the
-    order of that text (as Jinja's groupby): [{"until", "items", "gates"}]. ``gates`` says
-    each gate rule's reason once across the groups, for the first region it names, with
-    ``also``: the other regions (ids) it holds for. Text is only regrouped here."""
+    order of that text (as Jinja's groupby): [{"until", "items", "gates", "even_then"}].
+    ``gates`` says each gate rule's reason once across the groups, for the first region it
+    names, with ``also``: the other regions (ids) it holds for. ``even_then`` names, per R
+    (or ``referral``), the activities that would still fail it once the gate opens:
+    [{"r", "names"}], in first-met order. Text is only regrouped here."""
     groups, said, out = {}, set(), []
     for item in deferred:
         groups.setdefault(item.get("gate_until", item["until"]), []).append(item)
@@ -201,7 +203,13 @@ def deferred_groups(deferred):
                 said.add(gate["rule"])
                 also = [g["by"] for g in gates if g["rule"] == gate["rule"] and g["by"] != gate["by"]]
                 reasons.append({"because": gate["because"], "also": list(dict.fromkeys(also))})
-        out.append({"until": until, "items": groups[until], "gates": reasons})
+        even_then = {}
+        for item in groups[until]:
+            for blocked in item.get("also_blocked_by", ()):
+                names = even_then.setdefault(blocked["r"], [])
+                names += [item["name"]] if item["name"] not in names else []
+        out.append({"until": until, "items": groups[until], "gates": reasons,
+                    "even_then": [{"r": r, "names": names} for r, names in even_then.items()]})
     return out
 
 

@@ -93,7 +93,7 @@ def _point(assessment, plan):
 
 
 def series(paths, kb_dir=None, redact=False):
-    """(report dict, plans) for two or more assessment files of one client in date order.
+    """(report dict, plans) for two or more assessment files of one client, taken in date order.
     The report compares the first with the last (the ``seqplan/progress-1`` keys) and adds
     ``series``: every assessment's region means and relational health, and what changed
     between each consecutive pair."""
@@ -103,17 +103,19 @@ def series(paths, kb_dir=None, redact=False):
 
     if len(paths) < 2:
         raise InputError("seqplan progress", "FILE", "needs at least two assessments",
-                         "pass the assessments of one client in date order: seqplan progress OLD NEW [LATER...]")
+                         "pass two or more assessments of one client, in any order: seqplan progress OLD NEW [LATER...]")
     kb = load_knowledge_base(kb_dir)
-    assessments = [load_assessment(path, kb) for path in paths]
+    # in date order, whatever order they were given in (a shell glob sorts by file name)
+    loaded = sorted(((load_assessment(path, kb), path) for path in paths), key=lambda pair: pair[0].assessed_on)
+    assessments, paths = [a for a, _ in loaded], [p for _, p in loaded]
     first = assessments[0]
     for path, previous_path, a, previous in zip(paths[1:], paths, assessments[1:], assessments):
         if a.client_id != first.client_id:
             raise InputError(path, "client.id", f"is '{a.client_id}', but {paths[0]} is for '{first.client_id}'",
                              "compare assessments of the same client")
-        if a.assessed_on <= previous.assessed_on:
-            raise InputError(path, "assessed_on", f"{a.assessed_on} is not later than {previous.assessed_on} in "
-                             f"{previous_path}", "pass the assessments in date order: seqplan progress OLD NEW [LATER...]")
+        if a.assessed_on == previous.assessed_on:
+            raise InputError(path, "assessed_on", f"{a.assessed_on} is also the date of {previous_path}",
+                             "pass one assessment per date")
     # Each later assessment is planned knowing the one before (unless its file names its own
     # `previous`), so the plan can step down when the child improved (brief section 22).
     assessments = assessments[:1] + [a if a.previous else a.following(b) for b, a in zip(assessments, assessments[1:])]

@@ -498,3 +498,15 @@ def test_fuzzed_record_commands_answer_in_one_line_or_succeed(tmp_path):
         outcomes[result.exit_code] += 1
     assert outcomes[0] and outcomes[2]
     assert open_record(db).verify()[0]
+
+
+def test_due_says_when_a_newer_plan_waits_to_be_signed(db, tmp_path):
+    import datetime as dt
+
+    rec, first = loop(db)
+    rec.add([later(tmp_path, cardiovascular=6)], by="Dr A")
+    [due] = rec.due(weeks=4, today=dt.date(2027, 1, 1), by="Dr A")
+    assert due["plan"] == f"P{first}" and due["newer_assessment"] and due["newer_draft"] is None
+    second, _ = rec.plan("EX-001", by="Dr A")
+    [due] = rec.due(weeks=4, today=dt.date(2027, 1, 1), by="Dr A")
+    assert due["newer_draft"] == f"P{second}" and not due["newer_assessment"]

@@ -296,15 +296,19 @@ class Record:
                 .order_by(t.plan.c.id))]
             signed = {r.plan_id: dict(r._mapping) for r in conn.execute(
                 select(t.signature.c.plan_id, t.signature.c.at).where(t.signature.c.plan_id.not_in(voided)))}
+            planned = {r.assessment_id for r in conn.execute(select(t.plan.c.assessment_id)
+                                                             .where(t.plan.c.id.not_in(voided)))}
             latest = dict(conn.execute(select(t.assessment.c.child_id, func.max(t.assessment.c.assessed_on))
                                        .where(t.assessment.c.id.not_in(self._voided("assessment")))
                                        .group_by(t.assessment.c.child_id)).all())
             dates = dict(conn.execute(select(t.assessment.c.id, t.assessment.c.assessed_on)).all())
-        current = {}
+        current, newest = {}, {}
         for plan in plans:       # in id order: the latest signed plan wins, else the latest plan
             held = current.get(plan["child_id"])
             if held is None or plan["id"] in signed or held["id"] not in signed:
                 current[plan["child_id"]] = plan
+            newest[plan["child_id"]] = plan
+        latest_planned = {p["child_id"]: dates[p["assessment_id"]] for p in plans if p["assessment_id"] in planned}
         due = []
         for plan in current.values():
             if plan["review_due"] and plan["review_due"] <= horizon:
@@ -312,7 +316,9 @@ class Record:
                             "status": "signed" if plan["id"] in signed else "draft",
                             "review_due": plan["review_due"],
                             "days": (dt.date.fromisoformat(plan["review_due"]) - today).days,
-                            "newer_assessment": latest.get(plan["child_id"], "") > dates[plan["assessment_id"]]})
+                            "newer_assessment": latest.get(plan["child_id"], "") > latest_planned[plan["child_id"]],
+                            "newer_draft": label("plan", newest[plan["child_id"]]["id"])
+                            if newest[plan["child_id"]]["id"] != plan["id"] else None})
         return sorted(due, key=lambda d: (d["review_due"], d["child"]))
 
     def event(self, actor, action, child_ref, kind, target_id, detail):

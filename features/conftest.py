@@ -376,6 +376,13 @@ def _entry(entries, activity):
     return next((e for e in entries if e["activity"] == activity), None)
 
 
+def _known(case, activity):
+    """A negative check ("X is not a step") passes for any id: first make sure X is an
+    activity of the catalogue, so a misspelt id fails instead of passing silently."""
+    activities = case.plan.knowledge.activities
+    assert activity in activities, f"'{activity}' is not an activity of the catalogue (misspelt?)"
+
+
 def _recommended(plan, activity):
     return _entry(plan.steps, activity) or _entry(plan.alternatives, activity)
 
@@ -561,12 +568,14 @@ def then_recommended(case, activity):
 @then(P('"{activity:q}" is not a step'))
 def then_not_step(case, activity):
     """Neither a step nor an alternative: SEL-001 did not select it."""
+    _known(case, activity)
     assert not _recommended(case.plan, activity), f"{activity} is a step or an alternative"
 
 
 @then(P('"{activity:q}" is not considered'))
 def then_not_considered(case, activity):
     """No rule proposed it: it is nowhere in the plan (step, alternative, deferral, exclusion)."""
+    _known(case, activity)
     assert activity not in _all_listed(case.plan), f"{activity} appears in the plan"
     assert activity not in {c["activity"] for c in _concluded(case.plan, "candidate")}
 
@@ -643,6 +652,7 @@ def then_deferred_by(case, activity, rule):
 
 @then(P('"{activity:q}" is not deferred'))
 def then_not_deferred(case, activity):
+    _known(case, activity)
     assert not _entry(case.plan.deferred, activity), f"{activity} is deferred"
 
 
@@ -686,6 +696,7 @@ def then_referral(case, activity, role, rule):
 
 @then(P('"{activity:q}" is not recommended, with no referral suggested'))
 def then_excluded_without_referral(case, activity):
+    _known(case, activity)
     entry = _entry(case.plan.excluded, activity)
     assert entry, f"{activity} is not excluded"
     assert all(f["r"] != "referral" for f in entry["fails"]), entry["fails"]
@@ -694,6 +705,7 @@ def then_excluded_without_referral(case, activity):
 
 @then(P('"{activity:q}" is not a referral'))
 def then_not_referral(case, activity):
+    _known(case, activity)
     assert not _entry(case.plan.referrals, activity), f"{activity} is a referral"
 
 
@@ -705,6 +717,7 @@ def then_to_try(case, activity):
 
 @then(P('"{activity:q}" is not to try'))
 def then_not_to_try(case, activity):
+    _known(case, activity)
     step = _must_step(case.plan, activity)
     assert "rewarding" not in step["provisional"], step["six_rs"]["rewarding"]
 
@@ -737,6 +750,7 @@ def then_relational_delivery(case, region):
 
 @then(P('"{activity:q}" is not excluded'))
 def then_not_excluded(case, activity):
+    _known(case, activity)
     entry = _entry(case.plan.excluded, activity)
     assert not entry, f"{activity} is excluded: {entry['fails']}"
 

@@ -248,28 +248,13 @@ def _plan_and_write(task):
     return case_row(plan, Path(target).name), []
 
 
-_UMASK = []
-
-
 def write_atomic(path, text):
-    """Write ``text`` to ``path`` through a temporary file: never a half-written file.
-    Unlike ``planner.outputs.output.write_file`` (one ``-o`` file) there is no fsync per file: a
-    batch writes thousands (about 6 ms each here); the rename still leaves either the
-    whole file or none if the process stops."""
-    import tempfile
+    """Write ``text`` to ``path`` through a temporary file: never a half-written file, with a
+    new file's usual permissions. Unlike ``planner.outputs.output.write_file`` (one ``-o`` file)
+    there is no fsync per file: a batch writes thousands (about 6 ms each here)."""
+    from planner.files import replace_atomically, umask
 
-    if not _UMASK:
-        _UMASK.append(os.umask(0o022))
-        os.umask(_UMASK[0])
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.chmod(tmp, 0o666 & ~_UMASK[0])     # as any new file (mkstemp makes it 0600)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    replace_atomically(path, text, mode=0o666 & ~umask())
 
 
 def _cores():

@@ -178,18 +178,22 @@ def _loader_class():
     return Loader
 
 
-def _flow_depth_ok(text):
-    """Cheap guard before the parser recurses: flow brackets nested deeper than allowed."""
-    if text.count("[") + text.count("{") <= MAX_DEPTH:
-        return True
+def bracket_depth(text, opening="[{", closing="]}"):
+    """How deeply ``opening`` brackets nest in ``text``: a cheap guard before a parser that
+    recurses once per bracket."""
     depth = deepest = 0
     for char in text:
-        if char in "[{":
+        if char in opening:
             depth += 1
             deepest = max(deepest, depth)
-        elif char in "]}":
+        elif char in closing:
             depth = max(depth - 1, 0)
-    return deepest <= MAX_DEPTH * 2
+    return deepest
+
+
+def _flow_depth_ok(text):
+    """Cheap guard before the parser recurses: flow brackets nested deeper than allowed."""
+    return text.count("[") + text.count("{") <= MAX_DEPTH or bracket_depth(text) <= MAX_DEPTH * 2
 
 
 def _check_nodes(root):

@@ -242,15 +242,11 @@ def _compiled(kb, rule_id, checked=None):
 def _bounded(source):
     """Refuse a template too long or too deeply nested to parse safely (jinja2's parser
     recurses once per bracket: 2,000 nested parentheses overflow Python's stack)."""
+    from planner.intake.safeload import bracket_depth
+
     if len(source) > MAX_SOURCE:
         raise ValueError(f"{len(source)} characters; at most {MAX_SOURCE}")
-    depth = deepest = 0
-    for char in source:
-        if char in "([{":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif char in ")]}":
-            depth -= 1
+    deepest = bracket_depth(source, "([{", ")]}")
     if deepest > MAX_NESTING:
         raise ValueError(f"brackets nested {deepest} deep; at most {MAX_NESTING}")
 
@@ -277,6 +273,7 @@ def _compiled_code(source, parsed):
     between runs (keyed by the source, Jinja's and Python's versions): compiling the
     justifications was a third of a cold start. The code is the sandbox's own output, so
     its run-time checks hold; it is read only from a directory that is this user's alone."""
+    import contextlib
     import hashlib
     import marshal
     import os
@@ -298,15 +295,10 @@ def _compiled_code(source, parsed):
             pass                       # damaged: compiled afresh below
     code = _env().compile(parsed)
     if path:
-        import tempfile
+        from planner.files import replace_atomically
 
-        try:
-            fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
-            with os.fdopen(fd, "wb") as handle:
-                marshal.dump(code, handle)
-            os.replace(tmp, path)
-        except OSError:
-            pass
+        with contextlib.suppress(OSError):
+            replace_atomically(path, marshal.dumps(code))
     return code
 
 

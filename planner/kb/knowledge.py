@@ -303,8 +303,7 @@ def _decode_pairs(mapping):
 
 
 def _write_cache(path, parsed, checked):
-    import os
-    import tempfile
+    from planner.files import replace_atomically
 
     if path is None:
         return
@@ -312,16 +311,9 @@ def _write_cache(path, parsed, checked):
         key = _cache_key(str(path.parent), create=True)
         if key is None:
             return
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".kb-", suffix=".tmp")     # mode 0600
-        try:
-            payload = json.dumps({"files": _encode(parsed), "because": checked}, ensure_ascii=False).encode("utf-8")
-            header = json.dumps({"key": path.stem, "hmac": _mac(key, payload)})
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(header.encode("ascii") + b"\n" + payload)
-            os.replace(tmp, path)
-        except BaseException:
-            os.unlink(tmp)
-            raise
+        payload = json.dumps({"files": _encode(parsed), "because": checked}, ensure_ascii=False).encode("utf-8")
+        header = json.dumps({"key": path.stem, "hmac": _mac(key, payload)})
+        replace_atomically(path, header.encode("ascii") + b"\n" + payload)
     except OSError:
         pass
 

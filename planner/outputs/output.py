@@ -15,7 +15,6 @@ import errno
 import os
 import signal
 import stat
-import tempfile
 import threading
 from pathlib import Path
 
@@ -56,12 +55,6 @@ def _signals_interrupt():
             signal.signal(signum, handler)
 
 
-def _umask():
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
 def target_of(out, protect=()):
     """(path to write, existing file's stat or None), or an ``InputError`` saying why not."""
     text = os.fspath(out)
@@ -95,33 +88,23 @@ def target_of(out, protect=()):
 
 def write_file(text, out, protect=()):
     """Write ``text`` (UTF-8) to the file ``out``: atomically, never anything but a file."""
+    from planner.files import replace_atomically, umask
+
     path, existing = target_of(out, protect)
-    try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")   # mode 0600
-    except OSError as exc:
-        raise InputError(path, "-o", f"cannot write there: {exc.strerror}", "choose an existing, writable directory")
+
+    def keep_owner(tmp):
+        if existing is not None:
+            with contextlib.suppress(OSError):
+                os.chown(tmp, existing.st_uid, existing.st_gid)
+
+    mode = stat.S_IMODE(existing.st_mode) if existing is not None else 0o666 & ~umask()
     try:
         with _signals_interrupt():
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                    handle.write(text)
-                    handle.flush()
-                    os.fsync(handle.fileno())
-                if existing is not None:
-                    os.chmod(tmp, stat.S_IMODE(existing.st_mode))
-                    with contextlib.suppress(OSError):
-                        os.chown(tmp, existing.st_uid, existing.st_gid)
-                else:
-                    os.chmod(tmp, 0o666 & ~_umask())
-                os.replace(tmp, path)
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
-                raise
+            replace_atomically(path, text, mode, sync=True, prepare=keep_owner)
     except _Stopped as stopped:
         # re-deliver the signal with its usual meaning, now that nothing is left behind
         signal.signal(stopped.signum, signal.SIG_DFL)
         os.kill(os.getpid(), stopped.signum)
         raise SystemExit(128 + stopped.signum)
     except OSError as exc:
-        raise InputError(path, "-o", f"cannot write there: {exc.strerror}", "choose another output path")
+        raise InputError(path, "-o", f"cannot write there: {exc.strerror}", "choose an existing, writable directory")

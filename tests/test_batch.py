@@ -263,3 +263,21 @@ def test_overwrite_never_deletes_what_a_batch_did_not_write(tmp_path, extra):
     assert result.exit_code == 2
     assert result.output.startswith("seqplan: error: ") and len(result.output.strip().splitlines()) == 1
     assert sorted(p.name for p in out.iterdir()) == before
+
+
+def test_a_redacted_batch_never_names_its_input_files(tmp_path):
+    """Files are often named after the child: under --redact the summaries and the errors
+    file call them "input N", not by their path."""
+    import shutil
+
+    from tests.conftest import EXAMPLES_DIR, run_cli
+
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    shutil.copy(EXAMPLES_DIR / "young-child-brainstem.yaml", inputs / "Robin Smith.yaml")
+    (inputs / "Robin Smith old.yaml").write_text("format: seqplan/assessment-1\nclient: {id: X}\n")
+    result = run_cli("batch", inputs, "-o", tmp_path / "out", "--redact")
+    assert result.returncode == 1
+    for path in (tmp_path / "out").iterdir():
+        assert "Robin" not in path.read_text(), path.name
+    assert "input 2 (path withheld by --redact)" in (tmp_path / "out" / "errors").read_text()

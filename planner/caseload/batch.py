@@ -61,6 +61,8 @@ class Case:
     data: dict | None = None      # the row's mapping (CSV only)
     errors: list = field(default_factory=list)   # InputError, when the case cannot be planned
 
+    shown: str | None = None      # "input N" under --redact: how outputs name it then
+
     @property
     def label(self):
         return f"{self.source}:{self.row}" if self.row else self.source
@@ -303,6 +305,8 @@ def run_batch(inputs, outdir, fmt="md", jobs=None, redact=False, kb_dir=None, pr
         raise InputError(outdir, "-o", "is not a directory", "give a directory for the plans")
     previous = previous_output(outdir, overwrite, inputs)
     cases = expand(inputs, outdir, kb)
+    for number, case in enumerate(cases, 1):     # a file is often named after the child
+        case.shown = f"input {number} (path withheld by --redact)" if redact else None
     jobs = max(1, jobs or _cores())
     imap, close = _mapper(jobs, kb_dir, len(cases))
     try:
@@ -325,7 +329,7 @@ def run_batch(inputs, outdir, fmt="md", jobs=None, redact=False, kb_dir=None, pr
             if errors:
                 case.errors = list(errors)
             else:
-                row["source"] = case.label
+                row["source"] = case.shown or case.label
                 planned.append(row)
     finally:
         close()
@@ -349,7 +353,8 @@ def error_rows(failed):
     rows = []
     for case in failed:
         for p in case.errors:
-            rows.append((p.file, str(p.line or case.row or ""), p.field or "", p.problem or "", p.fix or ""))
+            rows.append((case.shown or p.file, str(p.line or case.row or ""), p.field or "", p.problem or "",
+                         p.fix or ""))
     return rows
 
 

@@ -96,7 +96,7 @@ def summarise(planned, failed, kb):
         "children": [{k: r[k] for k in ("id", "name", "age_years", "assessed_on", "start_phase", "start",
                                         "arousal", "relational_health", "review_due", "plan", "source") if k in r}
                      for r in planned],
-        "failed_cases": [c.label for c in failed],
+        "failed_cases": [c.shown or c.label for c in failed],
     }
 
 

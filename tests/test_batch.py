@@ -280,4 +280,4 @@ def test_a_redacted_batch_never_names_its_input_files(tmp_path):
     assert result.returncode == 1
     for path in (tmp_path / "out").iterdir():
         assert "Robin" not in path.read_text(), path.name
-    assert "input 2 (path withheld by --redact)" in (tmp_path / "out" / "errors").read_text()
+    assert "input 1 (path withheld by --redact)\t2\tclient.age_years" in (tmp_path / "out" / "errors").read_text()

@@ -113,7 +113,9 @@ class Desk:
         """What the assessment form asks: the functions by region, bottom-up, with their
         rating guidance; the arousal states; the rating scale."""
         from planner.intake.assessment import _schema
+        from planner.record.users import require
 
+        require(self.user, "write")
         kb = self.record.kb
         regions = sorted(kb.regions.values(), key=lambda r: r["order"])
         return {"regions": [dict(r, functions=[f for f in kb.functions.values() if f["region"] == r["id"]])

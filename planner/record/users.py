@@ -95,28 +95,27 @@ def authenticate(engine, name, password):
     from argon2.exceptions import VerificationError
 
     hasher = _hasher()
-    refused = LoginRefused("wrong name or password, or too many attempts (try again later)")
-    with engine.begin() as conn:
+    with engine.begin() as conn:           # the counters are kept whether or not the login succeeds
         row = conn.execute(select(t.app_user).where(t.app_user.c.name == (name or ""))).first()
+        ok = False
         if row is None:
             hasher.hash(password or "")          # the same time as a wrong password
-            raise refused
-        now = _now()
-        if row.locked_until and dt.datetime.fromisoformat(row.locked_until) > now:
-            raise refused
-        where = t.app_user.c.id == row.id
-        try:
-            hasher.verify(row.password_hash, password or "")
-        except VerificationError:
-            failures = row.failures + 1
-            locked = (now + LOCKOUT).isoformat(timespec="seconds") if failures >= MAX_FAILURES else None
-            conn.execute(t.app_user.update().where(where).values(
-                failures=0 if locked else failures, locked_until=locked))
-            raise refused from None
-        values = {"failures": 0, "locked_until": None}
-        if hasher.check_needs_rehash(row.password_hash):
-            values["password_hash"] = hasher.hash(password)
-        conn.execute(t.app_user.update().where(where).values(**values))
+        elif not (row.locked_until and dt.datetime.fromisoformat(row.locked_until) > _now()):
+            where = t.app_user.c.id == row.id
+            try:
+                ok = hasher.verify(row.password_hash, password or "")
+            except VerificationError:
+                failures = row.failures + 1
+                locked = (_now() + LOCKOUT).isoformat(timespec="seconds") if failures >= MAX_FAILURES else None
+                conn.execute(t.app_user.update().where(where).values(
+                    failures=0 if locked else failures, locked_until=locked))
+            else:
+                values = {"failures": 0, "locked_until": None}
+                if hasher.check_needs_rehash(row.password_hash):
+                    values["password_hash"] = hasher.hash(password)
+                conn.execute(t.app_user.update().where(where).values(**values))
+    if not ok:
+        raise LoginRefused("wrong name or password, or too many attempts (try again later)")
     return {"name": row.name, "role": row.role}
 
 

@@ -59,6 +59,8 @@ def install(app, db, public, secure_cookies):
 
     @app.before_request
     def guard():
+        if request.routing_exception is not None:
+            return None           # an untrusted Host, an unknown page: Flask answers 400 or 404
         g.login = login_on()
         if request.method not in ("GET", "HEAD") and not _same_origin():
             abort(403, "a request from another site is refused")
@@ -71,7 +73,7 @@ def install(app, db, public, secure_cookies):
         g.user = api.users_get(session["user"], db) if session.get("user") else None
         if g.user is None and request.endpoint not in OPEN_ENDPOINTS:
             session.pop("user", None)
-            return redirect(url_for("login", next=request.full_path if request.method == "GET" else None))
+            return redirect(url_for("login", next=request.full_path.rstrip("?") if request.method == "GET" else None))
         return None
 
     @app.context_processor

@@ -10,12 +10,11 @@ from __future__ import annotations
 import base64
 import os
 import subprocess
-import threading
 from pathlib import Path
 
 import pytest
 
-from tests.test_web_browser import _require, _wait, browser  # noqa: F401  (the module's browser)
+from tests.test_web_browser import _require, _wait, browser, serving  # noqa: F401  (the module's browser)
 
 PASSWORD = "correct horse battery"
 SIZES = ((1280, 720), (390, 844))
@@ -25,8 +24,6 @@ SHOTS = Path(os.environ.get("SEQPLAN_SHOTS", "/tmp/web-shots"))
 @pytest.fixture
 def server(db):
     """A server on the record ``db`` with a therapist and an auditor, and another child of the therapist's."""
-    from werkzeug.serving import make_server
-
     from planner.api import open_record
     from planner.record.users import add_user
     from planner.web.app import create_app
@@ -36,13 +33,8 @@ def server(db):
     add_user(rec, "Ann Audit", "auditor", PASSWORD, by="admin")
     rec.add(["middle-limbic"], by="Dr A. Rivera")
     rec.plan("EX-003", by="Dr A. Rivera")
-    httpd = make_server("127.0.0.1", 0, create_app(db=db), threaded=False)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
-    httpd.server_close()
-    thread.join(timeout=10)
+    with serving(create_app(db=db)) as url:
+        yield url
 
 
 def shoot(driver, name):

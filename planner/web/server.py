@@ -35,7 +35,8 @@ def run(host="127.0.0.1", port=8765, kb_dir=None, db=None, cert=None, key=None):
     if not local and not db:
         click.echo(f"seqplan: warning: serving on {host}, reachable from other machines; "
                    "the trainer page has no login", err=True)
-    app = create_app(kb_dir, trusted, db, public=not local, secure_cookies=bool(cert) or not local)
+    # without a record, the trainer's page stays open as before (it keeps nothing)
+    app = create_app(kb_dir, trusted, db, public=bool(db) and not local, secure_cookies=bool(cert) or not local)
     server = make_server(host, port, app, threaded=False, ssl_context=(cert, key) if cert else None)
     scheme = "https" if cert else "http"
     click.echo(f"seqplan: serving on {scheme}://{host if ':' not in host else f'[{host}]'}:{server.server_port}/ "

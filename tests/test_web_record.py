@@ -314,3 +314,22 @@ def test_a_therapist_cannot_add_an_assessment_to_another_therapists_child(site):
     r = client.post("/assess", data={"csrf": token(client, "/assess"), "file": (
         (EXAMPLES_DIR / "young-child-brainstem-followup.yaml").open("rb"), "f.yaml")}, content_type="multipart/form-data")
     assert r.status_code == 400 and "another clinician" in r.get_data(as_text=True)
+
+
+def test_users_add_and_list_from_the_command_line(tmp_path):
+    from click.testing import CliRunner
+
+    from planner.cli import main
+
+    db = str(tmp_path / "r.db")
+    runner = CliRunner()
+    added = runner.invoke(main, ["users", "add", "Dr A", "--role", "therapist", "--db", db, "--by", "admin"],
+                          input=f"{PASSWORD}\n{PASSWORD}\n")
+    assert added.exit_code == 0 and "Dr A: added as a therapist" in added.output
+    listed = runner.invoke(main, ["users", "list", "--db", db])
+    assert listed.output.startswith("Dr A\ttherapist\tadded ") and PASSWORD not in listed.output
+    for args, message in ((["Dr B", "--role", "boss", "--password", PASSWORD], "--role: 'boss' is not a role"),
+                          (["Dr A", "--role", "auditor", "--password", PASSWORD], "Dr A: is a user already"),
+                          (["Dr C", "--role", "auditor", "--password", "short"], "shorter than 10 characters")):
+        refused = runner.invoke(main, ["users", "add", *args, "--db", db])
+        assert refused.exit_code == 2 and message in refused.output and refused.output.count("\n") == 1

@@ -73,7 +73,9 @@ def test_on_loopback_without_users_there_is_one_local_user_and_no_login(db):
 def test_every_write_without_a_csrf_token_is_refused(site):
     app, _ = site
     client = logged_in(app, "Dr A")
-    posts = sorted({rule.rule for rule in app.url_map.iter_rules() if "POST" in rule.methods})
+    # every POST a browser makes (CDS Hooks is called server to server: planner/web/cds.py)
+    posts = sorted({rule.rule for rule in app.url_map.iter_rules()
+                    if "POST" in rule.methods and not rule.endpoint.startswith("cds.")})
     assert "/plan/<plan>/decide" in posts and "/api/plan" in posts and "/login" in posts
     for rule in posts:
         url = rule.replace("<plan>", "P1").replace("<ref>", "EX-001")

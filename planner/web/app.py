@@ -56,7 +56,6 @@ def create_app(kb_dir=None, trusted_hosts=None, db=None, public=False, secure_co
 
         open_record(db, kb_dir)          # migrate now: a bad --db is an error at start, not on a page
         app.register_blueprint(bp)
-    # CDS Hooks (planner/web/cds.py) registers here.
 
     @app.after_request
     def headers(response):

@@ -9,6 +9,8 @@
   host is refused. Every form and JSON write carries the session's CSRF token (form field
   ``csrf`` or header ``X-CSRF-Token``); without a login, the trainer's stateless pages and
   JSON API keep working without one, as documented for curl.
+- CDS Hooks (``SERVER_TO_SERVER``) is called by an EHR's server, not a browser: no session,
+  no CSRF token; it answers for itself.
 """
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ from flask import abort, g, redirect, render_template, request, session, url_for
 SESSION_HOURS = 8
 CSRF_FIELD, CSRF_HEADER = "csrf", "X-CSRF-Token"
 OPEN_ENDPOINTS = ("login", "static")          # reachable before logging in
+SERVER_TO_SERVER = ("cds",)    # blueprints an EHR calls with JSON and no cookies (planner/web/cds.py)
 
 
 def csrf_token():
@@ -59,8 +62,8 @@ def install(app, db, public, secure_cookies):
 
     @app.before_request
     def guard():
-        if request.routing_exception is not None:
-            return None           # an untrusted Host, an unknown page: Flask answers 400 or 404
+        if request.routing_exception is not None or request.blueprint in SERVER_TO_SERVER:
+            return None           # an untrusted Host or unknown page (Flask answers 400/404); CDS Hooks
         g.login = login_on()
         if request.method not in ("GET", "HEAD") and not _same_origin():
             abort(403, "a request from another site is refused")

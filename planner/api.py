@@ -431,3 +431,53 @@ def cds_feedback(service_id, body, db=None, kb_dir=None):
     from planner.cds.service import feedback
 
     return feedback(service_id, body, open_record(db, kb_dir))
+
+
+# --- The web app's logins, and the case record as one logged-in user works with it (the
+# pages of `seqplan serve --db`): ``user`` is {name, role}; planner.record.users has the roles.
+
+def open_desk(user, db=None, kb_dir=None):
+    """The case record as ``user`` may see and change it (a ``planner.record.desk.Desk``):
+    every method checks the role and the caseload, and reads in the user's name."""
+    from planner.record.desk import Desk
+
+    return Desk(open_record(db, kb_dir), user)
+
+
+def users_add(name, role, password, db=None, by=None):
+    """Add a login to the web app (argon2id hash); its id."""
+    from planner.record.users import add_user
+
+    return add_user(open_record(db), name, role, password, by)
+
+
+def users_list(db=None):
+    """[{name, role, locked_until, added_at, added_by}] of the web app's logins."""
+    from planner.record.db import engine_for
+    from planner.record.users import list_users
+
+    return list_users(engine_for(db))
+
+
+def users_login(name, password, db=None):
+    """{name, role} if the password is right and the login not locked; else ``LoginRefused``."""
+    from planner.record.db import engine_for
+    from planner.record.users import authenticate
+
+    return authenticate(engine_for(db), name, password)
+
+
+def users_get(name, db=None):
+    """{name, role} of a login, or None."""
+    from planner.record.db import engine_for
+    from planner.record.users import get_user
+
+    return get_user(engine_for(db), name)
+
+
+def users_exist(db=None):
+    """Whether the record has any login (then the web app asks everyone to log in)."""
+    from planner.record.db import engine_for
+    from planner.record.users import has_users
+
+    return has_users(engine_for(db))

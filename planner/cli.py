@@ -9,6 +9,7 @@ from planner import __version__
 from planner.cli_common import (FORMAT_CHOICES, PATH, PLAN_FORMAT_CHOICES, OneLineErrors, kb_option, user_errors,
                                 write_output)
 from planner.cli_record import record
+from planner.cli_users import users
 
 
 def _assessment_path(file, example):
@@ -508,26 +509,32 @@ def vignettes(name, fmt):
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to bind. Keep the default: the page is for this machine only.")
 @click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
+@click.option("--db", metavar="PATH|URL", help="Also serve this case record (an SQLite file or a postgresql:// URL; "
+              "default: $SEQPLAN_DB): caseload, children, plan review and sign-off, audit.")
+@click.option("--cert", type=click.Path(exists=True, dir_okay=False), help="Serve HTTPS with this certificate (PEM).")
+@click.option("--key", type=click.Path(exists=True, dir_okay=False), help="The certificate's private key (PEM).")
 @kb_option()
 @user_errors
-def serve(host, port, kb_dir):
-    """Start the trainer's web page on this machine: vignettes and examples, upload or
-    paste an assessment, move any rating and watch the map, the plan and the reasoning
-    change. Nothing is stored on the server and nothing is fetched from the network.
-    Stop it with Ctrl-C.
+def serve(host, port, db, cert, key, kb_dir):
+    """Start the web page on this machine: the trainer's page (vignettes and examples, move
+    any rating and watch the map, the plan and the reasoning change; nothing stored), and
+    with --db the case record (caseload, a child's progress, new assessments, plan review
+    and sign-off, audit). Once `seqplan users add` has added a user, or bound to another
+    address, everyone logs in. Nothing is fetched from the network. Stop it with Ctrl-C.
 
     \b
     Example:
       seqplan serve
       (then open http://127.0.0.1:8765/ in a browser)
-      seqplan serve --port 9000
+      seqplan serve --db clinic.db --port 9000
     """
     from planner.web.server import run
 
-    run(host, port, kb_dir)
+    run(host, port, kb_dir, db, cert, key)
 
 
 main.add_command(record)
+main.add_command(users)
 
 if __name__ == "__main__":   # pragma: no cover
     main()

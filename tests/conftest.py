@@ -112,6 +112,35 @@ def assessment_file(tmp_path):
     return write
 
 
+# The case record's tests run against SQLite and, when SEQPLAN_TEST_PG names a PostgreSQL
+# server (`.ci/postgres start DIR` prints one; `.ci/run` sets it), against PostgreSQL too.
+PG = os.environ.get("SEQPLAN_TEST_PG")
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.skipif(
+    not PG, reason="no PostgreSQL: set SEQPLAN_TEST_PG (.ci/run starts one with .ci/postgres)"))]
+
+
+@pytest.fixture(params=BACKENDS)
+def db(request, tmp_path):
+    """A new, empty case record: a file, or a database of its own on the test server."""
+    import uuid
+
+    from sqlalchemy import create_engine, text
+
+    from planner.record.db import database_url
+
+    if request.param == "sqlite":
+        yield str(tmp_path / "record.db")
+        return
+    name = "t_" + uuid.uuid4().hex[:12]
+    admin = create_engine(database_url(PG), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE {name}"))
+    yield database_url(PG).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text(f"DROP DATABASE {name} WITH (FORCE)"))
+    admin.dispose()
+
+
 @pytest.fixture(scope="session")
 def kb():
     from planner import load_knowledge_base

@@ -12,7 +12,6 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
 import pytest
@@ -25,26 +24,7 @@ from planner.cli import main
 from planner.record.db import RecordError, database_url
 from planner.record.tables import INSERT_ONLY
 
-PG = os.environ.get("SEQPLAN_TEST_PG")
-BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.skipif(
-    not PG, reason="no PostgreSQL: set SEQPLAN_TEST_PG (.ci/run starts one with .ci/postgres)"))]
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
-
-
-@pytest.fixture(params=BACKENDS)
-def db(request, tmp_path):
-    """A new, empty case record: a file, or a database of its own on the test server."""
-    if request.param == "sqlite":
-        yield str(tmp_path / "record.db")
-        return
-    name = "t_" + uuid.uuid4().hex[:12]
-    admin = create_engine(database_url(PG), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE {name}"))
-    yield database_url(PG).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f"DROP DATABASE {name} WITH (FORCE)"))
-    admin.dispose()
 
 
 def raw(db):
@@ -87,7 +67,7 @@ def test_a_new_record_is_migrated_and_matches_the_declared_tables(db):
 
     rec = open_record(db)
     with rec.engine.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
         diffs = compare_metadata(MigrationContext.configure(conn), metadata)
     assert diffs == []
     open_record(db)      # opening it again migrates nothing and fails nothing
@@ -191,8 +171,13 @@ def test_a_signed_plan_takes_no_more_decisions(db):
 
 
 def test_nothing_can_be_updated_or_deleted_through_the_database(db):
+    from planner.record.caseload import assign
+    from planner.record.users import add_user
+
     rec, _ = loop(db)
     rec.void("assessment", "A1", "cds-not-applicable", "every table holds a row", by="Dr A")
+    add_user(rec, "Dr B", "therapist", "a long password", by="Dr A")
+    assign(rec, {"name": "Dr A", "role": "supervisor"}, "EX-001", "Dr B")
     engine = raw(db)
     with engine.connect() as conn:
         for table in INSERT_ONLY:

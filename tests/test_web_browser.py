@@ -8,6 +8,7 @@ locally; under CI (which installs both, see .ci/run) that is a failure instead.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import threading
@@ -29,19 +30,26 @@ def _require(path, package):
     pytest.skip(f"{path} is not installed (Debian package {package})")
 
 
-@pytest.fixture(scope="module")
-def server():
+@contextlib.contextmanager
+def serving(app):
+    """``app`` served on a free loopback port in a thread, as `seqplan serve` serves it; its URL."""
     from werkzeug.serving import make_server
 
-    from planner.web.app import create_app
-
-    httpd = make_server("127.0.0.1", 0, create_app(), threaded=False)
+    httpd = make_server("127.0.0.1", 0, app, threaded=False)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{httpd.server_port}"
     httpd.shutdown()
     httpd.server_close()
     thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def server():
+    from planner.web.app import create_app
+
+    with serving(create_app()) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -21,8 +21,10 @@ from planner.record.chain import GENESIS, canonical, digest, event_hash, first_b
 from planner.record.db import RecordError, engine_for, lock
 
 USER_VAR = "SEQPLAN_USER"
-PREFIX = {"assessment": "A", "plan": "P", "decision": "D", "signature": "G", "void": "V", "child": "C"}
-SNAPSHOTS = ("child", "assessment", "plan", "decision", "signature", "void")
+PREFIX = {"assessment": "A", "plan": "P", "decision": "D", "signature": "G", "void": "V", "child": "C",
+          "assignment": "N"}
+SNAPSHOTS = ("child", "assessment", "plan", "decision", "signature", "void", "assignment")
+WRITES = ("add", "plan", "decide", "sign", "void", "assign")      # the actions that store a row
 
 
 def who(by=None):
@@ -110,10 +112,14 @@ class Record:
 
     # --- assessments and plans -----------------------------------------------------------
 
-    def add(self, paths, by=None):
+    def add(self, paths, by=None, names=None):
         """Store the assessments in ``paths`` (YAML, JSON, or CSV with one per row): all or
-        none, each validated as `seqplan plan` would. Returns one line per assessment."""
-        return self.add_assessments([item for path in paths for item in _assessments(path, self.kb)], by)
+        none, each validated as `seqplan plan` would. ``names`` (one per path) is what the
+        record calls each file (an upload's own name, not where it was saved). Returns one
+        line per assessment."""
+        names = names or [None] * len(paths)
+        return self.add_assessments([item for path, name in zip(paths, names)
+                                     for item in _assessments(path, self.kb, name)], by)
 
     def add_assessments(self, found, by=None):
         """Store [(source, Assessment)] (validated already): all or none; one line each."""
@@ -302,15 +308,10 @@ class Record:
                                        .where(t.assessment.c.id.not_in(self._voided("assessment")))
                                        .group_by(t.assessment.c.child_id)).all())
             dates = dict(conn.execute(select(t.assessment.c.id, t.assessment.c.assessed_on)).all())
-        current, newest = {}, {}
-        for plan in plans:       # in id order: the latest signed plan wins, else the latest plan
-            held = current.get(plan["child_id"])
-            if held is None or plan["id"] in signed or held["id"] not in signed:
-                current[plan["child_id"]] = plan
-            newest[plan["child_id"]] = plan
+        newest = {p["child_id"]: p for p in plans}       # in id order: each child's latest plan
         latest_planned = {p["child_id"]: dates[p["assessment_id"]] for p in plans if p["assessment_id"] in planned}
         due = []
-        for plan in current.values():
+        for plan in current_plans(plans, signed).values():
             if plan["review_due"] and plan["review_due"] <= horizon:
                 due.append({"child": plan["ref"], "plan": label("plan", plan["id"]),
                             "status": "signed" if plan["id"] in signed else "draft",
@@ -376,7 +377,7 @@ class Record:
                 problems.append(f"audit event {broken[0]}: {broken[1]}")
             vouched = {}
             for event in events:
-                if event["kind"] in SNAPSHOTS and event["action"] in ("add", "plan", "decide", "sign", "void"):
+                if event["kind"] in SNAPSHOTS and event["action"] in WRITES:
                     vouched[(event["kind"], event["target_id"])] = (event["seq"], json.loads(event["detail"]).get("digest"))
             for name in SNAPSHOTS:
                 table = getattr(t, name)
@@ -441,6 +442,17 @@ def _key(table):
     return next(iter(table.primary_key.columns)).name
 
 
+def current_plans(plans, signed):
+    """{child id: its current plan}: of ``plans`` (live, in id order), the latest signed one
+    (``signed`` holds their ids), else the latest."""
+    current = {}
+    for plan in plans:
+        held = current.get(plan["child_id"])
+        if held is None or plan["id"] in signed or held["id"] not in signed:
+            current[plan["child_id"]] = plan
+    return current
+
+
 def plan_statuses(plans, signatures):
     """{plan id: draft | signed | superseded | voided}: a signed plan is superseded once a
     later plan of the same child is signed."""
@@ -451,16 +463,18 @@ def plan_statuses(plans, signatures):
             for p in plans}
 
 
-def _assessments(path, kb):
-    """[(source, Assessment)] in the file at ``path``: one, or one per CSV row."""
+def _assessments(path, kb, name=None):
+    """[(source, Assessment)] in the file at ``path`` (recorded as ``name``, if given): one,
+    or one per CSV row."""
     from pathlib import Path
 
     from planner.api import assessment_path
     from planner.intake.assessment import from_data, load_assessment
 
     path = assessment_path(path)
+    name = name or str(path)
     if Path(path).suffix.lower() != ".csv":
-        return [(str(path), load_assessment(path, kb))]
+        return [(name, load_assessment(path, kb))]
     from planner.caseload.csvinput import read_rows
 
-    return [(f"{path} row {row}", from_data(data, f"{path} row {row}", kb=kb)) for row, data in read_rows(path, kb)]
+    return [(f"{name} row {row}", from_data(data, f"{path} row {row}", kb=kb)) for row, data in read_rows(path, kb)]

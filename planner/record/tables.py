@@ -101,4 +101,28 @@ audit_event = Table(
     Column("hash", String(64), nullable=False),
 )
 
-INSERT_ONLY = ("child", "assessment", "plan", "decision", "signature", "void", "audit_event")
+assignment = Table(
+    "assignment", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("child_id", Integer, ForeignKey("child.id"), nullable=False, index=True),
+    Column("clinician", String(WHO), nullable=False),              # a login of app_user
+    Column("action", String(20), nullable=False),                  # assign or unassign; the latest counts
+    Column("by", String(WHO), nullable=False),
+    Column("at", String(32), nullable=False),
+)
+
+# The web app's logins: not a clinical record, so the only table whose rows change (failed
+# attempts, lockout, a new password).
+app_user = Table(
+    "app_user", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(WHO), nullable=False, unique=True),
+    Column("role", String(20), nullable=False),                    # planner.record.users.ROLES
+    Column("password_hash", String(200), nullable=False),          # argon2id
+    Column("failures", Integer, nullable=False, server_default="0"),
+    Column("locked_until", String(32)),
+    Column("added_at", String(32), nullable=False),
+    Column("added_by", String(WHO), nullable=False),
+)
+
+INSERT_ONLY = ("child", "assessment", "plan", "decision", "signature", "void", "audit_event", "assignment")

@@ -48,9 +48,20 @@ def printed(record, plan_ref, fmt="md", audience="therapist", reader=None, by=No
     decisions no longer match what was signed is refused: `record verify` says why."""
     from planner.outputs.render import render_handout, render_plan
     from planner.plans.plan import Plan
+
+    _row, data = decided_plan(record, plan_ref, by, purpose=f"print {reader or fmt}")
+    plan = Plan.stored(data, record.kb)
+    if reader:
+        return render_handout(plan, reader, fmt)
+    return render_plan(plan, fmt, audience)
+
+
+def decided_plan(record, plan_ref, by=None, purpose="print"):
+    """(plan row, the stored plan as a dict with the decisions and the signature laid over
+    it): an audited read, refused if a signed plan's decisions are not those signed."""
     from planner.record.decisions import codes, decided
 
-    row, decisions, signature, _child = record.stored_plan(plan_ref, by, purpose=f"print {reader or fmt}")
+    row, decisions, signature, _child = record.stored_plan(plan_ref, by, purpose=purpose)
     signed = None
     if signature is not None:
         with record.engine.connect() as conn:
@@ -59,11 +70,7 @@ def printed(record, plan_ref, fmt="md", audience="therapist", reader=None, by=No
                                   "(the record was changed around seqplan: run `seqplan record verify`)")
         signed = {"by": signature.by, "role": signature.role, "at": signature.at, "digest": signature.digest,
                   "role_label": codes(record.kb)["roles"].get(signature.role, signature.role)}
-    data = decided(json.loads(row.plan_json), [dict(d._mapping) for d in decisions], signed, record.kb)
-    plan = Plan.stored(data, record.kb)
-    if reader:
-        return render_handout(plan, reader, fmt)
-    return render_plan(plan, fmt, audience)
+    return row, decided(json.loads(row.plan_json), [dict(d._mapping) for d in decisions], signed, record.kb)
 
 
 def current_plan(record, child_ref, by=None):

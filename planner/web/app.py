@@ -36,20 +36,34 @@ def _error_dict(exc):
     return {"message": str(exc)}
 
 
-def create_app(kb_dir=None, trusted_hosts=None):
-    """The Flask app; ``kb_dir`` picks a knowledge base (the bundled one by default)."""
+def create_app(kb_dir=None, trusted_hosts=None, db=None, public=False, secure_cookies=None):
+    """The Flask app; ``kb_dir`` picks a knowledge base (the bundled one by default). With
+    ``db`` (a case record's path or URL) it adds the case-record pages (planner.web.records);
+    ``public``: bound beyond this machine, so everyone logs in; ``secure_cookies``: the
+    session cookie only over HTTPS (default: when ``public``)."""
     from planner.kb.knowledge import load_knowledge_base
+    from planner.web import auth
 
     app = Flask(__name__, static_folder="static", template_folder="templates")
     app.config.update(MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES, MAX_FORM_MEMORY_SIZE=MAX_REQUEST_BYTES,
-                      TRUSTED_HOSTS=list(trusted_hosts or LOOPBACK_HOSTS), JSON_SORT_KEYS=False)
+                      TRUSTED_HOSTS=list(trusted_hosts or LOOPBACK_HOSTS), JSON_SORT_KEYS=False,
+                      SEQPLAN_DB=db, SEQPLAN_KB=kb_dir)
     kb = load_knowledge_base(kb_dir)
+    auth.install(app, db, public, public if secure_cookies is None else secure_cookies)
+    if db is not None:
+        from planner.api import open_record
+        from planner.web.records import bp
+
+        open_record(db, kb_dir)          # migrate now: a bad --db is an error at start, not on a page
+        app.register_blueprint(bp)
 
     @app.after_request
     def headers(response):
-        response.headers["Content-Security-Policy"] = CSP
+        response.headers.setdefault("Content-Security-Policy", CSP)     # a printed report sets its own
         response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "no-referrer"
+        # same-origin, not no-referrer: a browser then sends this site's Origin with a POST,
+        # which the same-origin check of planner.web.auth reads
+        response.headers["Referrer-Policy"] = "same-origin"
         response.headers["Cache-Control"] = "no-store"
         return response
 

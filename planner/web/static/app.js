@@ -9,6 +9,10 @@
   var controls = document.getElementById("controls");
   var status = document.getElementById("status");
   var pending = null, seq = 0, firings = [], layerStart = [], pos = 0;
+  // with logins (or a case record), every JSON write carries the session's CSRF token
+  var token = document.querySelector('meta[name="csrf-token"]');
+  var headers = {"Content-Type": "application/json"};
+  if (token) headers["X-CSRF-Token"] = token.content;
 
   function get(obj, path) {
     return path.split(".").reduce(function (o, k) { return o && typeof o === "object" ? o[k] : undefined; }, obj);
@@ -42,7 +46,7 @@
   }
 
   function post(url, body) {
-    return fetch(url, {method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(body)})
+    return fetch(url, {method: "POST", headers: headers, body: JSON.stringify(body)})
       .then(function (r) { return r.json().then(function (data) { return {ok: r.ok, data: data}; }); });
   }
 

@@ -32,8 +32,7 @@ def server(tmp_path):
 
     from planner.web.app import create_app
 
-    app = create_app()
-    app.config["SEQPLAN_DB"] = str(tmp_path / "record.db")
+    app = create_app(db=str(tmp_path / "record.db"))
     httpd = make_server("127.0.0.1", 0, app, threaded=False)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
@@ -217,3 +216,16 @@ def _objects(value):
     elif isinstance(value, list):
         for inner in value:
             yield from _objects(inner)
+
+
+def test_there_is_no_cds_service_without_a_record_or_beyond_this_machine(tmp_path):
+    """Without a record there is nowhere to keep feedback; bound beyond 127.0.0.1 an EHR would
+    have to prove who it is (its JWT), which seqplan does not check yet."""
+    from planner.api import users_add
+    from planner.web.app import create_app
+
+    assert create_app().test_client().get("/cds-services").status_code == 404
+    db = str(tmp_path / "record.db")
+    users_add("admin", "supervisor", "a long enough password", db=db)
+    public = create_app(db=db, public=True, trusted_hosts=["clinic.example"])
+    assert public.test_client().get("/cds-services", base_url="https://clinic.example").status_code == 404

@@ -305,6 +305,7 @@ def create_app(kb_dir=None, trusted_hosts=None, db=None, public=False, secure_co
         return Response(text, mimetype=mime, headers={
             "Content-Disposition": f'attachment; filename="{stem}-{suffix}.{ext}"'})
 
-    from planner.web.cds import register     # CDS Hooks: /cds-services
-    register(app, kb_dir)
+    if db is not None and not public:          # CDS Hooks needs the record, and an EHR's JWT
+        from planner.web.cds import register   # is not verified yet: this machine only
+        register(app, kb_dir)
     return app

@@ -7,8 +7,9 @@ from flask import Blueprint, jsonify, request
 
 
 def register(app, kb_dir=None):
-    """Add /cds-services (discovery), /cds-services/<id> (the hook) and its /feedback; the
-    case record is ``app.config["SEQPLAN_DB"]`` (default: as for `seqplan record`)."""
+    """Add /cds-services (discovery), /cds-services/<id> (the hook) and its /feedback, on the
+    case record ``app.config["SEQPLAN_DB"]`` (create_app adds them only with a record, on a
+    server bound to this machine: an EHR's JWT is not verified yet)."""
     from planner import api
     from planner.cds.service import CdsError
     from planner.errors import InputError, SeqplanError

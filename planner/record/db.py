@@ -87,6 +87,16 @@ def _sqlite_engine(url):
 _ENGINES = {}
 
 
+def _after_fork():
+    """In a forked child (a server's worker process) never reuse the parent's pooled
+    connections: SQLAlchemy's way is to drop them without closing the parent's."""
+    for engine in _ENGINES.values():
+        engine.dispose(close=False)
+
+
+os.register_at_fork(after_in_child=_after_fork)
+
+
 def engine_for(db=None):
     """The migrated engine of the record at ``db`` (one per URL and process)."""
     from sqlalchemy import create_engine

@@ -36,11 +36,12 @@ def _error_dict(exc):
     return {"message": str(exc)}
 
 
-def create_app(kb_dir=None, trusted_hosts=None, db=None, public=False, secure_cookies=None):
+def create_app(kb_dir=None, trusted_hosts=None, db=None, public=False, secure_cookies=None, secret_key=None):
     """The Flask app; ``kb_dir`` picks a knowledge base (the bundled one by default). With
     ``db`` (a case record's path or URL) it adds the case-record pages (planner.web.records);
     ``public``: bound beyond this machine, so everyone logs in; ``secure_cookies``: the
-    session cookie only over HTTPS (default: when ``public``)."""
+    session cookie only over HTTPS (default: when ``public``); ``secret_key`` signs sessions
+    (one key for all of a server's worker processes; default: a new random one)."""
     from planner.kb.knowledge import load_knowledge_base
     from planner.web import auth
 
@@ -49,7 +50,7 @@ def create_app(kb_dir=None, trusted_hosts=None, db=None, public=False, secure_co
                       TRUSTED_HOSTS=list(trusted_hosts or LOOPBACK_HOSTS), JSON_SORT_KEYS=False,
                       SEQPLAN_DB=db, SEQPLAN_KB=kb_dir)
     kb = load_knowledge_base(kb_dir)
-    auth.install(app, db, public, public if secure_cookies is None else secure_cookies)
+    auth.install(app, db, public, public if secure_cookies is None else secure_cookies, secret_key)
     if db is not None:
         from planner.api import open_record
         from planner.web.records import bp
@@ -78,6 +79,21 @@ def create_app(kb_dir=None, trusted_hosts=None, db=None, public=False, secure_co
     @app.errorhandler(413)
     def too_large(exc):
         return jsonify(error={"message": f"request larger than {MAX_REQUEST_BYTES // 1024} KiB"}), 413
+
+    @app.errorhandler(RecursionError)
+    def too_deep(exc):                   # a JSON body nested 100,000 deep
+        return jsonify(error={"message": "the request is nested too deeply to read"}), 400
+
+    @app.errorhandler(Exception)
+    def unexpected(exc):
+        """Anything else is a defect: logged, and answered as JSON, never an HTML 500 page."""
+        from werkzeug.exceptions import HTTPException
+
+        if isinstance(exc, HTTPException):       # a page's 404 stays a page; the API's is JSON
+            return (jsonify(error={"message": exc.description}), exc.code) \
+                if request.path.startswith(("/api/", "/cds-services")) else exc
+        app.logger.exception("unexpected error")
+        return jsonify(error={"message": "the server could not answer this request (a defect: see its log)"}), 500
 
     # ------------------------------------------------------------ reading requests
 

@@ -47,12 +47,12 @@ def _token_ok():
     return bool(session.get(CSRF_FIELD)) and hmac.compare_digest(sent, session[CSRF_FIELD])
 
 
-def install(app, db, public, secure_cookies):
+def install(app, db, public, secure_cookies, secret_key=None):
     """Guard every request of ``app``; ``public``: bound beyond loopback (login always)."""
     from planner import api
     from planner.record.store import who
 
-    app.secret_key = secrets.token_bytes(32)
+    app.secret_key = secret_key or secrets.token_bytes(32)
     app.config.update(SESSION_COOKIE_NAME="seqplan_session", SESSION_COOKIE_HTTPONLY=True,
                       SESSION_COOKIE_SAMESITE="Strict", SESSION_COOKIE_SECURE=secure_cookies,
                       PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=SESSION_HOURS))

@@ -1,4 +1,7 @@
-"""``seqplan serve``: one process, one request at a time (planning is serialised anyway)."""
+"""``seqplan serve``: gunicorn, a production WSGI server, with worker processes (each with
+its own planning engine: the engine is serialised within a process, so processes are how
+two plans run at once), a thread per connection in each worker so an idle or slow client
+holds one thread, not the server, and a timeout after which a stuck worker is replaced."""
 from __future__ import annotations
 
 import ipaddress
@@ -18,11 +21,12 @@ def run(host="127.0.0.1", port=8765, kb_dir=None, db=None, cert=None, key=None):
     """Serve the app until Ctrl-C. With ``db`` (or $SEQPLAN_DB) the case-record pages are on;
     beyond this machine they need a login, so a record without users is refused there."""
     import os
+    import secrets
 
     import click
-    from werkzeug.serving import make_server
 
-    from planner.api import users_exist
+    from planner.api import open_record, users_exist
+    from planner.kb.knowledge import load_knowledge_base
     from planner.record.db import ENV_VAR, RecordError
     from planner.web.app import LOOPBACK_HOSTS, create_app
 
@@ -35,16 +39,52 @@ def run(host="127.0.0.1", port=8765, kb_dir=None, db=None, cert=None, key=None):
     if not local and not db:
         click.echo(f"seqplan: warning: serving on {host}, reachable from other machines; "
                    "the trainer page has no login", err=True)
+    # a bad --kb or --db is an error here, once, not in every worker as it starts
+    load_knowledge_base(kb_dir)
+    if db:
+        open_record(db, kb_dir)
     # without a record, the trainer's page stays open as before (it keeps nothing)
-    app = create_app(kb_dir, trusted, db, public=bool(db) and not local, secure_cookies=bool(cert) or not local)
-    server = make_server(host, port, app, threaded=False, ssl_context=(cert, key) if cert else None)
-    scheme = "https" if cert else "http"
-    click.echo(f"seqplan: serving on {scheme}://{host if ':' not in host else f'[{host}]'}:{server.server_port}/ "
-               "(Ctrl-C to stop)", err=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+    secret = secrets.token_bytes(32)      # one session key for every worker, made here, kept in memory
+    options = dict(SERVER, bind=f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
+                   certfile=cert, keyfile=key)
+    _serve(lambda: create_app(kb_dir, trusted, db, public=bool(db) and not local,
+                              secure_cookies=bool(cert) or not local, secret_key=secret),
+           options, "https" if cert else "http")
     sys.exit(0)
+
+
+# Worker processes: one per core on this 2-core machine's kind (planning is CPU work); threads
+# per worker for connections that wait (idle keep-alive, slow uploads); a request longer than
+# `timeout` seconds gets its worker replaced; idle keep-alive connections close after 5 s.
+SERVER = {"workers": 2, "worker_class": "gthread", "threads": 8, "timeout": 60, "graceful_timeout": 5,
+          "keepalive": 5, "limit_request_line": 8190, "limit_request_fields": 100, "preload_app": False,
+          "accesslog": None, "loglevel": "warning", "proc_name": "seqplan"}
+
+
+def _announce(scheme):
+    """gunicorn's when_ready hook: say where the server listens (the port, when 0 was asked)."""
+    import click
+
+    def when_ready(arbiter):
+        host, port = arbiter.LISTENERS[0].sock.getsockname()[:2]
+        shown = f"[{host}]" if ":" in host else host
+        click.echo(f"seqplan: serving on {scheme}://{shown}:{port}/ (Ctrl-C to stop)", err=True)
+
+    return when_ready
+
+
+def _serve(factory, options, scheme):
+    """Run gunicorn from here (it has no command line of its own here); each worker process
+    builds its own app, and so its own planning engine, with ``factory``."""
+    from gunicorn.app.base import BaseApplication
+
+    class Gunicorn(BaseApplication):
+        def load_config(self):
+            for name, value in dict(options, when_ready=_announce(scheme)).items():
+                if value is not None:
+                    self.cfg.set(name, value)
+
+        def load(self):
+            return factory()
+
+    Gunicorn().run()

@@ -1,0 +1,79 @@
+"""`seqplan serve` as it runs for real: gunicorn with worker processes and threads, on a
+free loopback port. An idle connection blocks no one, a burst of plans all succeed, and
+every error the API gives is JSON."""
+from __future__ import annotations
+
+import json
+import re
+import socket
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+import yaml
+
+EXAMPLE = yaml.safe_load((Path(__file__).resolve().parent.parent / "examples" / "teen-cortical.yaml").read_text())
+
+
+@pytest.fixture(scope="module")
+def server():
+    process = subprocess.Popen([sys.executable, "-m", "planner.cli", "serve", "--port", "0"],
+                               stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+    try:
+        line = process.stderr.readline()
+        match = re.search(r"serving on (http://127\.0\.0\.1:\d+)/", line)
+        assert match, line
+        yield match.group(1)
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
+
+
+def post(base, path, body, timeout=120):
+    data = body if isinstance(body, bytes) else json.dumps(body, default=str).encode()
+    request = urllib.request.Request(base + path, data=data, headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def test_an_idle_connection_blocks_nobody(server):
+    """The old single-threaded server stopped answering anyone while one TCP connection sat idle."""
+    host, port = server.removeprefix("http://").split(":")
+    idle = [socket.create_connection((host, int(port))) for _ in range(3)]
+    try:
+        with urllib.request.urlopen(server + "/", timeout=20) as response:
+            assert response.status == 200
+    finally:
+        for connection in idle:
+            connection.close()
+
+
+def test_a_burst_of_plans_all_succeed(server):
+    """24 plans from 8 clients at once (bounded: a load test, not a benchmark)."""
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda _: post(server, "/api/plan", {"assessment": EXAMPLE}), range(24)))
+    assert [status for status, _ in answers] == [200] * 24
+    assert len({json.dumps(body, sort_keys=True) for _, body in answers}) == 1
+
+
+@pytest.mark.parametrize("body, status", [
+    (b"[" * 100_000 + b"]" * 100_000, 400),          # nested 100,000 deep
+    (b"{not json", 400),
+    (b'{"assessment": 5}', 400),
+])
+def test_every_api_error_is_a_json_body(server, body, status):
+    got, answer = post(server, "/api/plan", body)
+    assert got == status and answer["error"]["message"]
+
+
+def test_an_unknown_api_path_is_json_too(server):
+    with pytest.raises(urllib.error.HTTPError) as caught:
+        urllib.request.urlopen(server + "/api/nope", timeout=20)
+    assert caught.value.code == 404 and json.loads(caught.value.read())["error"]["message"]

@@ -136,12 +136,12 @@ class Vocabulary:
 
     def normalise(self, entries):
         """(sorted ids named by ``entries``, unknown words in the order written, without repeats)."""
-        ids, unknown = set(), []
+        ids, unknown = set(), {}                   # a dict keeps the order written; a list's `in` was quadratic
         for entry in entries:
             found, missing = self.match(entry)
             ids.update(found)
-            unknown.extend(w for w in missing if w not in unknown)
-        return sorted(ids), unknown
+            unknown.update(dict.fromkeys(missing))
+        return sorted(ids), list(unknown)
 
 
 def unrecognised(assessment, kb, echo=True):
@@ -156,7 +156,7 @@ def unrecognised(assessment, kb, echo=True):
     for field, vocabulary in (("interests", kb.tag_words), ("avoid", kb.tag_words),
                               ("team", kb.role_words), ("settings", kb.setting_words),
                               ("concerns", kb.concern_words), ("unsafe_adults", kb.role_words)):
-        unmatched, uncarried, noted, corrected = [], [], [], []
+        unmatched, uncarried, noted, corrected = {}, [], [], []      # unmatched: ordered, without repeats
         for entry in getattr(assessment, field):
             if field == "avoid" and is_noted(entry, kb.noted_words):
                 noted.append(str(entry).strip())     # a specific thing no activity involves
@@ -169,7 +169,8 @@ def unrecognised(assessment, kb, echo=True):
                 uncarried.append(unknown[0])
             if ids and not vocabulary.match(entry, fuzzy=False)[0]:
                 corrected.append({"written": str(entry).strip(), "read_as": ", ".join(ids)})
-            unmatched.extend(w for w in unknown if w not in unmatched)
+            unmatched.update(dict.fromkeys(unknown))
+        unmatched = list(unmatched)
         if field == "unsafe_adults" and not echo:
             # a plan never repeats what was written about an unsafe adult (it may be a name)
             unmatched, corrected = ["withheld"] * len(unmatched), []

@@ -255,3 +255,18 @@ def test_an_evaluation_past_its_bounds_stops_naming_the_rule(variable, value, wh
     assert result.returncode == 2 and result.stdout == ""
     assert re.fullmatch(rf"seqplan: error: rule [A-Z0-9-]+: the plan was stopped after {re.escape(what)}\S*( facts)?, .* "
                         rf"{variable} sets the limit\n", result.stderr), result.stderr
+
+
+def test_a_knowledge_base_file_that_links_elsewhere_is_refused_and_never_shown(kb_copy, tmp_path):
+    """A rule file linked to another file printed that file in full in the error."""
+    from tests.conftest import run_cli
+
+    secret = tmp_path / "secret.txt"
+    secret.write_text("root:x:0:0:root:/root:/bin/bash\n" * 20)
+    (kb_copy / "rules" / "evil.yaml").symlink_to(secret)
+    linked = run_cli("kb", "check", "--kb", kb_copy, env={"SEQPLAN_CACHE_DIR": ""})
+    assert linked.returncode == 2 and "is a symbolic link" in linked.stderr and "root:x" not in linked.stderr
+    (kb_copy / "rules" / "evil.yaml").unlink()
+    (kb_copy / "rules" / "evil.yaml").write_text(secret.read_text())     # the same text, as a file
+    copied = run_cli("kb", "check", "--kb", kb_copy, env={"SEQPLAN_CACHE_DIR": ""})
+    assert copied.returncode == 2 and "root:x" not in copied.stderr and copied.stderr.count("\n") == 1

@@ -116,6 +116,9 @@ def _read_bytes(directory, rel):
     """The bytes of one knowledge-base file (a regular file, bounded): one-line errors."""
     from planner.intake.safeload import LoadProblem, read_bytes
 
+    if (directory / rel).is_symlink():     # it could show (in an error) a file from anywhere
+        raise KnowledgeBaseError(f"{directory / rel}: is a symbolic link (a knowledge base's files are its own: "
+                                 "copy the file in)")
     try:
         return read_bytes(directory / rel, MAX_KB_FILE_BYTES)
     except LoadProblem as exc:
@@ -139,7 +142,11 @@ def _read_yaml(path, raw, schema, definition):
     error = next(iter(sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))), None)
     if error is not None:
         where = ".".join(str(p) for p in error.absolute_path) or "(top level)"
-        raise KnowledgeBaseError(f"{path}: {where}: {error.message}")
+        # jsonschema's message quotes the whole value: a file's worth of text at the top level
+        message = error.message if len(error.message) <= 200 else (
+            f"must be {error.validator_value} (got {len(str(error.instance))} characters of something else)"
+            if error.validator == "type" else f"fails its '{error.validator}' check")
+        raise KnowledgeBaseError(f"{path}: {where}: {message}")
     return data
 
 

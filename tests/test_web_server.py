@@ -77,3 +77,15 @@ def test_an_unknown_api_path_is_json_too(server):
     with pytest.raises(urllib.error.HTTPError) as caught:
         urllib.request.urlopen(server + "/api/nope", timeout=20)
     assert caught.value.code == 404 and json.loads(caught.value.read())["error"]["message"]
+
+
+def test_an_ipv6_loopback_server_answers_its_own_name_and_no_other():
+    """`seqplan serve --host ::1` answered 400 to every browser (werkzeug's trusted-host
+    check never matches an IPv6 name)."""
+    from planner.web.app import LOOPBACK_HOSTS, create_app
+
+    client = create_app(trusted_hosts=LOOPBACK_HOSTS).test_client()
+    assert client.get("/", headers={"Host": "[::1]:8765"}).status_code == 200
+    assert client.get("/", headers={"Host": "127.0.0.1:8765"}).status_code == 200
+    assert client.get("/", headers={"Host": "evil.example"}).status_code == 400
+    assert client.get("/", headers={"Host": "[::2]:8765"}).status_code == 400

@@ -36,6 +36,14 @@ def _error_dict(exc):
     return {"message": str(exc)}
 
 
+def _host_name(host):
+    """A Host header's (or a bound name's) name without the port, IPv6 without brackets."""
+    host = host.strip().lower()
+    if host.startswith("["):
+        return host[1:host.find("]")] if "]" in host else host
+    return host.split(":")[0] if host.count(":") == 1 else host
+
+
 def create_app(kb_dir=None, trusted_hosts=None, db=None, public=False, secure_cookies=None, secret_key=None):
     """The Flask app; ``kb_dir`` picks a knowledge base (the bundled one by default). With
     ``db`` (a case record's path or URL) it adds the case-record pages (planner.web.records);
@@ -47,9 +55,18 @@ def create_app(kb_dir=None, trusted_hosts=None, db=None, public=False, secure_co
 
     app = Flask(__name__, static_folder="static", template_folder="templates")
     app.config.update(MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES, MAX_FORM_MEMORY_SIZE=MAX_REQUEST_BYTES,
-                      TRUSTED_HOSTS=list(trusted_hosts or LOOPBACK_HOSTS), JSON_SORT_KEYS=False,
+                      TRUSTED_HOSTS=None, JSON_SORT_KEYS=False,
                       SEQPLAN_DB=db, SEQPLAN_KB=kb_dir)
     kb = load_knowledge_base(kb_dir)
+    allowed = {_host_name(h) for h in (trusted_hosts or LOOPBACK_HOSTS)}
+
+    @app.before_request
+    def known_host():
+        """Only the names this server was started for (werkzeug's own check never matches an
+        IPv6 name such as [::1], so `serve --host ::1` refused every browser)."""
+        if _host_name(request.headers.get("Host", "")) not in allowed:
+            return jsonify(error={"message": "unknown Host: this server answers only to the names it serves"}), 400
+
     auth.install(app, db, public, public if secure_cookies is None else secure_cookies, secret_key)
     if db is not None:
         from planner.api import open_record

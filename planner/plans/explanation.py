@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 
 from planner.errors import InputError
+from planner.plans.why import HIDDEN, how, input_origin, resolve, unknown_target
 
 EXPLAIN_FORMAT = "seqplan/why-1"
 FORMATS = ("text", "md", "json")
@@ -21,6 +22,7 @@ _COMPILED = {}      # template source -> compiled template
 
 
 def _table():
+    """templates/explain.yaml, read once."""
     if "table" not in _WORDS:
         import yaml
 
@@ -44,7 +46,14 @@ def say(value):
 def join_words(items, last="and"):
     """['a', 'b', 'c'] -> 'a, b and c' (the ``words`` filter of explain.yaml)."""
     items = [str(i) for i in items]
-    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} {last} {items[-1]}" if items else ""
+    if len(items) < 2:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} {last} {items[-1]}"
+
+
+def _fields(fact):
+    """A fact's own fields (not its id and kind), with the optional ones a template may test."""
+    return {"mean": None, "developmental_age": None, **{k: v for k, v in fact.items() if k not in HIDDEN}}
 
 
 class Words:
@@ -53,9 +62,10 @@ class Words:
     def __init__(self, plan):
         self.kb, self.table = plan.knowledge, _table()
         self.values = {"label": lambda ident: say(self.kb.label(ident)), "say": say,
-                       "child": (plan.client or {}).get("name") or "the child"}
+                       "child": (plan.client or {}).get("name") or self.table["child"]}
 
     def fill(self, source, **values):
+        """``source`` (a template of explain.yaml) rendered over ``values``, on one line."""
         if source not in _COMPILED:
             if "env" not in _WORDS:
                 from planner.outputs.render import template_environment
@@ -67,11 +77,11 @@ class Words:
 
     def fact(self, fact):
         """A fact as a clinician would say it ("Brainstem: severe (mean 3.75, ...)")."""
-        fields = {k: v for k, v in fact.items() if k not in ("id", "kind", "sid")}
         source = self.table["facts"].get(fact["kind"])
         if source is None:   # a kind without words of its own: its kind and fields in words
-            return say(fact["kind"]).capitalize() + ": " + ", ".join(f"{say(k)} {say(v)}" for k, v in fields.items())
-        return self.fill(source, **{"mean": None, "developmental_age": None, **fields})
+            return say(fact["kind"]).capitalize() + ": " + ", ".join(
+                f"{say(k)} {say(v)}" for k, v in fact.items() if k not in HIDDEN)
+        return self.fill(source, **_fields(fact))
 
     def reasons(self, answer, facts):
         """The clauses of ``answer``'s sentence: the facts of its reason kinds, in order, once each."""
@@ -79,21 +89,19 @@ class Words:
         out = []
         for fact in facts:
             if fact["kind"] in kinds:
-                fields = {k: v for k, v in fact.items() if k not in ("id", "kind", "sid")}
-                text = self.fill(self.table["reasons"][fact["kind"]], **{"mean": None, **fields})
+                text = self.fill(self.table["reasons"][fact["kind"]], **_fields(fact))
                 if text not in out:
                     out.append(text)
         return out
 
     def sentence(self, answer, **values):
+        """The one-sentence answer of kind ``answer``."""
         return self.fill(self.table["answers"][answer]["sentence"], **values)
 
 
 def _tree(plan, words, roots, chain):
     """``chain`` (planner.plans.why.how of ``roots``) as nested nodes, depth first; a fact
     reached twice is expanded once and referred to by its number after that."""
-    from planner.plans.why import input_origin
-
     nodes = {node.fact["id"]: node for node in chain}
     numbers = {}
 
@@ -138,9 +146,9 @@ def _never_proposed(plan, words, activity):
             if result.matches or result.negated:
                 continue
             failed = [t for tests in result.nearest[:1] for t in tests if not t.passed]
-            stops = [{"fact": words.fill(conditions["failed"], kind=t.kind, field=conditions["fields"].get(t.field, t.field),
-                                         actual=t.actual,
-                                         required=t.required, op=t.op, ops=conditions["ops"]),
+            stops = [{"fact": words.fill(conditions["failed"], kind=t.kind, actual=t.actual, required=t.required,
+                                         field=conditions["fields"].get(t.field, t.field), op=t.op,
+                                         ops=conditions["ops"]),
                       "children": []} for t in failed] or [
                 {"fact": words.fill(conditions["missing"], kind=result.pattern["fact"]), "children": []}]
             break
@@ -155,14 +163,13 @@ def _activity_answer(plan, words, activity):
     list of the plan that holds it (waits, needs a referral, not recommended, alternative)."""
     kb, ev = plan.knowledge, plan._evaluation
     name = kb.activities[activity]["name"]
-    answer, title, roots, values = _activity_conclusion(plan, words, activity, name)
-    return answer, title, roots, {"name": name, **values}
 
+    def of(*kinds):
+        return [f for kind in kinds for f in ev.of_kind(kind) if f.get("activity") == activity]
 
-def _activity_conclusion(plan, words, activity, name):
-    kb, ev = plan.knowledge, plan._evaluation
-    of = lambda *kinds: [f for kind in kinds for f in ev.of_kind(kind) if f.get("activity") == activity]  # noqa: E731
-    listed = lambda entries: next((e for e in entries if e["activity"] == activity), None)  # noqa: E731
+    def listed(entries):
+        return next((e for e in entries if e["activity"] == activity), None)
+
     if entry := listed(plan.deferred):
         also = [words.fill(words.table["even_then"]["referral" if b["r"] == "referral" else "other"], r=b["r"])
                 for b in entry["also_blocked_by"]]
@@ -183,8 +190,6 @@ def _activity_conclusion(plan, words, activity, name):
 
 def _answer(plan, words, target, why_not):
     """(answer, title, roots, sentence values) for ``target``, or a one-line InputError."""
-    from planner.plans.why import resolve, unknown_target
-
     kb, ev = plan.knowledge, plan._evaluation
     target = resolve(plan, target)
     for step in plan.steps:
@@ -193,7 +198,8 @@ def _answer(plan, words, target, why_not):
             return "step", f"{step['id']} {step['name']} ({step['phase']} phase)", roots, {
                 "name": step["name"], "step": step["id"], "phase": step["phase"]}
     if target in kb.activities:
-        return _activity_answer(plan, words, target)
+        answer, title, roots, values = _activity_answer(plan, words, target)
+        return answer, title, roots, {"name": kb.activities[target]["name"], **values}
     if not why_not:
         key = str(target).strip()
         for objective in plan.objectives:
@@ -216,8 +222,6 @@ def explain(plan, target, why_not=False):
     """The explanation of ``target`` (a step id, an activity's id or name, an objective id,
     a caution id or a referral's service id; with ``why_not``, an activity only) as data:
     the sentence, the tree and the references, deterministic."""
-    from planner.plans.why import how, resolve
-
     kb, words = plan.knowledge, Words(plan)
     answer, title, roots, values = _answer(plan, words, target, why_not)
     chain = how(plan, roots)

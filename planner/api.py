@@ -82,15 +82,26 @@ def validate_data(mapping, kb_dir=None, source="<data>"):
     return validation_errors(_mapping_data(mapping), source, "", load_knowledge_base(kb_dir))
 
 
+def explain(path, target, fmt="text", kb_dir=None, why_not=False):
+    """Why the plan for ``path`` holds ``target`` (a step id, an activity's id or name, an
+    objective id, a caution or a referral's service; with ``why_not``, an activity): one plain
+    sentence, then the chain of rules and facts as a tree in words, with the references
+    (fmt text, md or json; planner.plans.explanation)."""
+    from planner.plans.explanation import explain as model, render
+
+    return render(model(plan_for(path, kb_dir), target, why_not), fmt)
+
+
 def explain_how(path, target, kb_dir=None):
-    """How the plan reached ``target`` (a step id or an activity id), as text."""
+    """How the plan reached ``target`` (a step id or an activity id), as the engine has it:
+    every fact and condition with the value found and required (``seqplan why --format rules``)."""
     from planner.plans.why import render_how
 
     return render_how(plan_for(path, kb_dir), target)
 
 
 def explain_why_not(path, activity, kb_dir=None):
-    """Why ``activity`` is not a step of the plan, as text."""
+    """Why ``activity`` is not a step of the plan, as the engine has it (``seqplan why-not --format rules``)."""
     from planner.plans.why import render_why_not
 
     return render_why_not(plan_for(path, kb_dir), activity)

@@ -107,46 +107,61 @@ def validate(file, kb_dir):
     click.echo(f"{file}: valid")
 
 
+def explain_format():
+    """The --format option of why and why-not."""
+    return click.option("--format", "fmt", type=click.Choice(["text", "md", "json", "rules"]), default="text",
+                        show_default=True,
+                        help="The sentence then the tree in words (text, md, json), or the engine's own facts "
+                             "and conditions with the values found and required (rules).")
+
+
 @main.command()
 @click.argument("file", type=PATH)
 @click.argument("target")
+@explain_format()
 @kb_option()
 @user_errors
-def why(file, target, kb_dir):
-    """How the plan for FILE reached TARGET (a step id such as S1, or an activity's id or
-    name as the plan shows it, in any case):
-    each conclusion with its rule, justification, sources and the facts it matched,
-    down to the assessment's scores. FILE may also name a bundled example.
+def why(file, target, fmt, kb_dir):
+    """Why the plan for FILE holds TARGET: a step id such as S1, an activity's id or name as
+    the plan shows it (in any case), an objective id such as O1, a caution or a referral's
+    service. One plain sentence, then the chain of rules and facts behind it as a tree, each
+    fact in words down to the assessment's ratings, with the sources. FILE may also name a
+    bundled example.
 
     \b
     Examples:
       seqplan why child.yaml S1
-      seqplan why young-child-brainstem drumming
-      seqplan why young-child-brainstem "Music and movement"
+      seqplan why young-child-brainstem drumming --format md
+      seqplan why young-child-brainstem "Music and movement" --format rules
     """
-    from planner.api import explain_how
+    from planner.api import explain, explain_how
 
-    click.echo(explain_how(file, target, kb_dir), nl=False)
+    click.echo(explain_how(file, target, kb_dir) if fmt == "rules" else explain(file, target, fmt, kb_dir), nl=False)
 
 
 @main.command("why-not")
 @click.argument("file", type=PATH)
 @click.argument("activity")
+@explain_format()
 @kb_option()
 @user_errors
-def why_not(file, activity, kb_dir):
-    """Why ACTIVITY (an activity's id, or its name as the plan shows it) is not a step of the plan for FILE: the deferral or exclusion rules
-    with each condition's value, what would change it, or, if no rule proposed it, each
-    proposing rule condition by condition.
+def why_not(file, activity, fmt, kb_dir):
+    """Why ACTIVITY (an activity's id, or its name as the plan shows it) is not a step of the
+    plan for FILE: one plain sentence (it waits, and for what; it is not recommended now; it
+    needs a referral; it is an alternative; nothing proposed it), then the rules and facts
+    behind it as a tree in words. `--format rules`: each condition with its value, what would
+    change it, or each proposing rule condition by condition.
 
     \b
     Examples:
-      seqplan why-not young-child-brainstem cbt
-      seqplan why-not young-child-brainstem "Contact with animals"
+      seqplan why-not young-child-brainstem storytelling
+      seqplan why-not young-child-brainstem "Contact with animals" --format md
+      seqplan why-not young-child-brainstem cbt --format rules
     """
-    from planner.api import explain_why_not
+    from planner.api import explain, explain_why_not
 
-    click.echo(explain_why_not(file, activity, kb_dir), nl=False)
+    click.echo(explain_why_not(file, activity, kb_dir) if fmt == "rules"
+               else explain(file, activity, fmt, kb_dir, why_not=True), nl=False)
 
 
 @main.command()

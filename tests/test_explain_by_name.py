@@ -14,7 +14,7 @@ from tests.conftest import KB_DIR, run_cli
 def test_why_not_takes_the_name_the_plan_shows(given):
     result = run_cli("why-not", "young-child-brainstem", given)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("Why not Contact with animals (animal_assisted):")
+    assert result.stdout.startswith("Why not Contact with animals (waits):\nContact with animals waits because ")
 
 
 @pytest.mark.parametrize("given", ["Rocking to song", "rocking to song", "rocking_to_song", "s1", "S1"])

@@ -90,10 +90,18 @@ def targets(plan, target):
             if found:
                 return found, f"{kb.activities[target]['name']}: {title}"
         return [], f"{kb.activities[target]['name']}: never proposed"
+    unknown_target(plan, target)
+
+
+def unknown_target(plan, target, command="seqplan why", activities_only=False):
+    """Refuse ``target``, which names nothing of the plan, in one line with the closest name."""
+    if activities_only:
+        raise InputError(command, target, "unknown activity id or name",
+                         near_miss(plan, target) or "use an activity's name or id (`seqplan kb list activities`)")
     if not plan.steps and re.fullmatch(r"[Ss]\d+", str(target).strip()):
-        raise InputError("seqplan why", target, "this plan has no steps",
+        raise InputError(command, target, "this plan has no steps",
                          "ask about an activity by name or id; `seqplan why-not FILE ACTIVITY` says what blocks it")
-    raise InputError("seqplan why", target, "is neither a step id nor an activity id or name",
+    raise InputError(command, target, "is neither a step id nor an activity id or name",
                      near_miss(plan, target) or "use a step id such as S1, or an activity's name or id "
                                                  "(`seqplan kb list activities`)")
 
@@ -155,8 +163,7 @@ def render_why_not(plan, activity):
     kb = plan.knowledge
     activity = resolve(plan, activity)
     if activity not in kb.activities:
-        raise InputError("seqplan why-not", activity, "unknown activity id or name",
-                         near_miss(plan, activity) or "use an activity's name or id (`seqplan kb list activities`)")
+        unknown_target(plan, activity, "seqplan why-not", activities_only=True)
     name = kb.activities[activity]["name"]
     step = next((s for s in plan.steps if s["activity"] == activity), None)
     if step:

@@ -452,7 +452,7 @@ def test_the_current_plan_exports_to_fhir_as_decided_and_signed(db):
 
 
 def test_fuzzed_record_commands_answer_in_one_line_or_succeed(tmp_path):
-    """Seeded: 2,000 record commands with arguments drawn from valid ones, near misses and
+    """Seeded: 2,000 record commands (SEQPLAN_FUZZ_CASES for more) with arguments drawn from valid ones, near misses and
     hostile text. Each exits 0, 1 or 2; an error is one line; no traceback; and the record
     still verifies after all of them."""
     import random
@@ -471,7 +471,7 @@ def test_fuzzed_record_commands_answer_in_one_line_or_succeed(tmp_path):
                 ("show", "STEP"), ("print", "PLAN"), ("export", "STEP"), ("due", "--weeks", "N"),
                 ("reproduce", "PLAN"), ("plan", "STEP")]
     outcomes = {0: 0, 1: 0, 2: 0}
-    for _ in range(2000):
+    for _ in range(int(os.environ.get("SEQPLAN_FUZZ_CASES", 2000))):     # 5,000+ for a release
         command = [rng.choice(hostile) if part.isupper() else part for part in rng.choice(commands)]
         result = CliRunner().invoke(main, ["record", *command, "--db", db, "--by", rng.choice(hostile[1:] + ["Dr A"])],
                                     env={"SEQPLAN_USER": "Dr A"})

@@ -271,27 +271,6 @@ def test_page_controls_can_unrecord_the_state_and_unrate_a_function(client):
     assert 'data-function="sleep" data-band="unrated"' in r.get_json()["map"]
 
 
-def test_seqplan_serve_binds_loopback_and_serves_the_home_page():
-    """The real command: it binds 127.0.0.1 by default, says where, serves, and stops."""
-    import re as _re
-    import subprocess
-    import sys
-    import urllib.request
-
-    process = subprocess.Popen([sys.executable, "-m", "planner.cli", "serve", "--port", "0"],
-                               stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
-    try:
-        line = process.stderr.readline()
-        match = _re.search(r"serving on http://127\.0\.0\.1:(\d+)/", line)
-        assert match, line
-        with urllib.request.urlopen(f"http://127.0.0.1:{match.group(1)}/", timeout=120) as response:
-            assert response.status == 200
-            assert b"Teaching vignettes" in response.read()
-    finally:
-        process.terminate()
-        process.wait(timeout=60)
-
-
 def test_a_baseline_saves_replanning_and_changes_no_answer(client):
     data = mapping("state-before-scores")
     ask = {"assessment": data, "set": {"current.arousal": "alert"}}

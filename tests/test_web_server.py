@@ -43,6 +43,12 @@ def post(base, path, body, timeout=120):
         return error.code, json.loads(error.read())
 
 
+def test_it_binds_loopback_says_where_and_serves_the_home_page(server):
+    """The real command binds 127.0.0.1 by default (the fixture read where from its first line)."""
+    with urllib.request.urlopen(server + "/", timeout=120) as response:
+        assert response.status == 200 and b"Teaching vignettes" in response.read()
+
+
 def test_an_idle_connection_blocks_nobody(server):
     """The old single-threaded server stopped answering anyone while one TCP connection sat idle."""
     host, port = server.removeprefix("http://").split(":")

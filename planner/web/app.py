@@ -345,7 +345,7 @@ def create_app(kb_dir=None, trusted_hosts=None, db=None, public=False, secure_co
                 changed = {k: changed[k] for k in sorted(changed, key=lambda k: order.index(k) if k in order else 99)}
                 text = yaml.safe_dump(changed, sort_keys=False, allow_unicode=True)
                 if after.hypothetical:
-                    text = render_template("hypothetical.yaml", plan=after) + text
+                    text = render_template("hypothetical.yaml", plan=after) + "\n" + text   # Jinja drops its last newline
                 ext, mime = "yaml", "application/yaml"
             elif fmt.startswith("handout-"):
                 text, ext, mime = render_handout(after, fmt.split("-", 1)[1], "html"), "html", "text/html"

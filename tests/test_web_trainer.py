@@ -11,18 +11,9 @@ import pytest
 import yaml
 
 from tests.conftest import run_cli
-from tests.test_web import mapping
+from tests.test_web import client, mapping  # noqa: F401  (client: the app's test client, a fixture)
 
 MARK = "hypothetical (what-if)"
-
-
-@pytest.fixture(scope="module")
-def client():
-    from planner.web.app import create_app
-
-    app = create_app()
-    app.config["TESTING"] = True
-    return app.test_client()
 
 
 def gauges(fragment):

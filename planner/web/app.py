@@ -230,7 +230,7 @@ def create_app(kb_dir=None, trusted_hosts=None, db=None, public=False, secure_co
                                functions=functions, fragments=fragments, arousal_states=arousal_states(),
                                scale_max=kb.parameter_values["rating_scale_max"], downloads=DOWNLOADS,
                                layers=kb.layers, try_set=try_set(note),
-                               before={"map": Markup(render_map(plan, "before-")), "state": state_of(plan, "before-")})
+                               before={"map": Markup(render_map(plan, "before-")), "state": state_of(plan)})
 
     def try_set(note):
         """The teaching note's what-if as the page's controls name them ({field: value});
@@ -239,9 +239,9 @@ def create_app(kb_dir=None, trusted_hosts=None, db=None, public=False, secure_co
 
         return dict(parse_sets(note["whatif"]["set"], kb)) if note and note.get("whatif") else None
 
-    def state_of(plan, prefix=""):
+    def state_of(plan):
         """The child's state drawn beside the map: what gates the plan before any score does."""
-        return Markup(render_template("_state.html", plan=plan, p=kb.parameter_values, prefix=prefix))
+        return Markup(render_template("_state.html", plan=plan, p=kb.parameter_values))
 
     def arousal_states():
         from planner.intake.assessment import _schema

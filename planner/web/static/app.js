@@ -84,11 +84,11 @@
     });
   }
   // the edits of each re-plan, oldest first: Undo goes back one
-  var history = [{}];
+  var done = [{}];
   var undo = document.getElementById("undo");
   function remember(set) {
-    if (!same(history[history.length - 1], set)) history.push(set);
-    undo.disabled = history.length < 2;
+    if (!same(done[done.length - 1], set)) done.push(set);
+    undo.disabled = done.length < 2;
   }
   function shown(set) {
     var edited = Object.keys(set).length > 0, caption = document.getElementById("after-caption");
@@ -132,9 +132,9 @@
   function apply(set) { showSet(set); clearTimeout(pending); update(); }
   document.getElementById("reset").addEventListener("click", function () { apply({}); });
   undo.addEventListener("click", function () {
-    if (history.length < 2) return;
-    history.pop();
-    apply(history[history.length - 1]);
+    if (done.length < 2) return;
+    done.pop();
+    apply(done[done.length - 1]);
   });
   var tryIt = document.getElementById("try");
   if (tryIt) tryIt.addEventListener("click", function () {

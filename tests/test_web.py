@@ -215,7 +215,7 @@ def test_downloads_plan_and_edited_assessment(client, tmp_path):
     form = {"assessment": json.dumps(data), "set": json.dumps({"dissociation": 9})}
     y = client.post("/download", data=dict(form, fmt="yaml"))
     assert y.status_code == 200
-    assert y.headers["Content-Disposition"] == 'attachment; filename="VG-105-assessment.yaml"'
+    assert y.headers["Content-Disposition"] == 'attachment; filename="VG-105-assessment-hypothetical-what-if.yaml"'
     saved = tmp_path / "variant.yaml"
     saved.write_bytes(y.get_data())
     assert yaml.safe_load(saved.read_text("utf-8"))["functioning"]["dissociation"] == 9

@@ -73,9 +73,12 @@ def browser(tmp_path_factory):
 
 
 def _wait(driver, condition, timeout=120):
+    """Until ``condition``; an element replaced by a re-plan while it was read is read again."""
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    return WebDriverWait(driver, timeout, poll_frequency=0.2).until(condition)
+    return WebDriverWait(driver, timeout, poll_frequency=0.2,
+                         ignored_exceptions=[StaleElementReferenceException]).until(condition)
 
 
 def _steps(driver):
@@ -154,3 +157,154 @@ def test_step_through_forward_and_back(server, browser):
 
     Select(browser.find_element(By.ID, "step-layer")).select_by_value("1")
     assert "Layer 2: focus" in browser.find_element(By.ID, "firing").text
+
+
+# ------------------------------------------------------------ the page on any screen (issue 22, item 2)
+
+SIZES = [(390, 844), (800, 600), (1280, 720), (1920, 1080)]
+RECT = "var r = document.getElementById(arguments[0]).getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom];"
+
+
+def _size(driver, width, height):
+    """The viewport exactly ``width`` x ``height`` CSS pixels, as a phone or projector has it."""
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                           {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 500})
+
+
+def _rect(driver, element_id):
+    return driver.execute_script(RECT, element_id)
+
+
+def _overlap(a, b):
+    return max(0, min(a[2], b[2]) - max(a[0], b[0])) * max(0, min(a[3], b[3]) - max(a[1], b[1]))
+
+
+def _shots_dir(tmp_path):
+    """Screenshots go to $SEQPLAN_SHOTS when set (to look at), else to the test's own folder."""
+    from pathlib import Path
+
+    folder = Path(os.environ.get("SEQPLAN_SHOTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@pytest.mark.parametrize("width,height", SIZES)
+def test_the_controls_never_cover_the_map_or_the_plan(server, browser, tmp_path, width, height):
+    """At each size, wherever the page is scrolled (to the map, to the plan, to the end) and with
+    the controls open, the controls' rectangle meets neither the map's nor the plan's; nothing is
+    wider than the screen; at projector sizes the map, "What changed" and the plan are all on
+    the first screen."""
+    from selenium.webdriver.common.by import By
+
+    _size(browser, width, height)
+    try:
+        browser.get(server + "/case/state-before-scores")
+        _wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#map svg.brain-map"))
+        browser.save_screenshot(str(_shots_dir(tmp_path) / f"trainer-{width}x{height}.png"))
+        assert browser.execute_script("return document.documentElement.scrollWidth") <= width, "no sideways scrolling"
+        if width < 768:
+            assert not browser.find_element(By.ID, "controls-box").get_attribute("open"), "folded on a phone"
+            assert _rect(browser, "map-panel")[1] < height, "the map is on the first screen"
+            browser.find_element(By.CSS_SELECTOR, "#controls-box > summary").click()
+        if width >= 1280:
+            for panel in ("map-panel", "changes-panel", "plan-panel"):
+                top = _rect(browser, panel)[1]
+                assert top < height - 150, f"{panel} starts at {top}: not visible at {width}x{height}"
+        for where in ("map-panel", "plan-panel", "download-panel"):
+            browser.execute_script("document.getElementById(arguments[0]).scrollIntoView()", where)
+            controls = _rect(browser, "controls-box")
+            for panel in ("map-panel", "plan-panel"):
+                assert _overlap(controls, _rect(browser, panel)) == 0, f"controls over {panel} ({where} in view)"
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+def _deferred(driver):
+    from selenium.webdriver.common.by import By
+
+    return [b.get_attribute("data-target") for b in driver.find_elements(By.CSS_SELECTOR, "#deferred button.why")]
+
+
+def _api_steps(server, name, sets):
+    import json
+    import urllib.request
+
+    from planner.intake.assessment import load_assessment
+    from planner.intake.examples import bundled_paths
+
+    body = json.dumps({"assessment": load_assessment(bundled_paths()[name]).canonical, "set": sets}).encode()
+    request = urllib.request.Request(server + "/api/plan", body, {"Content-Type": "application/json"})
+    return [s["activity"] for s in json.load(urllib.request.urlopen(request, timeout=120))["steps"]]
+
+
+def test_try_this_does_what_the_note_says_and_undo_takes_it_back(server, browser):
+    """state-before-scores: "Try this" sets typical arousal to alert; the gate held by arousal
+    opens and storytelling is no longer deferred (the note's claim); Undo restores fear."""
+    from selenium.webdriver.common.by import By
+
+    from planner.intake.examples import vignette_note
+
+    note = vignette_note("state-before-scores")
+    browser.get(server + "/case/state-before-scores")
+    _wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#map svg.brain-map"))
+    steps_before, deferred_before = _steps(browser), _deferred(browser)
+    assert "storytelling" in deferred_before and browser.find_element(By.ID, "undo").get_attribute("disabled")
+    expected = _api_steps(server, "state-before-scores", note["whatif"]["set"])
+    browser.find_element(By.ID, "try").click()
+    _wait(browser, lambda d: _steps(d) == expected)
+    assert _steps(browser) != steps_before
+    assert browser.find_element(By.ID, "ctl-arousal").get_attribute("value") == "alert"
+    for activity in note["checks"]["after"]["not_deferred"]:
+        assert activity not in _deferred(browser), activity
+    assert "opened" in browser.find_element(By.ID, "changes").text
+    assert browser.find_element(By.ID, "see").is_displayed()
+    assert browser.find_element(By.CSS_SELECTOR, '#state [data-gauge="arousal"]').get_attribute("data-value") == "alert"
+    assert browser.find_element(By.ID, "dl-mark").is_displayed()
+
+    browser.find_element(By.ID, "undo").click()
+    _wait(browser, lambda d: _steps(d) == steps_before and _deferred(d) == deferred_before)
+    assert browser.find_element(By.ID, "ctl-arousal").get_attribute("value") == "fear"
+    assert browser.find_element(By.ID, "undo").get_attribute("disabled")
+
+
+def test_before_and_after_maps_side_by_side(server, browser):
+    from selenium.webdriver.common.by import By
+
+    _size(browser, 1280, 720)
+    try:
+        browser.get(server + "/case/dissociation")
+        assert not browser.find_element(By.ID, "before").is_displayed()
+        browser.find_element(By.ID, "try").click()
+        _wait(browser, lambda d: d.find_element(By.ID, "after-caption").text == "With the changes")
+        browser.find_element(By.ID, "compare").click()
+        before, after = _rect(browser, "before"), _rect(browser, "after")
+        assert before[2] <= after[0] and abs(before[1] - after[1]) < 2, "side by side"
+        assert browser.find_elements(By.CSS_SELECTOR, "#before svg.brain-map")
+        band = browser.find_element(By.CSS_SELECTOR, '#before g.cell[data-function="dissociation"]').get_attribute(
+            "data-band")
+        assert band == "severe" and _band(browser, "dissociation") == "mild"
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+def test_downloads_after_try_this_are_marked_hypothetical(server, browser, tmp_path):
+    """The files the browser saves after an edit: the file name and the heading say so."""
+    import time
+
+    from selenium.webdriver.common.by import By
+
+    folder = tmp_path / "downloads"
+    folder.mkdir()
+    browser.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(folder)})
+    browser.get(server + "/case/dissociation")
+    browser.find_element(By.ID, "try").click()
+    _wait(browser, lambda d: d.find_element(By.ID, "dl-mark").is_displayed())
+    for fmt in ("md", "handout-caregiver"):
+        browser.find_element(By.CSS_SELECTOR, f'#download button[value="{fmt}"]').click()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len([p for p in folder.iterdir() if not p.name.endswith(".crdownload")]) < 2:
+        time.sleep(0.2)
+    files = {p.name: p.read_text("utf-8") for p in folder.iterdir()}
+    assert set(files) == {"VG-105-plan-hypothetical-what-if.md", "VG-105-handout-caregiver-hypothetical-what-if.html"}
+    assert files["VG-105-plan-hypothetical-what-if.md"].splitlines()[0].endswith(": hypothetical (what-if)")
+    assert "hypothetical (what-if)</h1>" in files["VG-105-handout-caregiver-hypothetical-what-if.html"]

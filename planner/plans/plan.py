@@ -52,6 +52,8 @@ class Plan:
     # printed from the case record only: the clinician's decisions and the signature (planner.record.decisions)
     decisions: list = field(default_factory=list)
     signed: dict | None = None
+    # made on the trainer's page after a what-if: the edits [{field, from, to}]; every format then says so
+    hypothetical: list = field(default_factory=list)
     _evaluation: object = field(default=None, repr=False, compare=False)   # planner.reasoning.engine.Evaluation
     _kb: object = field(default=None, repr=False, compare=False)
 
@@ -69,7 +71,9 @@ class Plan:
             if not data[optional]:
                 del data[optional]
         data["facts"] = data.pop("facts")
-        return data
+        edits = data.pop("hypothetical")
+        # first after the format, where a reader (or a program) meets it before the plan
+        return {"format": data.pop("format"), "hypothetical": edits, **data} if edits else data
 
     @classmethod
     def stored(cls, data, kb):

@@ -15,12 +15,14 @@ from flask import Flask, Response, abort, jsonify, render_template, request
 from markupsafe import Markup
 
 from planner.errors import InputError, SeqplanError
+from planner.outputs.render import render_map
 
 PLANNING = threading.Lock()
 MAX_REQUEST_BYTES = 256 * 1024
 LOOPBACK_HOSTS = ["127.0.0.1", "localhost", "[::1]", "::1"]
 SOURCE = "assessment"
 DOWNLOADS = ("md", "json", "html", "yaml", "handout-caregiver", "handout-teacher")
+HYPOTHETICAL = "hypothetical-what-if"     # in the name of every file downloaded after an edit
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
 
@@ -142,12 +144,16 @@ def create_app(kb_dir=None, trusted_hosts=None, db=None, public=False, secure_co
                            baseline=baseline if isinstance(baseline, dict) else None)
 
     def edited(data):
-        """(plan of the edited assessment, edited mapping) for a request body."""
-        from planner.trainer.edits import apply_sets, parse_sets
+        """(plan of the edited assessment, edited mapping) for a request body; a plan that
+        differs from the assessment as given carries its edits (``hypothetical``)."""
+        from planner.trainer.edits import apply_sets, edit_list, parse_sets
         from planner.trainer.whatif import edited_plan
 
         mapping, sets = assessment_of(data), edits_of(data)
-        return edited_plan(mapping, sets, kb, SOURCE), apply_sets(mapping, parse_sets(sets, kb))
+        edits = parse_sets(sets, kb)
+        plan = edited_plan(mapping, sets, kb, SOURCE)
+        plan.hypothetical = edit_list(mapping, edits)
+        return plan, apply_sets(mapping, edits)
 
     # ------------------------------------------------------------ pages
 
@@ -223,7 +229,19 @@ def create_app(kb_dir=None, trusted_hosts=None, db=None, public=False, secure_co
         return render_template("case.html", name=name, note=note, mapping=mapping, plan=plan, baseline=baseline,
                                functions=functions, fragments=fragments, arousal_states=arousal_states(),
                                scale_max=kb.parameter_values["rating_scale_max"], downloads=DOWNLOADS,
-                               layers=kb.layers)
+                               layers=kb.layers, try_set=try_set(note),
+                               before={"map": Markup(render_map(plan, "before-")), "state": state_of(plan)})
+
+    def try_set(note):
+        """The teaching note's what-if as the page's controls name them ({field: value});
+        ``None`` for a case without a note."""
+        from planner.trainer.edits import parse_sets
+
+        return dict(parse_sets(note["whatif"]["set"], kb)) if note and note.get("whatif") else None
+
+    def state_of(plan):
+        """The child's state drawn beside the map: what gates the plan before any score does."""
+        return Markup(render_template("_state.html", plan=plan, p=kb.parameter_values))
 
     def arousal_states():
         from planner.intake.assessment import _schema
@@ -231,11 +249,10 @@ def create_app(kb_dir=None, trusted_hosts=None, db=None, public=False, secure_co
         return _schema()["properties"]["current"]["properties"]["arousal"]["enum"]
 
     def render_fragments(report, plan):
-        from planner.outputs.render import render_map
-
         steps_changed = {s["activity"]: s["change"] for s in report["steps"]}
         return {
             "map": Markup(render_map(plan)),
+            "state": state_of(plan),
             "plan": Markup(render_template("_plan.html", plan=plan, report=report, steps_changed=steps_changed,
                                            phases=kb.phases, label=kb.label,
                                            changed_deferred={d["activity"] for d in report["deferred"]},
@@ -327,6 +344,8 @@ def create_app(kb_dir=None, trusted_hosts=None, db=None, public=False, secure_co
                 order = ("format", "client", "assessed_on", "assessor", "functioning", "history", "current", "context")
                 changed = {k: changed[k] for k in sorted(changed, key=lambda k: order.index(k) if k in order else 99)}
                 text = yaml.safe_dump(changed, sort_keys=False, allow_unicode=True)
+                if after.hypothetical:
+                    text = render_template("hypothetical.yaml", plan=after) + "\n" + text   # Jinja drops its last newline
                 ext, mime = "yaml", "application/yaml"
             elif fmt.startswith("handout-"):
                 text, ext, mime = render_handout(after, fmt.split("-", 1)[1], "html"), "html", "text/html"
@@ -335,6 +354,8 @@ def create_app(kb_dir=None, trusted_hosts=None, db=None, public=False, secure_co
                 ext, mime = fmt, {"md": "text/markdown", "json": "application/json", "html": "text/html"}[fmt]
         stem = re.sub(r"[^A-Za-z0-9._-]+", "_", str(after.client["id"]))[:60] or "assessment"
         suffix = "assessment" if fmt == "yaml" else fmt if fmt.startswith("handout-") else "plan"
+        if after.hypothetical:
+            suffix = f"{suffix}-{HYPOTHETICAL}"
         return Response(text, mimetype=mime, headers={
             "Content-Disposition": f'attachment; filename="{stem}-{suffix}.{ext}"'})
 

@@ -1,4 +1,5 @@
-// seqplan trainer page: re-plan on every change, why / why-not, step-through, downloads.
+// seqplan trainer page: re-plan on every change, undo, the note's what-if, before and after,
+// why / why-not, step-through, downloads.
 // Vanilla JS, no network access beyond this server; all text from the server is escaped there
 // (HTML fragments) or inserted with textContent (why text, firings).
 (function () {
@@ -63,18 +64,53 @@
     originalBands[cell.getAttribute("data-function")] = cell.getAttribute("data-band");
   });
 
+  // the page's control for a field shows ``value`` (as edits() gives it; undefined: not in the assessment)
+  function show(el, value) {
+    var unset = value === undefined || value === null || value === "none";
+    var box = controls.querySelector('input.rated[data-for="' + el.id + '"]');
+    if (el.dataset.field.indexOf("context.") === 0) el.value = (value || []).join(", ");
+    else if (el.type === "range") {
+      if (box) box.checked = !unset;
+      if (unset && !box) el.dataset.unset = "1"; else delete el.dataset.unset;
+      if (!unset) el.value = value;
+      el.nextElementSibling.textContent = unset ? "-" : el.value;
+    } else el.value = unset ? "" : value;
+  }
+  // every control as the assessment with ``set`` applied (an earlier state, the note's what-if)
+  function showSet(set) {
+    controls.querySelectorAll("[data-field]").forEach(function (el) {
+      var field = el.dataset.field;
+      show(el, field in set ? set[field] : get(original, field));
+    });
+  }
+  // the edits of each re-plan, oldest first: Undo goes back one
+  var done = [{}];
+  var undo = document.getElementById("undo");
+  function remember(set) {
+    if (!same(done[done.length - 1], set)) done.push(set);
+    undo.disabled = done.length < 2;
+  }
+  function shown(set) {
+    var edited = Object.keys(set).length > 0, caption = document.getElementById("after-caption");
+    caption.textContent = edited ? caption.dataset.changed : caption.dataset.as;
+    document.getElementById("dl-mark").hidden = !edited;
+  }
+
   function update() {
-    var mine = ++seq;
+    var mine = ++seq, set = edits();
     status.textContent = "planning...";
-    post("/ui/update", {assessment: original, set: edits(), baseline: baseline}).then(function (res) {
+    post("/ui/update", {assessment: original, set: set, baseline: baseline}).then(function (res) {
       if (mine !== seq) return;
       if (!res.ok) { status.textContent = res.data.error.message; status.className = "error"; return; }
       status.className = "meta";
       status.textContent = res.data.changed ? "re-planned: differences marked" : "re-planned: plan unchanged";
       document.getElementById("map").innerHTML = res.data.map;
+      document.getElementById("state").innerHTML = res.data.state;
       document.getElementById("plan").innerHTML = res.data.plan;
       document.getElementById("changes").innerHTML = res.data.changes;
       markMap();
+      remember(set);
+      shown(set);
       document.body.setAttribute("data-plan-version", String(mine));
       if (document.getElementById("stepper").open) loadSteps();
     }).catch(function () { status.textContent = "the server did not answer"; });
@@ -93,7 +129,26 @@
   });
   controls.addEventListener("change", schedule);
   controls.addEventListener("submit", function (e) { e.preventDefault(); });
-  document.getElementById("reset").addEventListener("click", function () { window.location.reload(); });
+  function apply(set) { showSet(set); clearTimeout(pending); update(); }
+  document.getElementById("reset").addEventListener("click", function () { apply({}); });
+  undo.addEventListener("click", function () {
+    if (done.length < 2) return;
+    done.pop();
+    apply(done[done.length - 1]);
+  });
+  var tryIt = document.getElementById("try");
+  if (tryIt) tryIt.addEventListener("click", function () {
+    apply(Object.assign(edits(), JSON.parse(tryIt.dataset.set)));
+    document.getElementById("see").hidden = false;
+  });
+  document.getElementById("compare").addEventListener("click", function (e) {
+    var on = e.currentTarget.getAttribute("aria-pressed") !== "true";
+    e.currentTarget.setAttribute("aria-pressed", String(on));
+    document.getElementById("before").hidden = !on;
+    document.getElementById("map-panel").classList.toggle("comparing", on);
+  });
+  // on a phone the controls start folded, so the map comes first
+  if (window.matchMedia("(max-width: 47.99rem)").matches) document.getElementById("controls-box").open = false;
 
   // why and why-not
   document.getElementById("plan").addEventListener("click", function (e) {

@@ -254,15 +254,17 @@ def vocabulary_readings(path, kb_dir=None):
             [(n["field"], w) for n in notes for w in n["noted"]])
 
 
-def plan_batch(inputs, outdir, fmt="md", jobs=None, redact=False, kb_dir=None, progress=False, overwrite=False):
+def plan_batch(inputs, outdir, fmt="md", jobs=None, redact=False, kb_dir=None, progress=False, overwrite=False,
+               on=None):
     """Plan every assessment among ``inputs`` (files, directories of them, CSV files) into
-    ``outdir`` with ``jobs`` processes; also writes ``errors``, ``caseload.json`` and
-    ``caseload.html`` there. A non-empty ``outdir`` is refused unless ``overwrite`` and it
-    holds only a previous batch's output, which is then replaced whole.
+    ``outdir`` with ``jobs`` processes; also writes ``errors``, ``caseload.json``,
+    ``caseload.html`` and ``caseload.csv`` there, with reviews overdue and due soon as of
+    the date ``on`` (default: today). A non-empty ``outdir`` is refused unless ``overwrite``
+    and it holds only a previous batch's output, which is then replaced whole.
     Returns a ``planner.caseload.batch.BatchResult``."""
     from planner.caseload.batch import run_batch
 
-    return run_batch(inputs, outdir, fmt, jobs, redact, kb_dir, progress, overwrite)
+    return run_batch(inputs, outdir, fmt, jobs, redact, kb_dir, progress, overwrite, on)
 
 
 def blank_assessment(fmt="yaml", kb_dir=None):

@@ -365,7 +365,7 @@ def kb_list(what, fmt, kb_dir):
 @main.command()
 @click.argument("inputs", nargs=-1, required=True, type=PATH, metavar="INPUT...")
 @click.option("-o", "--output", "outdir", required=True, type=PATH,
-              help="Directory for the plans, errors, caseload.html and caseload.json.")
+              help="Directory for the plans, errors, caseload.html, caseload.json and caseload.csv.")
 @click.option("--format", "fmt", type=FORMAT_CHOICES, default="md", show_default=True, help="Format of each plan.")
 @click.option("--jobs", type=click.IntRange(min=1), default=None,
               help="Worker processes (default: the number of cores). Output is the same whatever it is.")
@@ -374,12 +374,16 @@ def kb_list(what, fmt, kb_dir):
               help="Replace OUTDIR whole when it holds a previous batch's output: its plans, errors and "
                    "caseload files are deleted, including any edits or notes written into them; keep a copy "
                    "first if you need them. Refused, deleting nothing, if OUTDIR holds any other file.")
+@click.option("--on", "today", type=click.DateTime(["%Y-%m-%d"]),
+              help="Count reviews overdue and due soon as of this date (default: today).")
 @kb_option()
 @user_errors
-def batch(inputs, outdir, fmt, jobs, redact, overwrite, kb_dir):
+def batch(inputs, outdir, fmt, jobs, redact, overwrite, today, kb_dir):
     """Plan a caseload: every assessment file, directory of them, and CSV file (one
     assessment per row) among INPUT... Writes one plan per assessment into OUTDIR, named
-    by client id and date, with caseload.html and caseload.json. A bad assessment does
+    by client id and date, with the caseload summary (caseload.html, caseload.json and
+    caseload.csv: reviews overdue and due soon, referrals, high arousal, low relational
+    health, and a table of the children). A bad assessment does
     not stop the batch: its problems go to OUTDIR/errors and the exit code is 1.
     OUTDIR must be new or empty, so that it holds only this run's plans (see --overwrite).
 
@@ -387,11 +391,12 @@ def batch(inputs, outdir, fmt, jobs, redact, overwrite, kb_dir):
     Examples:
       seqplan batch assessments/ -o plans/
       seqplan batch caseload.csv more.yaml -o plans/ --format html --jobs 2
+      seqplan batch assessments/ -o plans/ --on 2027-01-01
     """
     from planner.api import plan_batch
 
     result = plan_batch(inputs, outdir, fmt=fmt, jobs=jobs, redact=redact, kb_dir=kb_dir,
-                        progress=sys.stderr.isatty(), overwrite=overwrite)
+                        progress=sys.stderr.isatty(), overwrite=overwrite, on=today.date() if today else None)
     for line in result.error_lines():
         click.echo(f"seqplan: error: {line}", err=True)
     click.echo(f"{len(result.planned)} planned, {len(result.failed)} failed: {result.outdir}")

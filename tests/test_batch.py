@@ -72,7 +72,7 @@ def test_a_folder_of_assessment_files(tmp_path):
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in out.iterdir()) == [
         "F-1_2026-11-02.md", "F-2_2026-11-02.md", "F-3_2026-11-02.md", "F-4_2026-11-02.md",
-        "caseload.html", "caseload.json", "errors"]
+        "caseload.csv", "caseload.html", "caseload.json", "errors"]
     from planner.api import plan_file
     assert (out / "F-1_2026-11-02.md").read_text("utf-8") == plan_file(folder / "child1.yaml")
     summary = json.loads((out / "caseload.json").read_text("utf-8"))
@@ -118,7 +118,7 @@ def test_the_same_bytes_with_1_and_2_jobs(tmp_path):
         assert result.exit_code == 1, result.output
         outputs[jobs] = {p.name: p.read_bytes() for p in sorted(out.iterdir())}
     assert outputs[1] == outputs[2]
-    assert len(outputs[1]) == 24 - 3 + 1 + 3
+    assert len(outputs[1]) == 24 - 3 + 1 + 4
 
 
 def test_a_caseload_of_200_rows_with_3_bad_rows(tmp_path, caseload):
@@ -150,7 +150,7 @@ def test_a_caseload_of_200_rows_with_3_bad_rows(tmp_path, caseload):
     assert child["plan"] in files and child["review_due"] > child["assessed_on"]
     html = files["caseload.html"].decode()
     assert "<svg" in html and "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")
-    assert "https://" not in html and "<script" not in html
+    assert "https://" not in html and "<script src" not in html
 
 
 def test_a_collision_is_refused_before_anything_is_written(tmp_path):
@@ -246,7 +246,7 @@ def test_overwrite_replaces_a_previous_batch_whole(tmp_path):
     summary = json.loads((out / "caseload.json").read_text("utf-8"))
     plans = {child["plan"] for child in summary["children"]}
     assert plans == {"EX-002_2026-09-30.md"}
-    assert {p.name for p in out.iterdir()} == plans | {"errors", "caseload.json", "caseload.html"}
+    assert {p.name for p in out.iterdir()} == plans | {"errors", "caseload.json", "caseload.html", "caseload.csv"}
 
 
 @pytest.mark.parametrize("extra", ["notes.txt", "folder", "no-caseload"])

@@ -7,14 +7,15 @@ Order of work, so that a refused batch writes nothing and every output is whole:
 2. name each valid case's output (client id and date) and refuse the batch, before
    anything is written, if two cases would get the same name;
 3. plan, render and write each case atomically (workers write their own files);
-4. write ``errors`` (one line per problem of a failed case), ``caseload.json`` and
-   ``caseload.html``.
+4. write ``errors`` (one line per problem of a failed case), ``caseload.json``,
+   ``caseload.html`` and ``caseload.csv``.
 A non-empty output directory is refused before step 1, unless ``overwrite`` and it holds
 nothing but a previous batch's output; that output is removed just before step 3.
 Outputs depend only on the inputs and the knowledge base, never on ``jobs``.
 """
 from __future__ import annotations
 
+import datetime as _dt
 import os
 import re
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ ASSESSMENT_SUFFIXES = (".yaml", ".yml", ".json")
 CSV_SUFFIX = ".csv"
 EXTENSIONS = {"md": "md", "json": "json", "html": "html"}
 ERRORS_FILE = "errors"
+SUMMARY_FILES = ("caseload.json", "caseload.html", "caseload.csv")   # planner.caseload.summary.write_summaries
 ERRORS_HEADER = ("file", "row", "field", "problem", "fix")
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -122,7 +124,7 @@ def previous_output(outdir, overwrite, inputs):
     """The files of a previous batch in ``outdir`` (to remove before writing), or [] when
     it is new or empty. Refuses a non-empty ``outdir`` unless ``overwrite``; with it,
     refuses anything in it that the previous run's ``caseload.json`` does not account for
-    (its plans, ``errors``, ``caseload.json``, ``caseload.html``), and any input inside it:
+    (its plans, ``errors`` and ``SUMMARY_FILES``), and any input inside it:
     nothing seqplan did not write is ever removed."""
     import json
 
@@ -145,7 +147,7 @@ def previous_output(outdir, overwrite, inputs):
     if plans is None:
         raise InputError(outdir, "--overwrite", "holds no caseload.json of a previous seqplan batch",
                          "--overwrite replaces only a previous batch's output: choose a new or empty directory")
-    ours = plans | {ERRORS_FILE, "caseload.json", "caseload.html"}
+    ours = plans | {ERRORS_FILE, *SUMMARY_FILES}
     given = {Path(i).resolve() for i in inputs}
     for entry in entries:
         if entry.name not in ours or entry.is_symlink() or not entry.is_file():
@@ -287,13 +289,15 @@ def _mapper(jobs, kb_dir, count):
     return imap, close
 
 
-def run_batch(inputs, outdir, fmt="md", jobs=None, redact=False, kb_dir=None, progress=False, overwrite=False):
+def run_batch(inputs, outdir, fmt="md", jobs=None, redact=False, kb_dir=None, progress=False, overwrite=False,
+              on=None):
     """Plan every case of ``inputs`` into ``outdir``; returns a ``BatchResult``.
 
     Raises ``InputError`` (nothing written or removed) for a missing input, two cases that
     would write the same file, or a non-empty ``outdir`` (with ``overwrite``: one holding
     anything but a previous batch's output, which is then replaced whole); a case that
-    cannot be planned is listed in ``outdir/errors``."""
+    cannot be planned is listed in ``outdir/errors``. The summary counts reviews overdue
+    and due soon from the date ``on`` (default: today)."""
     from planner.kb.knowledge import load_knowledge_base
     from planner.caseload.summary import write_summaries
 
@@ -335,7 +339,7 @@ def run_batch(inputs, outdir, fmt="md", jobs=None, redact=False, kb_dir=None, pr
         close()
     failed = [c for c in cases if c.errors]
     write_atomic(outdir / ERRORS_FILE, errors_text(failed))
-    write_summaries(outdir, planned, failed, kb, fmt)
+    write_summaries(outdir, planned, failed, kb, on or _dt.date.today())
     return BatchResult(outdir, planned, failed)
 
 

@@ -50,7 +50,9 @@ READ_BY_PLANNER = {"rating_scale_max", "steps_per_phase", "daily_minutes_max", "
                    "objective_rating_steps", "objective_relational_step", "objective_signs",
                    "objective_state_days", "objective_safe_adults",
                    # planner.plans.attainment: the Goal Attainment Scale and the arousal order
-                   "attainment_scale", "arousal_states_order", "sensory_function_needs"}
+                   "attainment_scale", "arousal_states_order", "sensory_function_needs",
+                   # planner.caseload.summary: which reviews a batch's summary lists as due soon
+                   "review_due_soon_weeks"}
 CATEGORIES = ("therapeutic", "educational", "enrichment")   # brief section 12; the schema's enum too
 
 

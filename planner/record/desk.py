@@ -16,7 +16,6 @@ from planner.record.users import Forbidden
 UPLOADS = (".yaml", ".yml", ".json", ".csv")
 FORM_SOURCE = "form"
 NUMBER = re.compile(r"-?\d+(\.\d+)?")
-FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
 def form_mapping(fields):
@@ -50,15 +49,9 @@ class Desk:
         return cl.caseload(self.record, self.user, **options)
 
     def caseload_csv(self, **options):
-        import csv
-        import io
+        from planner.outputs.spreadsheet import csv_text
 
-        out = io.StringIO()
-        writer = csv.DictWriter(out, cl.COLUMNS, lineterminator="\n")
-        writer.writeheader()
-        for row in self.caseload(**options):     # text a spreadsheet would run as a formula is quoted
-            writer.writerow({k: "'" + v if isinstance(v, str) and v[:1] in FORMULA else v for k, v in row.items()})
-        return out.getvalue()
+        return csv_text(cl.COLUMNS, self.caseload(**options))
 
     # --- one child -------------------------------------------------------------------------
 

@@ -70,13 +70,15 @@ def child_of_plan(record, plan_ref):
     return ref
 
 
-def caseload(record, user, today=None, weeks=4, only=(), sort="review_due", descending=False):
+def caseload(record, user, today=None, weeks=None, only=(), sort="review_due", descending=False):
     """The rows of the user's caseload (an audited read): one per child, overdue first unless
     ``sort`` names another column; ``only`` keeps the rows every named filter (FILTERS)
-    matches, ``weeks`` is the horizon of the "due" filter."""
+    matches, ``weeks`` is the horizon of the "due" filter (default: the knowledge base's
+    review_due_soon_weeks, as in a batch's caseload summary)."""
     require(user, "read")
     today = today or dt.date.today()
     params = record.kb.parameter_values
+    weeks = params["review_due_soon_weeks"] if weeks is None else weeks
     with record._write() as conn:
         record._event(conn, who(user["name"]), "read", None, "caseload", None, {"purpose": "caseload"})
         ids = visible(conn, user)

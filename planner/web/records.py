@@ -36,9 +36,13 @@ def refused(exc):
 def caseload_options():
     from planner.record.caseload import FILTERS
 
-    weeks = request.args.get("weeks", "4")
+    from planner.kb.knowledge import load_knowledge_base
+
+    soon = load_knowledge_base(current_app.config["SEQPLAN_KB"]).parameter_values["review_due_soon_weeks"]
+    weeks = request.args.get("weeks", "")
     return {"only": [f for f in FILTERS if request.args.get(f)], "sort": request.args.get("sort", "review_due"),
-            "descending": request.args.get("order") == "desc", "weeks": int(weeks) if weeks.isdigit() else 4}
+            "descending": request.args.get("order") == "desc",
+            "weeks": int(weeks) if weeks.isdigit() and len(weeks) < 4 else soon}
 
 
 @bp.get("/caseload")

@@ -98,6 +98,9 @@ def test_api_why_and_why_not(client):
     why = client.post("/api/why", json={"assessment": data, "target": "S1"})
     assert why.status_code == 200
     assert why.get_json()["text"].startswith("Why: S1 ")
+    html = why.get_json()["html"]            # what the page shows: the sentence, the tree folded
+    assert '<p class="sentence" id="why-sentence">' in html and '<details id="why-tree">' in html
+    assert re.search(r'<a class="ref" href="#why-ref-1">\[1\]</a>', html) and 'id="why-ref-1"' in html
     why_not = client.post("/api/why", json={"assessment": data, "target": "cbt", "kind": "why-not"})
     assert why_not.status_code == 200
     assert "deferred" in why_not.get_json()["text"]

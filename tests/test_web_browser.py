@@ -9,6 +9,7 @@ locally; under CI (which installs both, see .ci/run) that is a failure instead.
 from __future__ import annotations
 
 import contextlib
+import re
 import os
 import shutil
 import threading
@@ -129,15 +130,26 @@ def test_move_a_rating_and_watch_map_and_plan_change_then_ask_why(server, browse
     assert "Brainstem" in changes and "Rules now firing" in changes
     assert browser.find_elements(By.CSS_SELECTOR, "#plan li.removed, #plan li.added"), "step changes are marked"
 
-    # Why for the first step: the explanation down to the scores.
+    # Why for the first step: one plain sentence; the tree one click away; a reference followed.
     browser.find_element(By.CSS_SELECTOR, '#steps button.why[data-target="S1"]').click()
-    _wait(browser, lambda d: d.find_element(By.ID, "why").text.startswith("Why: S1 "))
-    assert "rule " in browser.find_element(By.ID, "why").text
+    _wait(browser, lambda d: " is step S1 " in d.find_element(By.ID, "why-sentence").text)
+    sentence = browser.find_element(By.ID, "why-sentence").text
+    assert not re.search(r"[|=]|\b[A-Z]+-\d{3}\b|\b[a-z]+_[a-z_]+\b", sentence), sentence   # no engine ids
+    assert not browser.find_element(By.CSS_SELECTOR, "#why-tree ul.tree").is_displayed()
+    browser.find_element(By.CSS_SELECTOR, "#why-tree summary").click()
+    _wait(browser, lambda d: d.find_element(By.CSS_SELECTOR, "#why-tree ul.tree").is_displayed())
+    assert "mean" in browser.find_element(By.CSS_SELECTOR, "#why-tree ul.tree").text        # down to the scores
+    link = browser.find_element(By.CSS_SELECTOR, "#why-tree a.ref")
+    target = link.get_attribute("href").split("#")[1]
+    link.click()
+    _wait(browser, lambda d: d.execute_script("return location.hash") == "#" + target)
+    assert browser.find_element(By.ID, target).is_displayed()
+    assert browser.find_element(By.ID, "why").get_attribute("textContent").startswith("Why: S1 ")   # the rules view
     # Why not, for a deferred or excluded activity.
     blocked = browser.find_element(By.CSS_SELECTOR, '#deferred button.why, #excluded button.why')
     name = blocked.text
     blocked.click()
-    _wait(browser, lambda d: d.find_element(By.ID, "why").text.startswith("Why not " + name))
+    _wait(browser, lambda d: d.find_element(By.ID, "why-answer").text.startswith("Why not " + name))
 
 
 def test_step_through_forward_and_back(server, browser):

@@ -317,10 +317,13 @@ def create_app(kb_dir=None, trusted_hosts=None, db=None, public=False, secure_co
             raise BadRequest("'target' must be a step id (S1) or an activity id")
         if kind not in ("why", "why-not"):
             raise BadRequest("'kind' must be why or why-not")
+        from planner.plans.explanation import explain
+
         with PLANNING:
             after, _ = edited(data)
             text = (render_how if kind == "why" else render_why_not)(after, target)
-        return jsonify(target=target, kind=kind, text=text)
+            html = render_template("_why.html", e=explain(after, target, why_not=kind == "why-not"))
+        return jsonify(target=target, kind=kind, text=text, html=html)
 
     # ------------------------------------------------------------ downloads
 

@@ -158,7 +158,10 @@
     post("/api/why", body).then(function (res) {
       var panel = document.getElementById("why-panel");
       panel.hidden = false;
+      // the sentence and the tree come rendered (and escaped) by the server, as the plan does
+      document.getElementById("why-answer").innerHTML = res.ok ? res.data.html : "";
       document.getElementById("why").textContent = res.ok ? res.data.text : res.data.error.message;
+      document.getElementById("why-rules").open = !res.ok;
       panel.scrollIntoView({block: "nearest"});
     });
   });

@@ -169,6 +169,16 @@ def test_step_through_forward_and_back(server, browser):
 
     Select(browser.find_element(By.ID, "step-layer")).select_by_value("1")
     assert "Layer 2: focus" in browser.find_element(By.ID, "firing").text
+    # A re-plan keeps the stepper on the same firing (it used to jump to whatever now had its number).
+    for _ in range(3):
+        browser.find_element(By.ID, "step-next").click()
+    here = browser.find_element(By.CSS_SELECTOR, "#firing h3").text.split(" ", 1)[1]     # rule: title
+    before = browser.find_element(By.ID, "step-count").text
+    from selenium.webdriver.common.keys import Keys
+
+    browser.find_element(By.ID, "ctl-cardiovascular").send_keys(Keys.HOME)               # fewer firings before it
+    _wait(browser, lambda d: d.find_element(By.ID, "step-count").text != before)
+    assert browser.find_element(By.CSS_SELECTOR, "#firing h3").text.split(" ", 1)[1] == here
 
 
 # ------------------------------------------------------------ the page on any screen (issue 22, item 2)

@@ -193,7 +193,11 @@
     document.getElementById("step-count").textContent = (pos + 1) + " of " + firings.length;
     document.getElementById("step-layer").value = String(f.layerIndex);
   }
+  // a firing is the same firing after a re-plan when its rule matched the same facts: the
+  // stepper stays on it (else on the same rule in its layer, else at the start of the layer)
+  function identity(f) { return f ? f.rule + "|" + f.matched.map(function (m) { return m.fact; }).join("|") : ""; }
   function loadSteps() {
+    var was = firings[pos];
     post("/ui/steps", {assessment: original, set: edits()}).then(function (res) {
       if (!res.ok) return;
       firings = []; layerStart = [];
@@ -204,6 +208,11 @@
         });
       });
       pos = Math.min(pos, Math.max(firings.length - 1, 0));
+      if (was) {
+        var same = firings.findIndex(function (f) { return identity(f) === identity(was); });
+        var rule = firings.findIndex(function (f) { return f.rule === was.rule; });
+        pos = same >= 0 ? same : rule >= 0 ? rule : (layerStart[was.layerIndex] || 0);
+      }
       showFiring();
     });
   }

@@ -1092,22 +1092,24 @@ def then_review_setting(case):
 
 # ------------------------------------------------------- then: brief v3 (sections 19-27)
 
+def _to_consider(case):
+    """{service: status} of the services the plan says to consider (or already made)."""
+    return {r["service"]: r["status"] for r in case.plan.referrals_to_consider}
+
+
 @then(P('the plan suggests considering "{service:q}"'))
 def then_consider(case, service):
-    found = {r["service"]: r["status"] for r in case.plan.referrals_to_consider}
-    assert found.get(service) == "consider", found
+    assert _to_consider(case).get(service) == "consider", _to_consider(case)
 
 
 @then(P('the plan does not suggest "{service:q}"'))
 def then_not_consider(case, service):
-    found = {r["service"]: r["status"] for r in case.plan.referrals_to_consider}
-    assert found.get(service) != "consider", found
+    assert _to_consider(case).get(service) != "consider", _to_consider(case)
 
 
 @then(P('the plan says the "{service:q}" referral is already made'))
 def then_referral_made(case, service):
-    found = {r["service"]: r["status"] for r in case.plan.referrals_to_consider}
-    assert found.get(service) == "made", found
+    assert _to_consider(case).get(service) == "made", _to_consider(case)
 
 
 @then(P('the history reports the {period} period'))

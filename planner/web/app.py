@@ -21,6 +21,7 @@ PLANNING = threading.Lock()
 MAX_REQUEST_BYTES = 256 * 1024
 LOOPBACK_HOSTS = ["127.0.0.1", "localhost", "[::1]", "::1"]
 SOURCE = "assessment"
+JSON_PATHS = ("/api/", "/ui/", "/cds-services")   # answered in JSON, errors too (/ui/: the page's script reads JSON)
 DOWNLOADS = ("md", "json", "html", "yaml", "handout-caregiver", "handout-teacher")
 HYPOTHETICAL = "hypothetical-what-if"     # in the name of every file downloaded after an edit
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
@@ -110,7 +111,7 @@ def create_app(kb_dir=None, trusted_hosts=None, db=None, public=False, secure_co
 
         if isinstance(exc, HTTPException):       # a page's 404 stays a page; the API's is JSON
             return (jsonify(error={"message": exc.description}), exc.code) \
-                if request.path.startswith(("/api/", "/cds-services")) else exc
+                if request.path.startswith(JSON_PATHS) else exc
         app.logger.exception("unexpected error")
         return jsonify(error={"message": "the server could not answer this request (a defect: see its log)"}), 500
 

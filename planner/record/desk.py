@@ -28,15 +28,25 @@ def form_mapping(fields):
         if not value or name == "csrf":
             continue
         path = name.split(".")
-        if path[0] == "context" and path[1] != "notes":
+        if path[0] == "context" and len(path) > 1 and path[1] != "notes":
             value = [v.strip() for v in value.split(",") if v.strip()]
         elif path[0] == "functioning" or path[-1] in ("age_years", "relational_health"):
             value = (float(value) if "." in value else int(value)) if NUMBER.fullmatch(value) else value
         node = data
         for key in path[:-1]:
             node = node.setdefault(key, {})
+            if not isinstance(node, dict):       # a field inside one that holds a value (sleep.x)
+                raise FormFieldError(name)
         node[path[-1]] = value
     return data
+
+
+class FormFieldError(ValueError):
+    """A form field named inside another field that holds a value (not a field of the form)."""
+
+    def __init__(self, name):
+        super().__init__(name)
+        self.name = name
 
 
 class Desk:
@@ -121,7 +131,13 @@ class Desk:
         or every problem with it (each an InputError naming its field)."""
         from planner.intake.assessment import from_data, validation_errors
 
-        mapping = form_mapping(fields)
+        from planner.errors import InputError
+
+        try:
+            mapping = form_mapping(fields)
+        except FormFieldError as exc:
+            return [InputError(FORM_SOURCE, exc.name, "is not a field of this form",
+                               "send the form as the page shows it")], None
         problems = validation_errors(mapping, FORM_SOURCE, "", self.record.kb)
         if problems:
             return problems, None

@@ -141,8 +141,15 @@ def create_app(kb_dir=None, trusted_hosts=None, db=None, public=False, secure_co
         from planner.trainer.whatif import whatif_data
 
         baseline = data.get("baseline")
-        return whatif_data(assessment_of(data), edits_of(data), kb, source=SOURCE,
-                           baseline=baseline if isinstance(baseline, dict) else None)
+        mapping, sets = assessment_of(data), edits_of(data)
+        if not isinstance(baseline, dict):
+            return whatif_data(mapping, sets, kb, source=SOURCE)
+        try:
+            return whatif_data(mapping, sets, kb, source=SOURCE, baseline=baseline)
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError):
+            # a baseline with the right digests but a broken inside (whatif.usable_baseline checks
+            # only its top level): ignored, as a baseline that does not match is
+            return whatif_data(mapping, sets, kb, source=SOURCE)
 
     def edited(data):
         """(plan of the edited assessment, edited mapping) for a request body; a plan that

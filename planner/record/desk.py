@@ -14,6 +14,7 @@ from planner.record.store import label, parse_id
 from planner.record.users import Forbidden
 
 UPLOADS = (".yaml", ".yml", ".json", ".csv")
+MAX_NAME = 200          # bytes of an uploaded file's name (written to a temporary folder: at most 255)
 FORM_SOURCE = "form"
 NUMBER = re.compile(r"-?\d+(\.\d+)?")
 
@@ -151,6 +152,9 @@ class Desk:
         from planner.record.store import _assessments
 
         name = Path(filename or "").name
+        if any(ord(c) < 32 or c == "\x7f" for c in name) or len(name.encode("utf-8", "surrogatepass")) > MAX_NAME:
+            return [InputError("upload", None, f"has a name seqplan cannot keep (1 to {MAX_NAME} bytes, "
+                                               "no control characters)", "rename the file and upload it again")], None
         if Path(name).suffix.lower() not in UPLOADS:
             return [InputError(name or "upload", None, "is not a YAML, JSON or CSV file",
                                "upload a .yaml, .json or .csv assessment")], None

@@ -635,8 +635,9 @@ def _form_data(pairs):
 
 def test_a_baseline_broken_inside_is_ignored_like_one_that_does_not_match(site):
     """A baseline with the genuine digests and a broken inside (a function without its score,
-    a string where a list was) was a KeyError/TypeError 500 (found by the fuzz): it is
-    ignored, as whatif_data's contract says of a baseline that does not match."""
+    a string where a list was, a lone surrogate in a band) was a KeyError/TypeError/
+    UnicodeEncodeError 500 (found by the fuzz): it is ignored, as whatif_data's contract says
+    of a baseline that does not match."""
     client = site[1].test_client()
     body = {"assessment": EXAMPLE, "set": {"sleep": 9}}
     genuine = client.post("/api/whatif", json=dict(body, baseline=True)).get_json()["baseline"]
@@ -645,7 +646,9 @@ def test_a_baseline_broken_inside_is_ignored_like_one_that_does_not_match(site):
     for region in without_score["regions"]:
         for function in region["functions"]:
             function.pop("score", None)
-    for broken in (without_score, dict(genuine, gates="x"), dict(genuine, steps=[1, 2])):
+    surrogate = json.loads(json.dumps(genuine))
+    surrogate["regions"][3]["functions"][1]["band"] = "a\udfffb"       # echoed in the answer: not UTF-8
+    for broken in (without_score, dict(genuine, gates="x"), dict(genuine, steps=[1, 2]), surrogate):
         r = client.post("/api/whatif", json=dict(body, baseline=broken))
         assert r.status_code == 200 and r.get_json() == expected, r.data[:300]
         assert client.post("/ui/update", json=dict(body, baseline=broken)).status_code == 200

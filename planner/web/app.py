@@ -39,6 +39,16 @@ def _error_dict(exc):
     return {"message": str(exc)}
 
 
+def _utf8(value):
+    """False when ``value`` (parsed JSON) holds text that cannot be written as UTF-8 (a lone
+    surrogate, which JSON's \\u escapes can carry)."""
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except (UnicodeEncodeError, ValueError):
+        return False
+    return True
+
+
 def _host_name(host):
     """A Host header's (or a bound name's) name without the port, IPv6 without brackets."""
     host = host.strip().lower()
@@ -142,7 +152,7 @@ def create_app(kb_dir=None, trusted_hosts=None, db=None, public=False, secure_co
 
         baseline = data.get("baseline")
         mapping, sets = assessment_of(data), edits_of(data)
-        if not isinstance(baseline, dict):
+        if not isinstance(baseline, dict) or not _utf8(baseline):     # its text is echoed in the answer
             return whatif_data(mapping, sets, kb, source=SOURCE)
         try:
             return whatif_data(mapping, sets, kb, source=SOURCE, baseline=baseline)

@@ -69,6 +69,18 @@ def test_a_burst_of_plans_all_succeed(server):
     assert len({json.dumps(body, sort_keys=True) for _, body in answers}) == 1
 
 
+def test_a_bounded_load_of_what_ifs_all_succeed(server):
+    """50 what-ifs (two plans each) from 8 clients at once on 127.0.0.1: no errors, every
+    answer the same for the same edit (a load test; latency is benchmarks/whatif_server.py's)."""
+    edits = [{"sleep": 9}, {"current.arousal": "calm"}, {"context.avoid": []}, {"cardiovascular": 11}, {}]
+    bodies = [{"assessment": EXAMPLE, "set": edits[i % len(edits)]} for i in range(50)]
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda body: post(server, "/api/whatif", body), bodies))
+    assert [status for status, _ in answers] == [200] * 50, [a for a in answers if a[0] != 200][:1]
+    for i in range(len(edits)):
+        assert len({json.dumps(body, sort_keys=True) for _, body in answers[i::len(edits)]}) == 1
+
+
 @pytest.mark.parametrize("body, status", [
     (b"[" * 100_000 + b"]" * 100_000, 400),          # nested 100,000 deep
     (b"{not json", 400),

@@ -89,7 +89,7 @@ def test_unknown_context_words_cost_cpu_in_proportion_not_quadratically():
     the CPU (process time, so other load on the machine does not count), never sixteen."""
     _context_cpu(100)                      # warm: the knowledge base, the engine
     small, large = min(_context_cpu(4000) for _ in range(2)), min(_context_cpu(16000) for _ in range(2))
-    assert large < 9 * max(small, 0.05), (small, large)
+    assert large < 8 * max(small, 0.05), (small, large)        # 26f2022: 0.29 s and 2.83 s (9.8x)
 
 
 @pytest.mark.parametrize("overwrite", [[], ["--overwrite"]])

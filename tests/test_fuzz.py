@@ -1,7 +1,7 @@
 """Fuzzing the whole command on mutated assessment files (Hypothesis, seeded, so CI runs
-the same few hundred cases every time; SEQPLAN_FUZZ_CASES sets how many): whatever the bytes, `seqplan plan` exits 0 with
-a plan or 2 with one line, never a traceback, never a crash, and never leaves an output
-file behind on exit 2. The reproducers of issue 13 are kept in test_input_safety.CORPUS."""
+the same few hundred cases every time; SEQPLAN_FUZZ_CASES sets how many): whatever the
+bytes, `seqplan plan` exits 0 with a plan or 2 with one line, never a traceback, never a
+crash, and never leaves an output file behind on exit 2. The reproducers of issue 13 are kept in test_input_safety.CORPUS."""
 import json
 import os
 

@@ -690,3 +690,24 @@ def test_a_decision_with_an_activity_not_in_the_catalogue_is_refused(site):
         open_record(db).decide("P1", "S1", "accept", "16", by="Dr A")
     assert client.post("/plan/P1/decide", data={"csrf": csrf, "step": "S1", "action": "accept",
                                                 "activity": ""}).status_code == 302      # as the page sends it
+
+
+def test_text_with_a_nul_is_refused_by_the_record_not_a_500(site):
+    """PostgreSQL cannot keep or compare text holding NUL: a login name or a child's reference
+    with one was a psycopg DataError 500 (found by the fuzz on PostgreSQL)."""
+    from planner.api import open_record
+    from planner.record.db import RecordError
+
+    app, _, db = site
+    client = app.test_client()
+    csrf = re.search(r'name="csrf" value="([^"]+)"', client.get("/login").get_data(as_text=True)).group(1)
+    r = client.post("/login", data={"name": "Dr\x00A", "password": PASSWORD, "csrf": csrf})
+    assert r.status_code == 401 and "wrong name or password" in r.get_data(as_text=True)
+    sup, csrf = _login(app, "Sam Super")
+    r = sup.post("/child/%00/assign", data={"csrf": csrf, "clinician": "Dr B"})
+    assert 400 <= r.status_code < 500 and b"NUL" in r.data, r.data[:300]
+    r = sup.post("/child/EX-001/assign", data={"csrf": csrf, "clinician": "Dr\x00B"})
+    assert 400 <= r.status_code < 500, r.data[:300]
+    with pytest.raises(RecordError, match="NUL"):
+        open_record(db).decide("P1", "S1", "drop", None, "clinical-judgement", "a\x00note", by="Dr A")
+    assert open_record(db).verify()[0]

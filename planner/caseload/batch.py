@@ -90,7 +90,7 @@ class BatchResult:
 def expand(inputs, outdir, kb):
     """Cases of ``inputs``: assessment files, directories of them (their files by name,
     not recursive; the output directory is skipped) and CSV files (one case per row)."""
-    from planner.caseload.csvinput import read_rows
+    from planner.intake.csvinput import read_rows
 
     cases, outdir = [], Path(outdir).resolve()
     for given in inputs:
@@ -215,9 +215,9 @@ def _in_worker(function):
 @_in_worker
 def _validate(case):
     """(Assessment or None, [InputError]) for one case: every problem of a bad case."""
-    from planner.api import validate_file
+    from planner.intake.validation import validate_file
     from planner.intake.assessment import from_data, load_assessment
-    from planner.caseload.csvinput import row_errors
+    from planner.intake.csvinput import row_errors
 
     kb = _WORKER["kb"]
     if case.errors:

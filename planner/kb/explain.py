@@ -149,7 +149,7 @@ def side_table(kb, name):
     ``kb``'s directory, or the bundled one when that directory has none (a knowledge base
     passed with --kb need not carry one)."""
     from planner.errors import KnowledgeBaseError
-    from planner.intake.safeload import LoadProblem, decode, parse_yaml, read_bytes
+    from planner.reading.safeload import LoadProblem, decode, parse_yaml, read_bytes
     from planner.kb.knowledge import MAX_KB_FILE_BYTES
     from planner.resources import data_dir
 
@@ -242,7 +242,7 @@ def _compiled(kb, rule_id, checked=None):
 def _bounded(source):
     """Refuse a template too long or too deeply nested to parse safely (jinja2's parser
     recurses once per bracket: 2,000 nested parentheses overflow Python's stack)."""
-    from planner.intake.safeload import bracket_depth
+    from planner.reading.safeload import bracket_depth
 
     if len(source) > MAX_SOURCE:
         raise ValueError(f"{len(source)} characters; at most {MAX_SOURCE}")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from planner.errors import KnowledgeBaseError
 from planner.resources import data_dir
-from planner.intake.vocabulary import Vocabulary, clean
+from planner.reading.vocabulary import Vocabulary, clean
 
 # file (relative to the knowledge-base directory) -> schema definition that checks it
 FILES = {
@@ -114,7 +114,7 @@ MAX_KB_FILE_BYTES = 8 * 1024 * 1024
 
 def _read_bytes(directory, rel):
     """The bytes of one knowledge-base file (a regular file, bounded): one-line errors."""
-    from planner.intake.safeload import LoadProblem, read_bytes
+    from planner.reading.safeload import LoadProblem, read_bytes
 
     if (directory / rel).is_symlink():     # it could show (in an error) a file from anywhere
         raise KnowledgeBaseError(f"{directory / rel}: is a symbolic link (a knowledge base's files are its own: "
@@ -130,7 +130,7 @@ def _read_yaml(path, raw, schema, definition):
     can take) and schema-check one knowledge-base file already read as ``raw`` bytes."""
     import jsonschema
 
-    from planner.intake.safeload import LoadProblem, decode, parse_yaml
+    from planner.reading.safeload import LoadProblem, decode, parse_yaml
 
     try:
         data, _ = parse_yaml(decode(raw))
@@ -202,7 +202,7 @@ def _cache_file(digest, schema_bytes):
         return None
     from planner import __version__
     from planner.kb import explain
-    from planner.intake import safeload
+    from planner.reading import safeload
 
     sha = hashlib.sha256(f"{digest}\0{__version__}\0".encode() + schema_bytes)
     for module in (__file__, safeload.__file__, explain.__file__):

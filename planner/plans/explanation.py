@@ -14,10 +14,11 @@ import json
 
 from planner.errors import InputError
 from planner.plans.why import HIDDEN, how, input_origin, resolve, unknown_target
+from planner.templating import join_words
 
 EXPLAIN_FORMAT = "seqplan/why-1"
 FORMATS = ("text", "md", "json")
-_WORDS = {}         # "table" -> templates/explain.yaml; "env" -> the Jinja environment
+_WORDS = {}         # "table" -> templates/explain.yaml
 _COMPILED = {}      # template source -> compiled template
 
 
@@ -43,14 +44,6 @@ def say(value):
     return str(value).replace("_", " ")
 
 
-def join_words(items, last="and"):
-    """['a', 'b', 'c'] -> 'a, b and c' (the ``words`` filter of explain.yaml)."""
-    items = [str(i) for i in items]
-    if len(items) < 2:
-        return "".join(items)
-    return f"{', '.join(items[:-1])} {last} {items[-1]}"
-
-
 def _fields(fact):
     """A fact's own fields (not its id and kind), with the optional ones a template may test."""
     return {"mean": None, "developmental_age": None, **{k: v for k, v in fact.items() if k not in HIDDEN}}
@@ -67,12 +60,9 @@ class Words:
     def fill(self, source, **values):
         """``source`` (a template of explain.yaml) rendered over ``values``, on one line."""
         if source not in _COMPILED:
-            if "env" not in _WORDS:
-                from planner.outputs.render import template_environment
+            from planner import templating
 
-                _WORDS["env"] = template_environment()
-                _WORDS["env"].filters["words"] = join_words
-            _COMPILED[source] = _WORDS["env"].from_string(source)
+            _COMPILED[source] = templating.text().from_string(source)
         return " ".join(_COMPILED[source].render(**self.values, **values).split())
 
     def fact(self, fact):
@@ -252,8 +242,6 @@ def render(explanation, fmt="text"):
         return json.dumps(explanation, indent=2, ensure_ascii=False) + "\n"
     if fmt not in FORMATS:
         raise InputError("--format", fmt, "is not a format of an explanation", f"use one of {', '.join(FORMATS)}")
-    from planner.outputs.render import template_environment
+    from planner import templating
 
-    if "render" not in _WORDS:
-        _WORDS["render"] = template_environment()
-    return _WORDS["render"].get_template(f"why.{fmt}.j2").render(e=explanation)
+    return templating.text().get_template(f"why.{fmt}.j2").render(e=explanation)

@@ -10,7 +10,7 @@ from planner.kb.explain import because, minutes_text
 from planner.reasoning.facts import build_facts, region_summaries
 from planner.plans.attainment import attainment
 from planner.plans.plan import Plan
-from planner.intake.vocabulary import unrecognised
+from planner.reading.vocabulary import unrecognised
 
 PLAN_FORMAT = "seqplan/plan-1"
 

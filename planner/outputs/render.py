@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import re
 
+from planner.kb.explain import plain_language
+from planner.outputs.view import excluded_by_reason, plan_view
 from planner.templating import html, pretty_json, text
 
 FORMATS = ("md", "json", "html", "fhir")
@@ -169,8 +171,6 @@ def tidy_markdown(text):
 def first_cautions(plan):
     """The cautions the summary opens with (safety first), in the plan's order: those named
     under ``first_cautions`` in the plain-language table."""
-    from planner.kb.explain import plain_language
-
     first = plain_language(plan.knowledge).get("first_cautions", {})
     order = list(first)      # the table's order: safety before what to do on a disclosure
     return sorted((c for c in plan.cautions if c["caution"] in first), key=lambda c: order.index(c["caution"]))
@@ -199,22 +199,21 @@ def render_plan(plan, fmt="md", audience="therapist"):
         cited.extend(c for c in item["sources"] if c not in cited)
     if fmt == "json":
         return env.get_template("plan.json.j2").render(data=plan.to_dict())
+    cautions = first_cautions(plan)
+    shown = dict(plan=plan, v=plan_view(plan, kb, cautions), label=kb.label, cite=kb.cite, phases=kb.phases,
+                 params=kb.parameter_values, cited=cited, cited_sources=cited_sources(kb, cited),
+                 step_groups=step_groups(plan.steps, kb.six_rs), deferred_groups=deferred_groups(plan.deferred),
+                 waits=waits_in_summary(deferred_groups(plan.deferred)), six_rs=kb.six_rs,
+                 first_cautions=cautions, a_roles=_a_roles(kb))
     if fmt == "html":
         from markupsafe import Markup
 
         return html().get_template("report.html.j2").render(
-            plan=plan, label=kb.label, cite=kb.cite, phases=kb.phases, cited=cited, params=kb.parameter_values,
-            cited_sources=cited_sources(kb, cited), step_groups=step_groups(plan.steps, kb.six_rs),
-            deferred_groups=deferred_groups(plan.deferred), six_rs=kb.six_rs, map_svg=Markup(render_map(plan)),
-            waits=waits_in_summary(deferred_groups(plan.deferred)),
-            first_cautions=first_cautions(plan), a_roles=_a_roles(kb))
+            shown, map_svg=Markup(render_map(plan)), excluded_groups=excluded_by_reason(plan.excluded, kb.six_rs)[0])
+    named_once = plain_language(kb).get("excluded_named_once", {}).get("rules", ())
     return tidy_markdown(env.get_template(TEMPLATES[(fmt, audience)]).render(
-        plan=plan, label=kb.label, cite=kb.cite, phases=kb.phases, rules=kb.rules,
-        params=kb.parameter_values, cited=cited, cited_sources=cited_sources(kb, cited),
-        step_groups=step_groups(plan.steps, kb.six_rs), deferred_groups=deferred_groups(plan.deferred),
-        waits=waits_in_summary(deferred_groups(plan.deferred)),
-        six_rs=kb.six_rs, detail=audience != "therapist", first_cautions=first_cautions(plan), a_roles=_a_roles(kb),
-    ))
+        shown, rules=kb.rules, detail=audience != "therapist",
+        excluded_named_once=excluded_by_reason(plan.excluded, kb.six_rs, named_once)))
 
 
 def render_progress(report, plans, fmt="md"):

@@ -8,6 +8,7 @@ from __future__ import annotations
 from planner import __version__
 from planner.kb.explain import because, minutes_text
 from planner.reasoning.facts import build_facts, region_summaries
+from planner.kb.policy import step_order
 from planner.plans.attainment import attainment
 from planner.plans.plan import Plan
 from planner.reading.vocabulary import unrecognised
@@ -143,17 +144,16 @@ def _step_down_cap(ev, before):
 
 
 def _steps(kb, assessment, ev, reasons, start_phase, before=None):
-    """Steps grouped by activity (one per activity, in its earliest phase), ordered
-    bottom-up by phase, then target region, then (parameter prefer_matched_interests)
-    those matching a recorded interest before those to try, then catalogue rank. The
-    first ``steps_per_phase`` of each phase are steps while the day's total stays within
-    ``daily_minutes_max``; the rest are listed as alternatives."""
+    """Steps grouped by activity (one per activity, in its earliest phase), in the order of
+    parameter step_order. The first ``steps_per_phase`` of each phase are steps while the
+    day's total stays within ``daily_minutes_max``; the rest are listed as alternatives."""
     by_activity = {}
     for step in ev.of_kind("step"):
         by_activity.setdefault(step["activity"], []).append(step)
     region_order, rank = kb.region_order, kb.rank
     prefer = kb.parameter_values.get("prefer_matched_interests", False)
     leads = ev.index("lead", "activity")
+    key = step_order(kb)
     ranked = []
     for activity_id, facts in by_activity.items():
         phase = min((f["phase"] for f in facts), key=lambda p: _phase_order(kb, p))
@@ -162,12 +162,11 @@ def _steps(kb, assessment, ev, reasons, start_phase, before=None):
         if phase in kb.parameter_values.get("interest_first_phases", ()):
             # enrichment: what the child named first, then child-led activities, then to try
             to_try = (to_try, not _named_interest(kb, ev, facts[0]))
-        # Where the plan starts comes first (S1 is the start), then the phases bottom-up; within a
-        # phase and region, activities a rule leads with (e.g. grounding), then interests matched.
         # Enrichment (parameter interest_first_phases) follows what the child enjoys before region.
         region = 0 if phase in kb.parameter_values.get("interest_first_phases", ()) else region_order[facts[0]["region"]]
-        ranked.append(((phase != start_phase, _phase_order(kb, phase), region,
-                        (activity_id,) not in leads, to_try, rank[activity_id]), facts))
+        ranked.append((key({"phase": phase, "start_phase": start_phase, "phase_order": _phase_order(kb, phase),
+                            "region": region, "leads": (activity_id,) in leads, "to_try": to_try,
+                            "rank": rank[activity_id]}), facts))
     ranked.sort(key=lambda item: item[0])
     # Stepping down (a rule's step_down conclusion, brief section 22): fewer steps per phase.
     per_phase_limit = kb.parameter_values["steps_per_phase" if not ev.of_kind("step_down")

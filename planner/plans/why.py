@@ -13,8 +13,7 @@ from dataclasses import dataclass, field
 from planner.errors import InputError
 from planner.kb.explain import because
 from planner.plans.matcher import evaluate_pattern, firing_tests, trace_rule
-
-HIDDEN = ("id", "kind", "sid")
+from planner.plans.words import HIDDEN, Words, selection
 
 
 def describe(fact):
@@ -168,13 +167,12 @@ def render_why_not(plan, activity):
     step = next((s for s in plan.steps if s["activity"] == activity), None)
     if step:
         return f"{name} is step {step['id']} of the plan; `seqplan why FILE {step['id']}` shows how.\n"
-    if name in plan.daily_time["left_out"]:
-        return (f"{name} meets all six Rs but is left out to keep the day within {plan.daily_time['limit']} minutes "
-                f"(parameter {plan.daily_time['parameter']}); it is listed as an alternative.\n")
-    if any(a["activity"] == activity for a in plan.alternatives):
-        return (f"{name} meets all six Rs and is listed as an alternative: each phase lists "
-                f"{kb.parameter_values['steps_per_phase']} steps (parameter steps_per_phase), taken bottom-up by "
-                f"region, those a rule leads with and those matching an interest first, then in catalogue order.\n")
+    if any(a["activity"] == activity for a in plan.alternatives):    # the selection policy (parameters) in words
+        words = Words(plan)
+        if name in plan.daily_time["left_out"]:
+            return words.fill(words.table["why_not"]["left_out"], name=name, limit=plan.daily_time["limit"],
+                              parameter=plan.daily_time["parameter"]) + "\n"
+        return words.fill(words.table["why_not"]["alternative"], name=name, **selection(plan, words)) + "\n"
     producers = _producers(plan)
     lines = []
     for kind, heading in (("deferred", "deferred"), ("fails", "fails one of the 6 Rs"),

@@ -48,3 +48,17 @@ def test_the_view_of_a_bundled_plan_splits_first_and_later_steps_and_counts_rati
     # what the view says first is what the therapist reads first
     markdown = render_plan(plan, "md")
     assert markdown.index(view["first_steps"][0]["name"]) < markdown.index("## Regions")
+
+
+def test_the_map_draws_bands_in_the_knowledge_bases_colours_and_kb_check_wants_every_one(kb_copy):
+    from planner.api import brain_map, check_knowledge_base
+
+    regions = kb_copy / "regions.yaml"
+    text = regions.read_text()
+    assert 'severe: {fill: "#67001f", ink: "#ffffff"}' in text
+    regions.write_text(text.replace('severe: {fill: "#67001f"', 'severe: {fill: "#123456"'))
+    svg = brain_map("young-child-brainstem", kb_dir=kb_copy)
+    assert "#123456" in svg and "#67001f" not in svg
+    regions.write_text(text.replace('    limbic: {colour: "#7570b3", dash: "2 3", marker: diamond}\n', ""))
+    summary, problems = check_knowledge_base(kb_copy)
+    assert "regions.yaml styles.lines: no style for 'limbic'" in problems

@@ -315,6 +315,13 @@ def _check_decision_codes(kb):
     return errors
 
 
+def _check_styles(kb):
+    """Every band (and unrated) has a fill on the map, every region (and relational health) a line."""
+    wanted = (("bands", [*kb.bands, "unrated"]), ("lines", [*kb.regions, "relational_health"]))
+    return [f"regions.yaml styles.{part}: no style for '{ident}'"
+            for part, idents in wanted for ident in idents if ident not in kb.styles.get(part, {})]
+
+
 def check(kb):
     """Every problem with ``kb``, as one line each (empty when it is sound)."""
     import jinja2
@@ -323,7 +330,7 @@ def check(kb):
     from planner.reasoning.compiler import compile_ruleset, unbounded_joins
     from planner.reasoning.facts import catalogue_counts
 
-    errors = _check_catalogue(kb) + _check_decision_codes(kb) + _check_concluded(kb)
+    errors = _check_catalogue(kb) + _check_decision_codes(kb) + _check_concluded(kb) + _check_styles(kb)
     producers, fields = _producers(kb), _fields(kb)
     errors.extend(_check_every_r_decided(kb, producers))
     env = jinja2.Environment()

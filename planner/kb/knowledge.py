@@ -58,6 +58,7 @@ class KnowledgeBase:
     rule_files: dict = field(default_factory=dict)   # rule id -> relative file
     brief_sections: int | None = None                # how many sections the cited domain brief has
     concern_words: Vocabulary = None  # context.concerns words -> concern ids
+    styles: dict = field(default_factory=dict)       # how maps and charts draw bands and lines
     aside_words: Vocabulary = None    # meaningful asides in brackets -> aside ids
     service_words: Vocabulary = None  # team words naming a service -> referral ids
     noted_words: frozenset = frozenset()  # specific dislikes no activity involves (shown as noted)
@@ -387,6 +388,7 @@ def load_knowledge_base(directory=None):
         regions=_by_id(sorted(regions["regions"], key=lambda r: r["order"]), "region", "regions.yaml"),
         phases=_by_id(sorted(regions["phases"], key=lambda p: p["order"]), "phase", "regions.yaml"),
         bands=_by_id(regions["bands"], "band", "regions.yaml"),
+        styles=regions.get("styles", {}),
         periods=_by_id(regions["periods"], "period", "regions.yaml"),
         functions=_by_id(data["functions.yaml"]["functions"], "function", "functions.yaml"),
         activities=_by_id(data["activities.yaml"]["activities"], "activity", "activities.yaml"),

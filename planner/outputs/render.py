@@ -23,7 +23,8 @@ def render_map(plan, prefix=""):
         rows=rows, size=size(rows), client=client, prefix=prefix, key_columns=key_columns(rows),
         withheld=getattr(plan, "redacted", []),
         key_top=TOP + len(rows) * ROW_HEIGHT + 10, key_line=KEY_LINE, key_first=KEY_TOP,
-        band_labels={b: kb.bands[b]["label"] for b in kb.bands})
+        band_labels={b: kb.bands[b]["label"] for b in kb.bands}, styles=kb.styles["bands"],
+        legend=[*sorted(kb.bands, key=lambda b: -kb.bands[b]["order"]), "unrated"])
 
 
 _SENTENCE = re.compile(r"(?<=\.)\s+")
@@ -236,7 +237,7 @@ def render_trend(report, kb):
     from planner.plans.progress import trend_chart
 
     chart = trend_chart(report, kb.parameter_values["rating_scale_max"])
-    return html().get_template("trend.svg.j2").render(chart=chart, report=report)
+    return html().get_template("trend.svg.j2").render(chart=chart, report=report, styles=kb.styles["lines"])
 
 
 def render_handout(plan, reader, fmt="md"):

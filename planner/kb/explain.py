@@ -136,7 +136,6 @@ def helpers(kb):
 
 
 PLAIN_FILE = "plain_language.yaml"
-_TABLES = {}
 
 
 def plain_language(kb):
@@ -145,24 +144,14 @@ def plain_language(kb):
 
 
 def side_table(kb, name):
-    """A table the digest covers beside the rules (planner.kb.knowledge.DIGESTED_TOO), from
-    ``kb``'s directory, or the bundled one when that directory has none (a knowledge base
-    passed with --kb need not carry one)."""
-    from planner.errors import KnowledgeBaseError
-    from planner.reading.safeload import LoadProblem, decode, parse_yaml, read_bytes
-    from planner.kb.knowledge import MAX_KB_FILE_BYTES
-    from planner.resources import data_dir
+    """A table the digest covers beside the rules (planner.kb.knowledge.DIGESTED_TOO): as
+    ``kb`` loaded it from its directory, or the bundled one when that directory has none (a
+    knowledge base passed with --kb need not carry one)."""
+    if name in kb.side_tables:
+        return kb.side_tables[name]
+    from planner.kb.knowledge import load_knowledge_base
 
-    path = kb.directory / name
-    if not path.is_file():
-        path = data_dir("knowledge_base") / name
-    key = str(path.resolve())
-    if key not in _TABLES:
-        try:      # as strictly as the rest of a knowledge base: it may come from --kb DIR
-            _TABLES[key] = parse_yaml(decode(read_bytes(path, MAX_KB_FILE_BYTES)))[0]
-        except LoadProblem as exc:
-            raise KnowledgeBaseError(f"{path}: {exc.problem}" + (f" ({exc.fix})" if exc.fix else "")) from None
-    return _TABLES[key]
+    return load_knowledge_base().side_tables[name]
 
 
 def readable_words(kb):

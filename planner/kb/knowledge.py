@@ -59,6 +59,7 @@ class KnowledgeBase:
     brief_sections: int | None = None                # how many sections the cited domain brief has
     concern_words: Vocabulary = None  # context.concerns words -> concern ids
     styles: dict = field(default_factory=dict)       # how maps and charts draw bands and lines
+    side_tables: dict = field(default_factory=dict)  # DIGESTED_TOO file -> its parsed content
     aside_words: Vocabulary = None    # meaningful asides in brackets -> aside ids
     service_words: Vocabulary = None  # team words naming a service -> referral ids
     noted_words: frozenset = frozenset()  # specific dislikes no activity involves (shown as noted)
@@ -126,19 +127,24 @@ def _read_bytes(directory, rel):
         raise KnowledgeBaseError(f"{directory / rel}: {exc.problem}" + (f" ({exc.fix})" if exc.fix else "")) from None
 
 
-def _read_yaml(path, raw, schema, definition):
-    """Parse (strictly: YAML 1.2 numbers, no aliases, no duplicate keys, numbers the engine
-    can take) and schema-check one knowledge-base file already read as ``raw`` bytes."""
-    import jsonschema
-
+def read_table(path, raw):
+    """Parse one knowledge-base file already read as ``raw`` bytes, strictly: YAML 1.2
+    numbers, no aliases, no duplicate keys, numbers the engine can take."""
     from planner.reading.safeload import LoadProblem, decode, parse_yaml
 
     try:
-        data, _ = parse_yaml(decode(raw))
+        return parse_yaml(decode(raw))[0]
     except LoadProblem as exc:
         where = f"{path}:{exc.line}" if exc.line else str(path)
         field = f" {exc.field}:" if exc.field else ""
         raise KnowledgeBaseError(f"{where}:{field} {exc.problem}" + (f" ({exc.fix})" if exc.fix else "")) from None
+
+
+def _read_yaml(path, raw, schema, definition):
+    """``read_table``, then checked against the schema's ``definition``."""
+    import jsonschema
+
+    data = read_table(path, raw)
     validator = jsonschema.Draft202012Validator({"$ref": f"#/$defs/{definition}", "$defs": schema["$defs"]})
     error = next(iter(sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))), None)
     if error is not None:
@@ -361,10 +367,12 @@ def load_knowledge_base(directory=None):
         return cached
     schema_bytes = (data_dir("schemas") / "knowledge-base.schema.json").read_bytes()
     cache_file = _cache_file(digest, schema_bytes)
-    parsed, checked = _read_cache(cache_file, files) or (None, None)
+    # the side tables are parsed once too, and kept in the cache entry with the rest
+    parsed, checked = _read_cache(cache_file, files + sorted(worded)) or (None, None)
     if parsed is None:
         schema = json.loads(schema_bytes)
         parsed = {rel: _read_yaml(directory / rel, raw[rel], schema, FILES.get(rel, "rules")) for rel in files}
+        parsed.update({rel: read_table(directory / rel, data) for rel, data in worded.items()})
     data = {rel: parsed[rel] for rel in FILES}
     rules, owners = {}, {}
     for rel in rule_files:
@@ -402,6 +410,7 @@ def load_knowledge_base(directory=None):
         rules=rules,
         rule_files=owners,
         brief_sections=manifest.get("brief_sections"),
+        side_tables={rel: parsed[rel] for rel in worded},
     )
     for rule in kb.rules.values():
         if rule["layer"] not in kb.layers:

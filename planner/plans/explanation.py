@@ -53,7 +53,7 @@ def _never_proposed(plan, words, activity):
     """Each rule that proposes activities, and where it stops for ``activity``, in words."""
     from planner.plans.matcher import trace_rule
 
-    kb, ev = plan.knowledge, plan._evaluation
+    kb, ev = plan.knowledge, plan.evaluation
     conditions = words.table["conditions"]
     by_kind = {kind: ev.of_kind(kind) for kind in {f["kind"] for f in plan.facts.values()}}
     tree = []
@@ -80,7 +80,7 @@ def _never_proposed(plan, words, activity):
 def _activity_answer(plan, words, activity):
     """(answer, title, roots, sentence values) for an activity that is not a step: the first
     list of the plan that holds it (waits, needs a referral, not recommended, alternative)."""
-    kb, ev = plan.knowledge, plan._evaluation
+    kb, ev = plan.knowledge, plan.evaluation
     name = kb.activities[activity]["name"]
 
     def of(*kinds):
@@ -108,7 +108,7 @@ def _activity_answer(plan, words, activity):
 
 def _answer(plan, words, target, why_not):
     """(answer, title, roots, sentence values) for ``target``, or a one-line InputError."""
-    kb, ev = plan.knowledge, plan._evaluation
+    kb, ev = plan.knowledge, plan.evaluation
     target = resolve(plan, target)
     for step in plan.steps:
         if target in (step["id"], step["activity"]):

@@ -14,7 +14,7 @@ def layers(plan, layer=None):
     from planner.kb.explain import because
     from planner.plans.why import describe
 
-    kb, ev = plan.knowledge, plan._evaluation
+    kb, ev = plan.knowledge, plan.evaluation
     if layer is not None and layer not in kb.layers:
         from planner.intake.assessment import suggest
 

@@ -17,7 +17,7 @@ def summary(plan):
     keeps this for the unedited assessment can send it back as a baseline."""
     if isinstance(plan, dict):
         return plan
-    ev = plan._evaluation
+    ev = plan.evaluation
     fired = {}
     for firing in ev.trace:
         fired[firing.rule] = fired.get(firing.rule, 0) + 1

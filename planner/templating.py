@@ -37,7 +37,7 @@ def _environment(autoescape):
 
         import jinja2
 
-        from planner.kb.knowledge import cache_root, private_dir
+        from planner.cache import cache_root, private_dir
         from planner.resources import data_dir
 
         filters = dict(pretty_json=pretty_json, md=md_text, label=jinja2.pass_context(_label),

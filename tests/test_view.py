@@ -1,6 +1,7 @@
 """The plan's view model: the groupings the Markdown and HTML plans show, made in Python."""
 from planner.outputs.view import by_phase, excluded_by_reason, plan_view
-from planner.outputs.render import first_cautions, render_plan
+from planner.outputs.render import render_plan
+from planner.outputs.view import first_cautions
 
 SIX_RS = ["relevant", "relational", "repetitive", "rewarding", "rhythmic", "respectful"]
 

@@ -171,13 +171,13 @@ def csv_table(rows):
 def write_summaries(outdir, planned, failed, kb, on):
     """Write ``caseload.json``, ``caseload.html`` and ``caseload.csv`` into ``outdir``
     (atomically), reviews counted from the date ``on``."""
-    from planner.caseload.batch import write_atomic
+    from planner.files import write_new
 
     summary = summarise(planned, failed, kb, on)
     rows = table(summary)
-    write_atomic(outdir / "caseload.json", json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
-    write_atomic(outdir / "caseload.csv", csv_table(rows))
-    write_atomic(outdir / "caseload.html", render_html(summary, rows, kb))
+    write_new(outdir / "caseload.json", json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
+    write_new(outdir / "caseload.csv", csv_table(rows))
+    write_new(outdir / "caseload.html", render_html(summary, rows, kb))
     return summary
 
 

@@ -144,14 +144,9 @@ def plain_language(kb):
 
 
 def side_table(kb, name):
-    """A table the digest covers beside the rules (planner.kb.knowledge.DIGESTED_TOO): as
-    ``kb`` loaded it from its directory, or the bundled one when that directory has none (a
-    knowledge base passed with --kb need not carry one)."""
-    if name in kb.side_tables:
-        return kb.side_tables[name]
-    from planner.kb.knowledge import load_knowledge_base
-
-    return load_knowledge_base().side_tables[name]
+    """A table the digest covers beside the rules (planner.kb.knowledge.DIGESTED_TOO), as
+    ``kb`` loaded it."""
+    return kb.side_tables[name]
 
 
 def readable_words(kb):
@@ -270,7 +265,7 @@ def _compiled_code(source, parsed):
 
     import jinja2
 
-    from planner.kb.knowledge import cache_root, private_dir
+    from planner.cache import cache_root, private_dir
 
     root = cache_root()
     folder = private_dir(os.path.join(root, "templates")) if root and private_dir(root) else None

@@ -8,6 +8,7 @@ from functools import cached_property
 from pathlib import Path
 
 from planner.errors import KnowledgeBaseError
+from planner.cache import cache_key, cache_root, mac, private
 from planner.resources import data_dir
 from planner.reading.vocabulary import Vocabulary, clean
 
@@ -171,38 +172,6 @@ def _read_yaml(path, raw, schema, definition):
 # parsed on its first render, in the same sandbox). References and layer limits are checked
 # on every load, cache or not. A cache that cannot be read or written is ignored.
 
-def cache_root():
-    """Where seqplan caches what it derived from its own files (None: turned off)."""
-    import os
-
-    root = os.environ.get("SEQPLAN_CACHE_DIR")
-    if root == "":
-        return None
-    if root is None:
-        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-        root = os.path.join(base, "seqplan")
-    return root
-
-
-def private_dir(path):
-    """``path`` (created 0700 if missing) if it is a directory only this user can use,
-    else None, with one warning. A directory of ours that others could read or write (made
-    by an older seqplan, or by hand) is made private first."""
-    import os
-
-    try:
-        os.makedirs(path, mode=0o700, exist_ok=True)
-        info = os.lstat(path)
-        if info.st_uid == os.geteuid() and info.st_mode & 0o077 and not os.path.islink(path):
-            os.chmod(path, 0o700)
-        if _private(path, directory=True):
-            return path
-        _warn_once(path, "it is not a directory only you can read and write (chmod 700 it, or set SEQPLAN_CACHE_DIR)")
-    except OSError:
-        pass
-    return None
-
-
 def _cache_file(digest, schema_bytes):
     root = cache_root()
     if root is None:
@@ -218,61 +187,6 @@ def _cache_file(digest, schema_bytes):
     return Path(root) / f"kb-{sha.hexdigest()[:32]}.json"
 
 
-def _private(path, directory=False):
-    """Whether ``path`` is ours alone: owned by this user, not writable by group or others
-    (a directory also not readable by them)."""
-    import os
-    import stat
-
-    info = os.lstat(path)
-    kind_ok = stat.S_ISDIR(info.st_mode) if directory else stat.S_ISREG(info.st_mode)
-    return kind_ok and info.st_uid == os.geteuid() and not info.st_mode & (0o077 if directory else 0o022)
-
-
-_WARNED = set()
-
-
-def _warn_once(root, why):
-    import sys
-
-    if root not in _WARNED:
-        _WARNED.add(root)
-        sys.stderr.write(f"seqplan: warning: not using the knowledge-base cache {root}: {why}\n")
-
-
-def _cache_key(root, create):
-    """The secret that authenticates this user's cache entries (32 random bytes in
-    ``root/.key``, mode 0600), or None when the directory or the key is not private."""
-    import os
-    import secrets
-
-    try:
-        if private_dir(root) is None:
-            return None
-        key_path = os.path.join(root, ".key")
-        if create and not os.path.lexists(key_path):
-            try:
-                fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
-                with os.fdopen(fd, "wb") as handle:
-                    handle.write(secrets.token_bytes(32))
-            except FileExistsError:      # another process made it first: use theirs
-                pass
-        if not _private(key_path):
-            _warn_once(root, "its key file is not yours alone")
-            return None
-        with open(key_path, "rb") as handle:
-            key = handle.read()
-        return key if len(key) == 32 else None
-    except OSError:
-        return None
-
-
-def _mac(key, payload):
-    import hmac
-
-    return hmac.new(key, payload, hashlib.sha256).hexdigest()
-
-
 def _read_cache(path, files):
     """(parsed files, checked templates), or None when missing, damaged, not authenticated
     by this user's key, or not these files."""
@@ -281,14 +195,14 @@ def _read_cache(path, files):
 
     if path is None or not os.path.lexists(path):
         return None
-    key = _cache_key(str(path.parent), create=False)
+    key = cache_key(str(path.parent), create=False)
     try:
-        if key is None or not _private(path):
+        if key is None or not private(path):
             return None
         with open(path, "rb") as handle:
             header, _, payload = handle.read().partition(b"\n")
         entry = json.loads(header)
-        if entry.get("key") != path.stem or not hmac.compare_digest(str(entry.get("hmac")), _mac(key, payload)):
+        if entry.get("key") != path.stem or not hmac.compare_digest(str(entry.get("hmac")), mac(key, payload)):
             return None
         entry = json.loads(payload, object_hook=_decode_pairs)
         parsed, checked = entry["files"], entry["because"]
@@ -322,11 +236,11 @@ def _write_cache(path, parsed, checked):
     if path is None:
         return
     try:
-        key = _cache_key(str(path.parent), create=True)
+        key = cache_key(str(path.parent), create=True)
         if key is None:
             return
         payload = json.dumps({"files": _encode(parsed), "because": checked}, ensure_ascii=False).encode("utf-8")
-        header = json.dumps({"key": path.stem, "hmac": _mac(key, payload)})
+        header = json.dumps({"key": path.stem, "hmac": mac(key, payload)})
         replace_atomically(path, header.encode("ascii") + b"\n" + payload)
     except OSError:
         pass
@@ -347,6 +261,14 @@ def _digest(raw):
     for rel, data in raw.items():
         sha.update(rel.encode() + b"\0" + data + b"\0")
     return "sha256:" + sha.hexdigest()
+
+
+def _side_tables(parsed, worded):
+    """The side tables (DIGESTED_TOO) as loaded; for one the directory lacks, the bundled
+    one (a knowledge base passed with --kb need not carry one)."""
+    bundled = data_dir("knowledge_base")
+    return {rel: parsed[rel] if rel in worded else read_table(bundled / rel, _read_bytes(bundled, rel))
+            for rel in DIGESTED_TOO}
 
 
 def load_knowledge_base(directory=None):
@@ -410,7 +332,7 @@ def load_knowledge_base(directory=None):
         rules=rules,
         rule_files=owners,
         brief_sections=manifest.get("brief_sections"),
-        side_tables={rel: parsed[rel] for rel in worded},
+        side_tables=_side_tables(parsed, worded),
     )
     for rule in kb.rules.values():
         if rule["layer"] not in kb.layers:

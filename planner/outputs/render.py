@@ -4,8 +4,9 @@ from __future__ import annotations
 import re
 
 from planner.kb.explain import plain_language
-from planner.outputs.view import excluded_by_reason, plan_view
-from planner.templating import html, pretty_json, text
+from planner.outputs.view import excluded_by_reason, first_cautions, plan_view
+from planner import templating
+from planner.templating import pretty_json
 
 FORMATS = ("md", "json", "html", "fhir")
 AUDIENCES = ("therapist", "trainer", "auditor")
@@ -19,7 +20,7 @@ def render_map(plan, prefix=""):
     rows = layout(plan)
     kb = plan.knowledge
     client = plan.client.get("name", plan.client["id"])
-    return html().get_template("map.svg.j2").render(
+    return templating.html().get_template("map.svg.j2").render(
         rows=rows, size=size(rows), client=client, prefix=prefix, key_columns=key_columns(rows),
         withheld=getattr(plan, "redacted", []),
         key_top=TOP + len(rows) * ROW_HEIGHT + 10, key_line=KEY_LINE, key_first=KEY_TOP,
@@ -169,14 +170,6 @@ def tidy_markdown(text):
     return "\n".join(out).rstrip("\n") + "\n"
 
 
-def first_cautions(plan):
-    """The cautions the summary opens with (safety first), in the plan's order: those named
-    under ``first_cautions`` in the plain-language table."""
-    first = plain_language(plan.knowledge).get("first_cautions", {})
-    order = list(first)      # the table's order: safety before what to do on a disclosure
-    return sorted((c for c in plan.cautions if c["caution"] in first), key=lambda c: order.index(c["caution"]))
-
-
 def _a_roles(kb):
     """``a_roles(['occupational_therapist', 'therapist'])`` in templates: 'an occupational
     therapist or a therapist' (labels and articles from the plain-language table)."""
@@ -194,7 +187,7 @@ def render_plan(plan, fmt="md", audience="therapist"):
 
         return render_fhir(plan)
     kb = plan.knowledge
-    env = text()
+    env = templating.text()
     cited = []
     for item in plan.steps + plan.deferred:
         cited.extend(c for c in item["sources"] if c not in cited)
@@ -209,7 +202,7 @@ def render_plan(plan, fmt="md", audience="therapist"):
     if fmt == "html":
         from markupsafe import Markup
 
-        return html().get_template("report.html.j2").render(
+        return templating.html().get_template("report.html.j2").render(
             shown, map_svg=Markup(render_map(plan)), excluded_groups=excluded_by_reason(plan.excluded, kb.six_rs)[0])
     named_once = plain_language(kb).get("excluded_named_once", {}).get("rules", ())
     return tidy_markdown(env.get_template(TEMPLATES[(fmt, audience)]).render(
@@ -226,10 +219,10 @@ def render_progress(report, plans, fmt="md"):
     if fmt == "html":
         from markupsafe import Markup
 
-        return html().get_template("progress.html.j2").render(
+        return templating.html().get_template("progress.html.j2").render(
             report=report, trend=Markup(render_trend(report, kb)), old_map=Markup(render_map(plans[0], "old-")),
             new_map=Markup(render_map(plans[-1], "new-")))
-    return text().get_template("progress.md.j2").render(report=report)
+    return templating.text().get_template("progress.md.j2").render(report=report)
 
 
 def render_trend(report, kb):
@@ -237,7 +230,7 @@ def render_trend(report, kb):
     from planner.plans.progress import trend_chart
 
     chart = trend_chart(report, kb.parameter_values["rating_scale_max"])
-    return html().get_template("trend.svg.j2").render(chart=chart, report=report, styles=kb.styles["lines"])
+    return templating.html().get_template("trend.svg.j2").render(chart=chart, report=report, styles=kb.styles["lines"])
 
 
 def render_handout(plan, reader, fmt="md"):
@@ -249,5 +242,5 @@ def render_handout(plan, reader, fmt="md"):
 
         raise InputError("seqplan handout", "--format", f"unknown format '{fmt}'", "use md or html")
     if fmt == "html":
-        return html().get_template("handout.html.j2").render(plan=plan, h=handout(plan, reader))
-    return tidy_markdown(text().get_template("handout.md.j2").render(plan=plan, h=handout(plan, reader)))
+        return templating.html().get_template("handout.html.j2").render(plan=plan, h=handout(plan, reader))
+    return tidy_markdown(templating.text().get_template("handout.md.j2").render(plan=plan, h=handout(plan, reader)))

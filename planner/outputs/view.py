@@ -2,10 +2,12 @@
 so that the Markdown and HTML templates only lay it out (and cannot group differently)."""
 from __future__ import annotations
 
+from planner.kb.explain import plain_language
+
 
 def plan_view(plan, kb, cautions):
     """The groupings of ``plan`` its templates read as ``v``; ``cautions`` are the cautions
-    the summary opens with (``render.first_cautions``)."""
+    the summary opens with (``first_cautions``)."""
     functions = [f for region in plan.regions for f in region["functions"]]
     rated = [f for f in functions if f["score"] is not None]
     insufficient = [r for r in plan.regions if r["band"] == "insufficient_data"]
@@ -58,3 +60,11 @@ def excluded_by_reason(excluded, six_rs, named_once=()):
                          if any(f["r"] == r and f["because"] == because for f in item["fails"])]}
               for r, because in keys]
     return groups, once
+
+
+def first_cautions(plan):
+    """The cautions the summary opens with (safety first), in the plan's order: those named
+    under ``first_cautions`` in the plain-language table."""
+    first = plain_language(plan.knowledge).get("first_cautions", {})
+    order = list(first)      # the table's order: safety before what to do on a disclosure
+    return sorted((c for c in plan.cautions if c["caution"] in first), key=lambda c: order.index(c["caution"]))

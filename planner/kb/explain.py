@@ -32,7 +32,8 @@ _RENDERED = {}       # (kb digest, rule id, values read) -> text
 _RENDERED_MAX = 50_000
 
 
-def _env():
+def sandbox():
+    """The sandbox every ``because`` template is parsed, compiled and rendered in."""
     global _ENV
     if _ENV is None:
         import jinja2
@@ -203,7 +204,7 @@ def _compiled(kb, rule_id, checked=None):
             reads = checked[rule_id]
             _TEMPLATES[key] = (_Lazy(source), None if reads is None else tuple(map(tuple, reads)))
         else:
-            env = _env()
+            env = sandbox()
             try:
                 _bounded(source)
                 ast = env.parse(source)
@@ -246,7 +247,7 @@ class _Lazy:
 
     def render(self, **values):
         if self.template is None:
-            env = _env()
+            env = sandbox()
             code = _compiled_code(self.source, self.ast if self.ast is not None else self.source)
             self.template = env.template_class.from_code(env, code, env.make_globals(None))
         return self.template.render(**values)
@@ -277,7 +278,7 @@ def _compiled_code(source, parsed):
                 return marshal.load(handle)
         except (OSError, EOFError, ValueError, TypeError):
             pass                       # damaged: compiled afresh below
-    code = _env().compile(parsed)
+    code = sandbox().compile(parsed)
     if path:
         from planner.files import replace_atomically
 

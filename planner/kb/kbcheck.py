@@ -12,7 +12,7 @@ from pathlib import Path
 
 from planner.reasoning.compiler import RESERVED
 from planner.errors import KnowledgeBaseError
-from planner.kb.explain import fields_read
+from planner.kb.explain import fields_read, sandbox
 from planner.kb.explain import helpers as explain_helpers
 
 # durable-rules limits (../shared/engineering/durable-rules.md, sharp edge 7)
@@ -236,11 +236,34 @@ def _check_rule(kb, rule, producers, fields, env):
     for pattern, field in fields_read(env.parse(rule["because"]), helpers) or ():
         if pattern in positive and field not in fields.get(positive[pattern], ()):
             errors.append(f"{where}: because reads '{pattern}.{field}', which '{positive[pattern]}' facts do not carry")
+    errors.extend(_render_problems(kb, rule, positive, fields))
     kinds = {t["fact"] for t in rule["then"]}
     if "step" in kinds and not any(p.get("not") and p["fact"] == "deferred" for p in rule["when"].values()):
         errors.append(f"{where}: concludes a step without excluding a deferral of the same activity "
                       f"(add a `not: true` pattern on 'deferred')")
     return errors
+
+
+def _render_problems(kb, rule, positive, fields):
+    """Render the justification once, as a plan would (the same sandbox and output limit),
+    every field of its facts 1: what the sandbox refuses for every value (a repetition too
+    long, a forbidden operator, an output over the limit) would end every plan it fires in.
+    Other failures depend on the values and are a plan's to report."""
+    from types import SimpleNamespace
+
+    from jinja2.sandbox import SecurityError
+
+    from planner.kb.explain import because
+
+    matched = {name: dict.fromkeys(fields.get(kind, ()), 1) for name, kind in positive.items()}
+    try:
+        because(kb, SimpleNamespace(rule=rule["id"], matched=matched))
+    except KnowledgeBaseError as exc:
+        refused = isinstance(exc.__cause__, (SecurityError, MemoryError, OverflowError)) or (
+            isinstance(exc.__cause__, ValueError) and "longer than" in str(exc.__cause__))
+        if refused:
+            return [f"{kb.rule_files[rule['id']]} {rule['id']}: because: every plan would refuse it: {exc.__cause__}"]
+    return []
 
 
 def _check_refs(where, values, positive, fields):
@@ -324,8 +347,6 @@ def _check_styles(kb):
 
 def check(kb):
     """Every problem with ``kb``, as one line each (empty when it is sound)."""
-    import jinja2
-
     from planner.kb.policy import STEP_ORDER, unknown_criteria
     from planner.reasoning.compiler import compile_ruleset, unbounded_joins
     from planner.reasoning.facts import catalogue_counts
@@ -333,7 +354,9 @@ def check(kb):
     errors = _check_catalogue(kb) + _check_decision_codes(kb) + _check_concluded(kb) + _check_styles(kb)
     producers, fields = _producers(kb), _fields(kb)
     errors.extend(_check_every_r_decided(kb, producers))
-    env = jinja2.Environment()
+    # the sandbox planning renders in: a constant a template builds (a string repeated 10^9
+    # times) is never folded at check time, where no limit would stop it
+    env = sandbox()
     for rule in kb.active_rules:
         errors.extend(_check_rule(kb, rule, producers, fields, env))
     used = {value[1:] for rule in kb.active_rules for value in _values(rule) if value.startswith("$") and "." not in value}

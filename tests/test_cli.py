@@ -11,6 +11,7 @@ import yaml
 from click.testing import CliRunner
 
 from tests.conftest import EXAMPLE_NAMES, EXAMPLES_DIR, KB_DIR, ROOT, make_assessment, run_cli, write_assessment
+from planner import __version__
 from planner.cli import main
 
 
@@ -203,19 +204,27 @@ def test_redact_the_bundled_example(tmp_path, fmt):
     assert name not in out.read_text(encoding="utf-8")
 
 
-def test_version_matches_pyproject():
-    version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+def test_the_version_is_set_in_one_place_and_has_a_changelog_entry():
+    """planner.__version__ is the version: pyproject.toml reads it (and states none of its
+    own), and CHANGELOG.md has an entry for it, so a release cannot skip either."""
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert "version" not in pyproject["project"] and "version" in pyproject["project"]["dynamic"]
+    assert pyproject["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "planner.__version__"}
+    changelog = (ROOT / "CHANGELOG.md").read_text("utf-8")
+    assert f"\n## {__version__} (" in changelog, f"CHANGELOG.md has no entry for {__version__}"
+
+
+def test_version_option_says_the_version():
     result = invoke("--version")
     assert result.exit_code == 0
-    assert version in result.stdout
+    assert __version__ in result.stdout
     proc = run_cli("--version")
-    assert proc.returncode == 0 and version in proc.stdout
+    assert proc.returncode == 0 and __version__ in proc.stdout
 
 
 def test_version_is_stamped_on_the_plan():
-    version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
     result = invoke("plan", "--example", "middle-limbic", "--format", "json")
-    assert json.loads(result.stdout)["seqplan_version"] == version
+    assert json.loads(result.stdout)["seqplan_version"] == __version__
 
 
 def test_console_script_entry_point():

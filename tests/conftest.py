@@ -50,6 +50,25 @@ PERIOD_STARTS = {"perinatal": 0.0, "infancy": 2 / 12, "early_childhood": 13 / 12
 SETTINGS = ("home", "school", "clinic", "community")
 
 
+def pytest_configure(config):
+    """Hypothesis keeps caches in .hypothesis/ of the working directory, the checkout (its
+    pytest plugin parses every local module while collecting, even with database=None):
+    give it a temporary folder of this run instead, removed at the end."""
+    try:
+        from hypothesis.configuration import set_hypothesis_home_dir
+    except ImportError:
+        return
+    import tempfile
+
+    config._seqplan_hypothesis_dir = tempfile.mkdtemp(prefix="seqplan-hypothesis-")
+    set_hypothesis_home_dir(config._seqplan_hypothesis_dir)
+
+
+def pytest_unconfigure(config):
+    if getattr(config, "_seqplan_hypothesis_dir", None):
+        shutil.rmtree(config._seqplan_hypothesis_dir, ignore_errors=True)
+
+
 def make_assessment(brainstem=12, diencephalon=12, limbic=12, cortex=12, *, age=9.5,
                     client_id="T-001", name=None, assessed_on="2026-11-02", **overrides):
     """A valid assessment dict: every function of a region gets that region's score.

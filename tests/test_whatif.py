@@ -93,7 +93,7 @@ def test_check_claims_can_fail():
 
 
 @pytest.mark.parametrize("name", sorted(TEACHING_POINTS))
-def test_teaching_note_claims_hold(name):
+def test_teaching_note_claims_hold(name, tmp_path):
     """What trainees are told they will see (as-is, and after the note's what-if) is what the plans show."""
     n = note(name)
     assert check_claims(plan_json(name), n["checks"]["before"]) == [], f"{name}: the note's claims about the plan"
@@ -112,14 +112,9 @@ def test_teaching_note_claims_hold(name):
         for part in parents:
             node = node.setdefault(part, {})
         node[leaf] = value
-    tmp = ROOT / ".pytest_cache"   # the changed plan, checked as a file a trainer could have written
-    tmp.mkdir(exist_ok=True)
-    path = tmp / f"whatif-{name}.yaml"
+    path = tmp_path / f"whatif-{name}.yaml"   # the changed plan, checked as a file a trainer could have written
     path.write_text(yaml.safe_dump(data), "utf-8")
-    try:
-        after = plan_json(path)
-    finally:
-        path.unlink()
+    after = plan_json(path)
     assert check_claims(after, n["checks"]["after"]) == [], f"{name}: the note's what-if claims"
 
 

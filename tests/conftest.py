@@ -123,6 +123,21 @@ def run_cli(*args, cwd=None, env=None):
                           capture_output=True, text=True, env=full_env, timeout=120)
 
 
+def cli_in_process(*args, env=None):
+    """``seqplan *args`` in this process (click's test runner), answering as ``run_cli`` does
+    (returncode, stdout, stderr) without starting an interpreter and loading the knowledge
+    base again: for tests of what a command says. Tests of the process itself (exit codes
+    under a real interpreter, signals, caches, devices, the working directory) use run_cli."""
+    from click.testing import CliRunner
+
+    from planner.cli import main
+
+    result = CliRunner().invoke(main, [str(a) for a in args], env=env)
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return subprocess.CompletedProcess(args, result.exit_code, result.stdout, result.stderr)
+
+
 @pytest.fixture
 def assessment_file(tmp_path):
     """Factory: ``assessment_file(data, name=..., fmt=...)`` -> path of the written file."""

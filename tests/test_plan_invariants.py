@@ -14,6 +14,9 @@ import pytest
 
 from tests.conftest import AROUSAL_STATES, PERIOD_STARTS, REGION_FUNCTIONS, make_assessment
 
+# Its 2,000 plans take minutes: started first, so the parallel workers finish together.
+pytestmark = pytest.mark.heavy
+
 N_CASES = 2000
 SEED = 20261127
 HIGH = ("alarm", "fear", "terror")

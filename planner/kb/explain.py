@@ -136,7 +136,6 @@ def helpers(kb):
 
 
 PLAIN_FILE = "plain_language.yaml"
-_TABLES = {}
 
 
 def plain_language(kb):
@@ -145,24 +144,9 @@ def plain_language(kb):
 
 
 def side_table(kb, name):
-    """A table the digest covers beside the rules (planner.kb.knowledge.DIGESTED_TOO), from
-    ``kb``'s directory, or the bundled one when that directory has none (a knowledge base
-    passed with --kb need not carry one)."""
-    from planner.errors import KnowledgeBaseError
-    from planner.intake.safeload import LoadProblem, decode, parse_yaml, read_bytes
-    from planner.kb.knowledge import MAX_KB_FILE_BYTES
-    from planner.resources import data_dir
-
-    path = kb.directory / name
-    if not path.is_file():
-        path = data_dir("knowledge_base") / name
-    key = str(path.resolve())
-    if key not in _TABLES:
-        try:      # as strictly as the rest of a knowledge base: it may come from --kb DIR
-            _TABLES[key] = parse_yaml(decode(read_bytes(path, MAX_KB_FILE_BYTES)))[0]
-        except LoadProblem as exc:
-            raise KnowledgeBaseError(f"{path}: {exc.problem}" + (f" ({exc.fix})" if exc.fix else "")) from None
-    return _TABLES[key]
+    """A table the digest covers beside the rules (planner.kb.knowledge.DIGESTED_TOO), as
+    ``kb`` loaded it."""
+    return kb.side_tables[name]
 
 
 def readable_words(kb):
@@ -242,7 +226,7 @@ def _compiled(kb, rule_id, checked=None):
 def _bounded(source):
     """Refuse a template too long or too deeply nested to parse safely (jinja2's parser
     recurses once per bracket: 2,000 nested parentheses overflow Python's stack)."""
-    from planner.intake.safeload import bracket_depth
+    from planner.reading.safeload import bracket_depth
 
     if len(source) > MAX_SOURCE:
         raise ValueError(f"{len(source)} characters; at most {MAX_SOURCE}")
@@ -281,7 +265,7 @@ def _compiled_code(source, parsed):
 
     import jinja2
 
-    from planner.kb.knowledge import cache_root, private_dir
+    from planner.cache import cache_root, private_dir
 
     root = cache_root()
     folder = private_dir(os.path.join(root, "templates")) if root and private_dir(root) else None

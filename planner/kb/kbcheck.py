@@ -44,7 +44,7 @@ READ_BY_PLANNER = {"rating_scale_max", "steps_per_phase", "daily_minutes_max", "
                    # facts.py: region means, settings and the referral tables (brief v3)
                    "qualifier_hides_developmental_age", "not_ratable_before_years", "setting_stands_in",
                    "settings_by_referral", "road_ahead_years", "referral_functions", "referral_concerns",
-                   "referral_services", "step_down_steps_per_phase", "fails_not_lifted_by_waiting",
+                   "referral_services", "step_down_steps_per_phase", "fails_not_lifted_by_waiting", "step_order",
                    "daily_limit_exempt", "interest_first_phases",
                    # goals (brief section 23): targets in facts.py, numbers in justifications
                    "objective_rating_steps", "objective_relational_step", "objective_signs",
@@ -315,14 +315,22 @@ def _check_decision_codes(kb):
     return errors
 
 
+def _check_styles(kb):
+    """Every band (and unrated) has a fill on the map, every region (and relational health) a line."""
+    wanted = (("bands", [*kb.bands, "unrated"]), ("lines", [*kb.regions, "relational_health"]))
+    return [f"regions.yaml styles.{part}: no style for '{ident}'"
+            for part, idents in wanted for ident in idents if ident not in kb.styles.get(part, {})]
+
+
 def check(kb):
     """Every problem with ``kb``, as one line each (empty when it is sound)."""
     import jinja2
 
+    from planner.kb.policy import STEP_ORDER, unknown_criteria
     from planner.reasoning.compiler import compile_ruleset, unbounded_joins
     from planner.reasoning.facts import catalogue_counts
 
-    errors = _check_catalogue(kb) + _check_decision_codes(kb) + _check_concluded(kb)
+    errors = _check_catalogue(kb) + _check_decision_codes(kb) + _check_concluded(kb) + _check_styles(kb)
     producers, fields = _producers(kb), _fields(kb)
     errors.extend(_check_every_r_decided(kb, producers))
     env = jinja2.Environment()
@@ -331,6 +339,8 @@ def check(kb):
     used = {value[1:] for rule in kb.active_rules for value in _values(rule) if value.startswith("$") and "." not in value}
     used |= READ_BY_PLANNER
     errors.extend(f"parameters.yaml {pid}: no active rule uses it" for pid in kb.parameters if pid not in used)
+    errors.extend(f"parameters.yaml step_order: unknown criterion '{name}' (use {', '.join(STEP_ORDER)})"
+                  for name in unknown_criteria(kb.parameter_values.get("step_order", ())))
     if len(kb.rules) > MAX_RULES:
         errors.append(f"{len(kb.rules)} rules: durable-rules handles at most {MAX_RULES}")
     for layer in kb.layers:

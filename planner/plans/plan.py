@@ -88,3 +88,9 @@ class Plan:
     def knowledge(self):
         """The knowledge base the plan was made with (for labels and citations)."""
         return self._kb
+
+    @property
+    def evaluation(self):
+        """The engine's evaluation behind the plan (``planner.reasoning.engine.Evaluation``: every
+        fact, firing and producer), for explanations; None for a plan read back from storage."""
+        return self._evaluation

@@ -468,13 +468,13 @@ def _assessments(path, kb, name=None):
     or one per CSV row."""
     from pathlib import Path
 
-    from planner.api import assessment_path
+    from planner.intake.examples import assessment_path
     from planner.intake.assessment import from_data, load_assessment
 
     path = assessment_path(path)
     name = name or str(path)
     if Path(path).suffix.lower() != ".csv":
         return [(name, load_assessment(path, kb))]
-    from planner.caseload.csvinput import read_rows
+    from planner.intake.csvinput import read_rows
 
     return [(f"{name} row {row}", from_data(data, f"{path} row {row}", kb=kb)) for row, data in read_rows(path, kb)]

@@ -17,7 +17,7 @@ def summary(plan):
     keeps this for the unedited assessment can send it back as a baseline."""
     if isinstance(plan, dict):
         return plan
-    ev = plan._evaluation
+    ev = plan.evaluation
     fired = {}
     for firing in ev.trace:
         fired[firing.rule] = fired.get(firing.rule, 0) + 1
@@ -191,16 +191,17 @@ def render(report, fmt="md"):
 
     if fmt == "json":
         return json.dumps(report, indent=2, ensure_ascii=False) + "\n"
-    from planner.outputs.render import _env
+    from planner import templating
 
-    return _env().get_template("trainer-whatif.md.j2").render(r=report)
+    return templating.text().get_template("trainer-whatif.md.j2").render(r=report)
 
 
 def plan_mapping(data, kb, source="--set"):
-    """Plan an assessment mapping (``planner.api.plan_for_data``: the same validation and errors as a file)."""
-    from planner.api import plan_for_data
+    """Plan an assessment mapping (the same validation and errors as a file)."""
+    from planner.intake.validation import from_mapping
+    from planner.plans.planning import make_plan
 
-    return plan_for_data(data, source=source, kb=kb)
+    return make_plan(from_mapping(data, kb, source), kb)
 
 
 def whatif(path, sets, kb=None):

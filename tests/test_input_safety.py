@@ -165,12 +165,13 @@ def main_cli():
 
 def test_a_tiny_exponent_age_never_reaches_the_engine_through_the_library(tmp_path):
     """It used to segfault durable-rules' C core (exit 139) and kill a host process."""
-    code = ("import sys\nfrom planner import api\nfrom planner.errors import InputError\n"
-            "from tests.conftest import make_assessment\n"
-            "try:\n    api.plan_data(make_assessment(age=0.00001))\nexcept InputError as e:\n"
+    # The assessment goes in as JSON (1e-05 reads back as the same float): the child process
+    # imports only the installed planner, not this checkout's tests package.
+    code = ("import json, sys\nfrom planner import api\nfrom planner.errors import InputError\n"
+            "try:\n    api.plan_data(json.loads(sys.argv[1]))\nexcept InputError as e:\n"
             "    print('refused', e)\n")
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
-                          cwd=EXAMPLES_DIR.parent)
+    proc = subprocess.run([sys.executable, "-c", code, json.dumps(make_assessment(age=0.00001))],
+                          capture_output=True, text=True, timeout=120, cwd=EXAMPLES_DIR.parent)
     assert proc.returncode == 0, proc.stderr[-800:]
     assert proc.stdout.startswith("refused") and "client.age_years" in proc.stdout
 

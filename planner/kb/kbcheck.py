@@ -15,7 +15,7 @@ from planner.errors import KnowledgeBaseError
 from planner.kb.explain import fields_read, sandbox
 from planner.kb.explain import helpers as explain_helpers
 
-# durable-rules limits (../shared/engineering/durable-rules.md, sharp edge 7)
+# durable-rules limits (the engineering notes on durable-rules, sharp edge 7)
 MAX_RULES = 4096
 MAX_RULES_PER_FIRST_TEST = 256
 TAG = re.compile(r"@rule:([A-Z][A-Z0-9-]*-[0-9]{3})\b")

@@ -214,11 +214,11 @@ def test_redact_the_bundled_example(tmp_path, fmt):
 
 
 def test_the_version_is_set_in_one_place_and_has_a_changelog_entry():
-    """planner.__version__ is the version: pyproject.toml reads it (and states none of its
+    """planner.version.__version__ is the version: pyproject.toml reads it (and states none of its
     own), and CHANGELOG.md has an entry for it, so a release cannot skip either."""
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
     assert "version" not in pyproject["project"] and "version" in pyproject["project"]["dynamic"]
-    assert pyproject["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "planner.__version__"}
+    assert pyproject["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "planner.version.__version__"}
     changelog = (ROOT / "CHANGELOG.md").read_text("utf-8")
     assert f"\n## {__version__} (" in changelog, f"CHANGELOG.md has no entry for {__version__}"
 

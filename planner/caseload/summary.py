@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 
-from planner import __version__
+from planner.version import __version__
 
 CASELOAD_FORMAT = "seqplan/caseload-1"
 

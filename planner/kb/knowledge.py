@@ -176,7 +176,7 @@ def _cache_file(digest, schema_bytes):
     root = cache_root()
     if root is None:
         return None
-    from planner import __version__
+    from planner.version import __version__
     from planner.kb import explain
     from planner.reading import safeload
 

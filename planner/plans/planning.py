@@ -5,7 +5,7 @@ strength and review carries the ids of the rules behind it and their justificati
 """
 from __future__ import annotations
 
-from planner import __version__
+from planner.version import __version__
 from planner.kb.explain import because
 from planner.reasoning.facts import build_facts, region_summaries
 from planner.plans.attainment import attainment

@@ -77,11 +77,13 @@ class KnowledgeBase:
     def region_order(self):
         return {rid: r["order"] for rid, r in self.regions.items()}
 
-    @property
+    # Built once: a knowledge base does not change once loaded, and these are read on every
+    # step of every plan (the parameters about 90 times a plan).
+    @cached_property
     def active_rules(self):
         return [r for r in self.rules.values() if r["status"] == "active"]
 
-    @property
+    @cached_property
     def parameter_values(self):
         return {pid: p["value"] for pid, p in self.parameters.items()}
 

@@ -257,8 +257,9 @@ def _by_id(items, what, path, key="id"):
     return table
 
 
-def _digest(raw):
-    """sha256 over every file (relative name and bytes), in name order."""
+def digest_files(raw):
+    """sha256 over every file of {relative name: bytes}, in the order given: the form of each
+    digest stamped on a plan (the knowledge base's, and planner.presentation's)."""
     sha = hashlib.sha256()
     for rel, data in raw.items():
         sha.update(rel.encode() + b"\0" + data + b"\0")
@@ -285,7 +286,10 @@ def load_knowledge_base(directory=None):
     # The plain-language table puts words into justifications and handouts: the digest stamped on
     # every plan covers it too, so changed wording can never hide under the same digest.
     worded = {rel: _read_bytes(directory, rel) for rel in DIGESTED_TOO if (directory / rel).is_file()}
-    digest = _digest(dict(sorted({**raw, **worded}.items())))
+    # a side table the directory lacks is the bundled one (_side_tables): the digest covers the table used
+    bundled = data_dir("knowledge_base")
+    used = {rel: worded[rel] if rel in worded else _read_bytes(bundled, rel) for rel in DIGESTED_TOO}
+    digest = digest_files(dict(sorted({**raw, **used}.items())))
     cached = _CACHE.get((str(directory.resolve()), digest))
     if cached:
         return cached

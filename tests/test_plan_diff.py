@@ -103,12 +103,18 @@ def test_same_content_in_another_type_is_not_the_same_plan():
 
 
 def test_stamps_say_which_changed_and_survive_a_damaged_one():
-    before = plan()
-    assert plan_diff(before, plan()).stamp("kb") is None and plan_diff(before, plan()).stamp("input") is None
-    after = plan(kb={"name": "kb", "version": "2", "digest": "sha256:b"}, input_digest="sha256:j")
-    assert plan_diff(before, after).stamp("kb") == (("1", "sha256:a"), ("2", "sha256:b"))
-    assert plan_diff(before, after).stamp("input") == ("sha256:i", "sha256:j")
-    assert plan_diff(plan(kb="damaged"), before).stamp("kb") == ((None, None), ("1", "sha256:a"))
+    before = plan(presentation={"digest": "sha256:p"})
+    same = plan(presentation={"digest": "sha256:p"})
+    assert [plan_diff(before, same).stamp(name) for name in ("input", "kb", "presentation")] == [None, None, None]
+    after = plan(kb={"name": "kb", "version": "2", "digest": "sha256:b"}, presentation={"digest": "sha256:q"})
+    diff = plan_diff(before, after)
+    assert diff.stamp("input") is None
+    assert diff.stamp("kb") == (before["kb"], after["kb"])
+    assert diff.stamp("presentation") == ({"digest": "sha256:p"}, {"digest": "sha256:q"})
+    assert plan_diff(plan(input_digest="sha256:j"), before).stamp("input") == ({"digest": "sha256:j"},
+                                                                              {"digest": "sha256:i"})
+    assert plan_diff(plan(kb="damaged"), before).stamp("kb") == ({}, before["kb"])
+    assert plan_diff(plan(), before).stamp("presentation") == ({}, {"digest": "sha256:p"}), "made before the stamp"
 
 
 def test_a_step_written_twice_is_read_as_json_reads_a_key_twice():

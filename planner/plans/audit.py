@@ -11,11 +11,28 @@ from planner.errors import InputError
 MAX_LINES = 60
 
 
-def differences(old, new):
-    """Lines naming every difference between two plan documents (or parts of them), field by field."""
-    from planner.plans.diff import field_changes
+def differences(diff):
+    """Lines naming every difference a ``PlanDiff`` of two plan documents found, field by field."""
+    return [_line(change) for change in diff.fields]
 
-    return [_line(change) for change in field_changes(old, new)]
+
+def stamp_lines(diff):
+    """Which of the plan's stamps changed, so an auditor learns first what to look for: the input,
+    the knowledge base (the rules and tables the plan follows from) or the presentation (the
+    templates that word and lay out the outputs)."""
+    lines = []
+    if diff.stamp("input"):
+        was, now = diff.stamp("input")
+        lines.append(f"input changed: {was.get('digest')} -> {now.get('digest')}")
+    if diff.stamp("kb"):
+        was, now = diff.stamp("kb")
+        lines.append(f"knowledge base changed: {was.get('version')} {was.get('digest')} -> "
+                     f"{now.get('version')} {now.get('digest')}")
+    if diff.stamp("presentation"):
+        was, now = diff.stamp("presentation")
+        lines.append(f"presentation changed: the templates that word and lay out the outputs are not those this "
+                     f"plan was made with (digest {was.get('digest')} then, {now.get('digest')} now)")
+    return lines
 
 
 def _line(change):
@@ -113,12 +130,8 @@ def _audit(plan_path, assessment_path, kb_dir):
                       f"{kb.name} {kb.version}; the content is the same, the bytes are not",
                       f"formatting: {_formatting(stored_text, text)}"]
     lines = [f"not reproduced: {plan_path}"]
-    if diff.stamp("input"):
-        lines.append("input changed: {} -> {}".format(*diff.stamp("input")))
-    if diff.stamp("kb"):
-        (version, digest), (now_version, now_digest) = diff.stamp("kb")
-        lines.append(f"knowledge base changed: {version} {digest} -> {now_version} {now_digest}")
-    changes = [_line(change) for change in diff.fields]
+    lines += stamp_lines(diff)
+    changes = differences(diff)
     lines += changes[:MAX_LINES]
     if len(changes) > MAX_LINES:
         lines.append(f"... and {len(changes) - MAX_LINES} more differences")
@@ -131,6 +144,7 @@ def diff_knowledge_bases(assessment_path, kb_a, kb_b):
     """Report lines: how the plan for one assessment changes from knowledge base A to B."""
     from planner.intake.assessment import load_assessment
     from planner.kb.knowledge import load_knowledge_base
+    from planner.plans.diff import plan_diff
     from planner.plans.planning import make_plan
 
     plans = []
@@ -144,5 +158,5 @@ def diff_knowledge_bases(assessment_path, kb_a, kb_b):
                      f"{a.version} but their contents differ: bump the version when a rule changes")
     sections = ("regions", "start", "steps", "alternatives", "deferred", "excluded", "strengths", "delivery",
                 "cautions", "risks", "regulate_duration", "review")
-    changes = differences({k: plan_a[k] for k in sections}, {k: plan_b[k] for k in sections})
+    changes = differences(plan_diff({k: plan_a[k] for k in sections}, {k: plan_b[k] for k in sections}))
     return lines + (changes or ["no difference in what is recommended, deferred or excluded, or why"])

@@ -5,7 +5,7 @@ activity, a region by its id), never by position, so a step that moved is a step
 not one removed and another added. This module finds differences; its readers word them."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 
 # lists whose entries have an identity, and the field holding it (at any depth of a plan)
@@ -178,6 +178,13 @@ def _part(plan, key):
     return plan[key] if isinstance(plan, dict) else getattr(plan, key)
 
 
+def _stamp(plan, name):
+    if name == "input":
+        return {"digest": plan.get("input_digest") if isinstance(plan, dict) else plan.input_digest}
+    value = plan.get(name) if isinstance(plan, dict) else getattr(plan, name)
+    return value if isinstance(value, dict) else {}
+
+
 def place(plan, activity):
     """Where ``activity`` is in ``plan``: (step, alternative, deferred or excluded, its entry),
     or ("not proposed", None)."""
@@ -188,6 +195,23 @@ def place(plan, activity):
     return "not proposed", None
 
 
+def _functions(plan):
+    return [dict(f, region=r["id"]) for r in _part(plan, "regions") for f in r["functions"]]
+
+
+def _gates(plan):
+    return sorted(gates_of(plan), key=lambda g: (g["stage"], g["by"]))
+
+
+def _section(key, read=None, identity=None):
+    """A ``PlanDiff`` attribute: the plans' ``key`` lists (or what ``read`` reads of each plan)
+    matched by identity, found when first read."""
+    def matched(diff):
+        items = read or (lambda plan: _part(plan, key))
+        return Matched(items(diff.before), items(diff.after), identity or IDENTITY[key])
+    return cached_property(matched)
+
+
 @dataclass
 class PlanDiff:
     """How plan ``after`` differs from plan ``before``: each a ``Plan``, its JSON document as a
@@ -196,67 +220,28 @@ class PlanDiff:
 
     before: object
     after: object
-    _sections: dict = field(default_factory=dict, repr=False)
 
-    def _matched(self, key, items=None, identity=None):
-        if key not in self._sections:
-            items = items or (lambda plan: _part(plan, key))
-            self._sections[key] = Matched(items(self.before), items(self.after), identity or IDENTITY[key])
-        return self._sections[key]
-
-    @property
-    def steps(self):
-        return self._matched("steps")
-
-    @property
-    def alternatives(self):
-        return self._matched("alternatives")
-
-    @property
-    def deferred(self):
-        return self._matched("deferred")
-
-    @property
-    def excluded(self):
-        return self._matched("excluded")
-
-    @property
-    def cautions(self):
-        return self._matched("cautions")
-
-    @property
-    def regions(self):
-        return self._matched("regions")
-
-    @property
-    def functions(self):
-        """Every rated function of the map, each with its region's id (``region``)."""
-        return self._matched("functions", lambda plan: [dict(f, region=r["id"]) for r in _part(plan, "regions")
-                                                         for f in r["functions"]])
-
-    @property
-    def gates(self):
-        """Gates matched by stage and by what, in that order."""
-        return self._matched("gates", lambda plan: sorted(gates_of(plan), key=lambda g: (g["stage"], g["by"])), GATE)
+    steps = _section("steps")
+    alternatives = _section("alternatives")
+    deferred = _section("deferred")
+    excluded = _section("excluded")
+    cautions = _section("cautions")
+    regions = _section("regions")
+    functions = _section("functions", _functions)      # every rated function, with its region's id (region)
+    gates = _section("gates", _gates, GATE)             # matched by the stage closed and by what
 
     def value(self, key):
-        """(before, after) of a single-valued part (start, review, regulate_duration,
-        input_digest) when it changed, else None."""
+        """(before, after) of a single-valued part (start, review, regulate_duration) when it
+        changed, else None."""
         a, b = _part(self.before, key), _part(self.after, key)
         return None if a == b else (a, b)
 
     def stamp(self, name):
-        """(before, after) of the knowledge base's (``version``, ``digest``) or of the ``input``
-        digest when it changed, else None; a document whose stamp is damaged reads as None."""
-        def read(plan):
-            if name == "input":
-                return plan.get("input_digest") if isinstance(plan, dict) else plan.input_digest
-            kb = plan.get("kb") if isinstance(plan, dict) else plan.kb
-            kb = kb if isinstance(kb, dict) else {}
-            return kb.get("version"), kb.get("digest")
-        a, b = read(self.before), read(self.after)
-        changed = a != b if name == "input" else a[1] != b[1]
-        return (a, b) if changed else None
+        """(before, after) of a plan's stamp ``name`` when its digest changed, else None: ``input``
+        ({digest} of the assessment), ``kb`` ({name, version, digest} of the knowledge base) or
+        ``presentation`` ({digest} of templates/). A stamp missing or damaged reads as {}."""
+        a, b = _stamp(self.before, name), _stamp(self.after, name)
+        return None if a.get("digest") == b.get("digest") else (a, b)
 
     def was(self, activity):
         """(status, entry) of ``activity`` in the first plan (see ``place``)."""

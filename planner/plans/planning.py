@@ -11,6 +11,7 @@ from planner.reasoning.facts import build_facts, region_summaries
 from planner.plans.attainment import attainment
 from planner.plans.plan import Plan
 from planner.plans.selection import phase_order, select_steps, unique
+from planner.presentation import digest as presentation_digest
 from planner.reading.vocabulary import unrecognised
 
 PLAN_FORMAT = "seqplan/plan-1"
@@ -312,6 +313,7 @@ def make_plan(assessment, kb=None, *, redact=False):
         seqplan_version=__version__,
         input_digest=assessment.digest,
         kb={"name": kb.name, "version": kb.version, "digest": kb.digest},
+        presentation={"digest": presentation_digest()},
         client=client,
         assessed_on=assessment.assessed_on,
         assessor=assessment.assessor,

@@ -113,14 +113,14 @@ def progress_report(old, new, *later, fmt="md", kb_dir=None, redact=False):
 
 def audit_plan(plan_json, path, kb_dir=None):
     """(reproduced?, report lines) for a stored JSON plan and the assessment it claims to follow from."""
-    from planner.plans.audit import audit
+    from planner.outputs.audit import audit
 
     return audit(plan_json, assessment_path(path), kb_dir)
 
 
 def diff_knowledge_bases(path, kb_a, kb_b):
     """Report lines: how the plan for one assessment changes between two knowledge bases."""
-    from planner.plans.audit import diff_knowledge_bases as diff
+    from planner.outputs.audit import diff_knowledge_bases as diff
 
     return diff(assessment_path(path), kb_a, kb_b)
 

@@ -344,7 +344,7 @@ class Record:
     def reproduce(self, plan_ref, by=None):
         """(reproduced?, lines): re-plan a stored plan from its stored assessment(s) and
         compare byte for byte, as `seqplan audit` does for a file (an audited read)."""
-        from planner.plans.audit import MAX_LINES, differences, stamp_lines
+        from planner.outputs.audit import MAX_LINES, differences, stamp_lines
         from planner.plans.diff import plan_diff
         from planner.outputs.render import render_plan
         from planner.plans.planning import make_plan

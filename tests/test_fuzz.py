@@ -1,8 +1,9 @@
 """Fuzzing the whole command on mutated assessment files (Hypothesis, seeded, so CI runs
-the same few hundred cases every time): whatever the bytes, `seqplan plan` exits 0 with
-a plan or 2 with one line, never a traceback, never a crash, and never leaves an output
-file behind on exit 2. The reproducers of issue 13 are kept in test_input_safety.CORPUS."""
+the same few hundred cases every time; SEQPLAN_FUZZ_CASES sets how many): whatever the
+bytes, `seqplan plan` exits 0 with a plan or 2 with one line, never a traceback, never a
+crash, and never leaves an output file behind on exit 2. The reproducers of issue 13 are kept in test_input_safety.CORPUS."""
 import json
+import os
 
 import pytest
 from click.testing import CliRunner
@@ -61,7 +62,7 @@ def mutated_files(draw):
     return suffix, data
 
 
-@settings(max_examples=200, derandomize=True, deadline=None, database=None,
+@settings(max_examples=int(os.environ.get("SEQPLAN_FUZZ_CASES", 200)), derandomize=True, deadline=None, database=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(case=mutated_files())
 def test_any_mutated_assessment_is_planned_or_refused_in_one_line(tmp_path_factory, case):

@@ -107,6 +107,9 @@ def engine_for(db=None):
     if key in _ENGINES:
         return _ENGINES[key]
     engine = _sqlite_engine(url) if url.get_backend_name() == "sqlite" else create_engine(url)
+    from sqlalchemy import event
+
+    event.listen(engine, "before_cursor_execute", _refuse_nul)
     try:
         _migrate(engine)
     except SQLAlchemyError as exc:
@@ -114,6 +117,26 @@ def engine_for(db=None):
         raise RecordError(f"{shown(url)}: cannot open the case record ({_first_line(exc)})") from None
     _ENGINES[key] = engine
     return engine
+
+
+def _refuse_nul(conn, cursor, statement, parameters, context, executemany):
+    """Text holding a NUL character is refused before it reaches the database: PostgreSQL can
+    neither keep nor compare it (a DataError: a web page's 500); refused on SQLite too, so a
+    record behaves the same on both."""
+    if any(isinstance(v, str) and "\x00" in v for v in _values(parameters)):
+        raise RecordError("text with a NUL character (\\x00) cannot be kept in the case record or looked up "
+                          "in it (remove the character)")
+
+
+def _values(parameters):
+    if isinstance(parameters, dict):
+        yield from parameters.values()
+    elif isinstance(parameters, (list, tuple)):
+        for value in parameters:
+            if isinstance(value, (dict, list, tuple)):
+                yield from _values(value)
+            else:
+                yield value
 
 
 def _first_line(exc):

@@ -44,7 +44,9 @@ def check_decision(kb, plan, plan_id, step, action, activity, reason, note):
         raise RecordError(f"{action}: not a decision (one of: {', '.join(codes(kb)['actions'])})")
     check_reason(kb, reason, note, spec["needs_reason"])
     steps = {s["id"]: s for s in plan["steps"]}
-    if spec["needs_activity"] and activity not in kb.activities:
+    # an activity sent with any action must be in the catalogue: a decision stored with another
+    # one (accept, activity "16") broke every later view of the plan
+    if (spec["needs_activity"] or activity is not None) and activity not in kb.activities:
         from planner.intake.assessment import suggest
 
         raise RecordError(f"activity '{activity}': not in the catalogue "

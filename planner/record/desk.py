@@ -14,6 +14,7 @@ from planner.record.store import label, parse_id
 from planner.record.users import Forbidden
 
 UPLOADS = (".yaml", ".yml", ".json", ".csv")
+MAX_NAME = 200          # bytes of an uploaded file's name (written to a temporary folder: at most 255)
 FORM_SOURCE = "form"
 NUMBER = re.compile(r"-?\d+(\.\d+)?")
 
@@ -28,15 +29,25 @@ def form_mapping(fields):
         if not value or name == "csrf":
             continue
         path = name.split(".")
-        if path[0] == "context" and path[1] != "notes":
+        if path[0] == "context" and len(path) > 1 and path[1] != "notes":
             value = [v.strip() for v in value.split(",") if v.strip()]
         elif path[0] == "functioning" or path[-1] in ("age_years", "relational_health"):
             value = (float(value) if "." in value else int(value)) if NUMBER.fullmatch(value) else value
         node = data
         for key in path[:-1]:
             node = node.setdefault(key, {})
+            if not isinstance(node, dict):       # a field inside one that holds a value (sleep.x)
+                raise FormFieldError(name)
         node[path[-1]] = value
     return data
+
+
+class FormFieldError(ValueError):
+    """A form field named inside another field that holds a value (not a field of the form)."""
+
+    def __init__(self, name):
+        super().__init__(name)
+        self.name = name
 
 
 class Desk:
@@ -119,7 +130,13 @@ class Desk:
         or every problem with it (each an InputError naming its field)."""
         from planner.intake.assessment import from_data, validation_errors
 
-        mapping = form_mapping(fields)
+        from planner.errors import InputError
+
+        try:
+            mapping = form_mapping(fields)
+        except FormFieldError as exc:
+            return [InputError(FORM_SOURCE, exc.name, "is not a field of this form",
+                               "send the form as the page shows it")], None
         problems = validation_errors(mapping, FORM_SOURCE, "", self.record.kb)
         if problems:
             return problems, None
@@ -133,6 +150,9 @@ class Desk:
         from planner.record.store import _assessments
 
         name = Path(filename or "").name
+        if any(ord(c) < 32 or c == "\x7f" for c in name) or len(name.encode("utf-8", "surrogatepass")) > MAX_NAME:
+            return [InputError("upload", None, f"has a name seqplan cannot keep (1 to {MAX_NAME} bytes, "
+                                               "no control characters)", "rename the file and upload it again")], None
         if Path(name).suffix.lower() not in UPLOADS:
             return [InputError(name or "upload", None, "is not a YAML, JSON or CSV file",
                                "upload a .yaml, .json or .csv assessment")], None

@@ -96,7 +96,9 @@ def authenticate(engine, name, password):
 
     hasher = _hasher()
     with engine.begin() as conn:           # the counters are kept whether or not the login succeeds
-        row = conn.execute(select(t.app_user).where(t.app_user.c.name == (name or ""))).first()
+        # no login's name has a NUL (add_user refuses control characters), and PostgreSQL cannot compare one
+        row = None if "\x00" in (name or "") else \
+            conn.execute(select(t.app_user).where(t.app_user.c.name == (name or ""))).first()
         ok = False
         if row is None:
             hasher.hash(password or "")          # the same time as a wrong password

@@ -21,6 +21,7 @@ PLANNING = threading.Lock()
 MAX_REQUEST_BYTES = 256 * 1024
 LOOPBACK_HOSTS = ["127.0.0.1", "localhost", "[::1]", "::1"]
 SOURCE = "assessment"
+JSON_PATHS = ("/api/", "/ui/", "/cds-services")   # answered in JSON, errors too (/ui/: the page's script reads JSON)
 DOWNLOADS = ("md", "json", "html", "yaml", "handout-caregiver", "handout-teacher")
 HYPOTHETICAL = "hypothetical-what-if"     # in the name of every file downloaded after an edit
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
@@ -36,6 +37,16 @@ def _error_dict(exc):
         return {"source": str(exc.file), "field": exc.field, "problem": exc.problem, "fix": exc.fix,
                 "line": exc.line, "message": str(exc)}
     return {"message": str(exc)}
+
+
+def _utf8(value):
+    """False when ``value`` (parsed JSON) holds text that cannot be written as UTF-8 (a lone
+    surrogate, which JSON's \\u escapes can carry)."""
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except (UnicodeEncodeError, ValueError):
+        return False
+    return True
 
 
 def _host_name(host):
@@ -110,7 +121,7 @@ def create_app(kb_dir=None, trusted_hosts=None, db=None, public=False, secure_co
 
         if isinstance(exc, HTTPException):       # a page's 404 stays a page; the API's is JSON
             return (jsonify(error={"message": exc.description}), exc.code) \
-                if request.path.startswith(("/api/", "/cds-services")) else exc
+                if request.path.startswith(JSON_PATHS) else exc
         app.logger.exception("unexpected error")
         return jsonify(error={"message": "the server could not answer this request (a defect: see its log)"}), 500
 
@@ -140,8 +151,15 @@ def create_app(kb_dir=None, trusted_hosts=None, db=None, public=False, secure_co
         from planner.trainer.whatif import whatif_data
 
         baseline = data.get("baseline")
-        return whatif_data(assessment_of(data), edits_of(data), kb, source=SOURCE,
-                           baseline=baseline if isinstance(baseline, dict) else None)
+        mapping, sets = assessment_of(data), edits_of(data)
+        if not isinstance(baseline, dict) or not _utf8(baseline):     # its text is echoed in the answer
+            return whatif_data(mapping, sets, kb, source=SOURCE)
+        try:
+            return whatif_data(mapping, sets, kb, source=SOURCE, baseline=baseline)
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError):
+            # a baseline with the right digests but a broken inside (whatif.usable_baseline checks
+            # only its top level): ignored, as a baseline that does not match is
+            return whatif_data(mapping, sets, kb, source=SOURCE)
 
     def edited(data):
         """(plan of the edited assessment, edited mapping) for a request body; a plan that

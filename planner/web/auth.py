@@ -44,7 +44,9 @@ def _same_origin():
 
 def _token_ok():
     sent = request.form.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER) or ""
-    return bool(session.get(CSRF_FIELD)) and hmac.compare_digest(sent, session[CSRF_FIELD])
+    # bytes: compare_digest refuses str with non-ASCII characters (a TypeError, a 500)
+    return bool(session.get(CSRF_FIELD)) and hmac.compare_digest(sent.encode("utf-8", "surrogatepass"),
+                                                                 session[CSRF_FIELD].encode())
 
 
 def install(app, db, public, secure_cookies, secret_key=None):

@@ -45,8 +45,9 @@ def run(host="127.0.0.1", port=8765, kb_dir=None, db=None, cert=None, key=None):
         open_record(db, kb_dir)
     # without a record, the trainer's page stays open as before (it keeps nothing)
     secret = secrets.token_bytes(32)      # one session key for every worker, made here, kept in memory
+    seconds = float(os.environ.get("SEQPLAN_REQUEST_SECONDS") or REQUEST_SECONDS)
     options = dict(SERVER, bind=f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
-                   certfile=cert, keyfile=key)
+                   certfile=cert, keyfile=key, worker_class=_deadline_worker(seconds))
     _serve(lambda: create_app(kb_dir, trusted, db, public=bool(db) and not local,
                               secure_cookies=bool(cert) or not local, secret_key=secret),
            options, "https" if cert else "http")
@@ -59,6 +60,54 @@ def run(host="127.0.0.1", port=8765, kb_dir=None, db=None, cert=None, key=None):
 SERVER = {"workers": 2, "worker_class": "gthread", "threads": 8, "timeout": 60, "graceful_timeout": 5,
           "keepalive": 5, "limit_request_line": 8190, "limit_request_fields": 100, "preload_app": False,
           "accesslog": None, "loglevel": "warning", "proc_name": "seqplan"}
+# A request's line, headers and body must all arrive within this many seconds of a thread taking
+# it up (SEQPLAN_REQUEST_SECONDS); a slower client is answered as one that went away. gthread
+# reads a request with blocking calls and no deadline, so a client that sent part of one held a
+# thread until it closed: a dozen stalled connections stopped the server answering anyone.
+REQUEST_SECONDS = 10.0
+SEND_SECONDS = 60.0       # each write of an answer to a client that does not read
+
+
+def _deadline_worker(seconds):
+    """gunicorn's gthread worker, its connections' reads bounded by a deadline per request."""
+    import socket
+    import threading
+    import time
+
+    from gunicorn.workers.gthread import ThreadWorker
+
+    local = threading.local()          # the deadline of the request this thread is reading
+
+    class DeadlineSocket(socket.socket):
+        __slots__ = ()
+
+        def recv(self, size, *flags):
+            deadline = getattr(local, "deadline", None)
+            if deadline is not None:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return b""                     # read as the end of the connection
+                self.settimeout(left)
+            try:
+                return super().recv(size, *flags)
+            except TimeoutError:
+                return b""
+
+        def sendall(self, data, *flags):
+            self.settimeout(SEND_SECONDS)
+            return super().sendall(data, *flags)
+
+    class Worker(ThreadWorker):
+        def handle(self, conn):
+            if type(conn.sock) is socket.socket:       # plain HTTP (a TLS socket keeps its own class)
+                conn.sock.__class__ = DeadlineSocket
+            local.deadline = time.monotonic() + seconds
+            try:
+                return super().handle(conn)
+            finally:
+                local.deadline = None
+
+    return Worker
 
 
 def _announce(scheme):

@@ -356,7 +356,7 @@ def error_rows(failed):
 
 def errors_text(failed):
     """The ``errors`` file: tab-separated, a header line, one problem per line."""
-    def clean(value):
-        return " ".join(str(value).split())
+    def clean(value):     # on one line, and writable: a lone surrogate from a key as \\udXXX text
+        return " ".join(str(value).encode("utf-8", "backslashreplace").decode("utf-8").split())
     lines = ["\t".join(ERRORS_HEADER)] + ["\t".join(clean(v) for v in row) for row in error_rows(failed)]
     return "\n".join(lines) + "\n"

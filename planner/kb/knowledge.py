@@ -350,6 +350,13 @@ def load_knowledge_base(directory=None):
             raise KnowledgeBaseError(f"{directory}: layer '{layer}' has {count} active rules: the rule engine "
                                      f"crashes above about {MAX_RULES_PER_LAYER} rules in one layer "
                                      "(split the layer in kb.yaml)")
+    from planner.reasoning.compiler import MAX_SHARING_A_TEST, most_shared_test
+
+    # (a cache entry exists only for files that passed this once: they are not counted again)
+    shared, test = most_shared_test(kb.active_rules, kb.parameter_values) if checked is None else (0, None)
+    if shared > MAX_SHARING_A_TEST:
+        raise KnowledgeBaseError(f"{directory}: {shared} active rules share the pattern test {test}: the rule engine "
+                                 f"fails above about {MAX_SHARING_A_TEST} (give the rules distinct tests, or fewer)")
     from planner.kb.explain import compile_all
 
     if checked is None:

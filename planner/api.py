@@ -455,3 +455,57 @@ def users_exist(db=None):
     from planner.record.users import has_users
 
     return has_users(engine_for(db))
+
+
+# --- For programs that hold assessments and plans in memory (the web page is one) ----------
+# Each is its stage's own function, imported on first use (``seqplan --help`` loads none of
+# them); a service layer over seqplan imports from planner.api only. name -> (module, name there)
+EXPORTS = {
+    "load_knowledge_base": ("planner.kb.knowledge", "load_knowledge_base"),
+    "load_assessment": ("planner.intake.assessment", "load_assessment"),
+    "parse_assessment": ("planner.intake.assessment", "parse"),
+    "assessment_from_data": ("planner.intake.assessment", "from_data"),
+    "assessment_problems": ("planner.intake.assessment", "validation_errors"),
+    "assessment_schema": ("planner.intake.assessment", "_schema"),
+    "bundled_paths": ("planner.intake.examples", "bundled_paths"),
+    "example_paths": ("planner.intake.examples", "example_paths"),
+    "vignette_paths": ("planner.intake.examples", "vignette_paths"),
+    "vignette_note": ("planner.intake.examples", "vignette_note"),
+    "describe_bundled": ("planner.intake.examples", "describe"),
+    "make_plan": ("planner.plans.planning", "make_plan"),
+    "render_plan": ("planner.outputs.render", "render_plan"),
+    "render_map": ("planner.outputs.render", "render_map"),
+    "render_handout": ("planner.outputs.render", "render_handout"),
+    "explain_plan": ("planner.plans.explanation", "explain"),
+    "render_how": ("planner.plans.why", "render_how"),
+    "render_why_not": ("planner.plans.why", "render_why_not"),
+    "step_layers": ("planner.trainer.steps", "layers"),
+    "parse_sets": ("planner.trainer.edits", "parse_sets"),
+    "apply_sets": ("planner.trainer.edits", "apply_sets"),
+    "edit_list": ("planner.trainer.edits", "edit_list"),
+    "whatif_data": ("planner.trainer.whatif", "whatif_data"),
+    "edited_plan": ("planner.trainer.whatif", "edited_plan"),
+    "plan_mapping": ("planner.trainer.whatif", "plan_mapping"),
+    "plan_summary": ("planner.trainer.whatif", "summary"),
+    "compare_summaries": ("planner.trainer.whatif", "compare"),
+    "RecordError": ("planner.record.db", "RecordError"),
+    "RECORD_ENV_VAR": ("planner.record.db", "ENV_VAR"),
+    "Forbidden": ("planner.record.users", "Forbidden"),
+    "LoginRefused": ("planner.record.users", "LoginRefused"),
+    "role_rights": ("planner.record.users", "rights"),
+    "acting_user": ("planner.record.store", "who"),
+    "CASELOAD_FILTERS": ("planner.record.caseload", "FILTERS"),
+    "CdsError": ("planner.cds.service", "CdsError"),
+}
+
+
+def __getattr__(name):
+    """``from planner.api import render_plan``: one of EXPORTS, imported when first asked for."""
+    if name not in EXPORTS:
+        raise AttributeError(f"module 'planner.api' has no attribute '{name}'")
+    import importlib
+
+    module, attribute = EXPORTS[name]
+    value = getattr(importlib.import_module(module), attribute)
+    globals()[name] = value
+    return value

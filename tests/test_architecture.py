@@ -36,6 +36,9 @@ def import_graph():
                 submodules = [f"{base}.{alias.name}" for alias in node.names if f"{base}.{alias.name}" in modules]
                 # `from planner import templating` imports the module, not the package's own code
                 targets.update(submodules if len(submodules) == len(node.names) else submodules + [base])
+            elif isinstance(node, ast.Assign) and [getattr(t, "id", None) for t in node.targets] == ["EXPORTS"]:
+                # planner.api's table of names imported on first use: each an edge like an import
+                targets.update(value.elts[0].value for value in node.value.values)
         graph[name] = {t for t in targets if t in modules and t != name}
     return graph
 
@@ -89,8 +92,18 @@ def test_no_stage_imports_one_that_imports_it_back():
     assert _cycles(stages) == []
 
 
+def test_the_web_app_calls_planner_api_only():
+    """The web page and the CDS Hooks endpoints are thin layers: besides their own modules and
+    seqplan's error types, they reach seqplan through planner.api."""
+    graph = import_graph()
+    for module in sorted(m for m in graph if m.startswith("planner.web")):
+        reached = {t for t in graph[module] if not t.startswith("planner.web")}
+        assert reached <= {"planner.api", "planner.errors"}, (module, reached)
+
+
 def test_the_cycle_finder_finds_a_cycle():
     """The two tests above could pass by finding nothing at all: this one sees a cycle."""
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
     graph = import_graph()
     assert "planner.kb.knowledge" in graph["planner.intake.assessment"]     # a real edge is seen
+    assert "planner.trainer.whatif" in graph["planner.api"]                  # and one through EXPORTS

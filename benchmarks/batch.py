@@ -22,7 +22,7 @@ import threading
 import time
 from pathlib import Path
 
-from planner.caseload.csvinput import columns
+from planner.intake.csvinput import columns
 from planner.kb.knowledge import load_knowledge_base
 
 AROUSAL = ["", "calm", "alert", "alarm", "fear", "terror"]

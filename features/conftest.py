@@ -383,6 +383,12 @@ def _known(case, activity):
     assert activity in activities, f"'{activity}' is not an activity of the catalogue (misspelt?)"
 
 
+def _known_id(what, value, known):
+    """The same for the other negative checks: a phase, function, service or setting that
+    does not exist fails instead of being trivially absent."""
+    assert value in known, f"'{value}' is not a {what} of the knowledge base (misspelt?): {sorted(known)}"
+
+
 def _recommended(plan, activity):
     return _entry(plan.steps, activity) or _entry(plan.alternatives, activity)
 
@@ -435,7 +441,11 @@ def then_fires_for(case, rule, thing):
 
 @then(P('rule "{rule:q}" does not fire for the {thing}'))
 def then_not_fires_for(case, rule, thing):
+    assert rule in _kb().rules, f"{rule} is not a rule of the knowledge base"
     thing = _ident(thing)
+    kb = _kb()
+    _known_id("region, period or gate cause", thing, {*kb.regions, *kb.periods, *(
+        f.get(k) for f in (getattr(case.plan, "facts", None) or {}).values() for k in ("by", "state") if f.get(k))})
     assert not any(_about(case.plan, f, thing) for f in _firings(case.plan, rule)), f"{rule} fired for {thing}"
 
 
@@ -531,6 +541,7 @@ def then_all_phase(case, phase):
 
 @then(P('no step is in the "{phase:q}" phase'))
 def then_no_phase(case, phase):
+    _known_id("phase", phase, _kb().phases)
     found = [s["activity"] for s in case.plan.steps + case.plan.alternatives if s["phase"] == phase]
     assert not found, f"{phase}-phase steps or alternatives: {found}"
 
@@ -845,6 +856,7 @@ def then_strength(case, function):
 
 @then(P('"{function:q}" is not listed as a strength'))
 def then_not_strength(case, function):
+    _known_id("function", function, _kb().functions)
     assert function not in [s["function"] for s in case.plan.strengths]
 
 
@@ -1104,6 +1116,7 @@ def then_consider(case, service):
 
 @then(P('the plan does not suggest "{service:q}"'))
 def then_not_consider(case, service):
+    _known_id("service", service, _kb().parameter_values["referral_services"])
     assert _to_consider(case).get(service) != "consider", _to_consider(case)
 
 
@@ -1135,6 +1148,7 @@ def then_form(case, activity):
 
 @then(P('no step happens at "{place:q}"'))
 def then_nowhere(case, place):
+    _known_id("setting", place, {s for ids in _kb().setting_words.words.values() for s in ids})
     assert not [s["activity"] for s in case.plan.steps if place in s["dose"]["where"]]
 
 

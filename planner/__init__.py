@@ -3,7 +3,7 @@
 The public library API lives here; every CLI command is a thin wrapper over it.
 Imports are lazy so that ``seqplan --help`` does not load the rule engine.
 """
-__version__ = "0.1.0"
+from planner.version import __version__
 
 __all__ = ["__version__", "load_assessment", "load_knowledge_base", "make_plan", "render_plan"]
 

@@ -7,15 +7,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-
-def assessment_path(path):
-    """``path`` as given, or the bundled example or teaching vignette of that name when no
-    such file exists."""
-    from planner.intake.examples import bundled_paths
-
-    if not Path(path).exists() and str(path) in bundled_paths():
-        return bundled_paths()[str(path)]
-    return Path(path)
+# re-exported: part of the library's interface, implemented where their stage lives
+from planner.intake.examples import assessment_path  # noqa: F401
+from planner.intake.validation import from_mapping, mapping_data, validate_file  # noqa: F401
 
 
 def plan_for(path, kb_dir=None, redact=False):
@@ -40,30 +34,15 @@ def plan_file(path, fmt="md", redact=False, kb_dir=None, audience="therapist"):
     return render_plan(plan_for(path, kb_dir, redact), fmt, audience)
 
 
-def _mapping_data(value):
-    """Any ``Mapping`` as a dict and any tuple as a list, recursively: the shapes a
-    parsed YAML or JSON file has, so a mapping is validated exactly like a file."""
-    from collections.abc import Mapping
-
-    if isinstance(value, Mapping):
-        return {k: _mapping_data(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_mapping_data(v) for v in value]
-    return value
-
-
 def plan_for_data(mapping, kb_dir=None, redact=False, source="<data>", kb=None):
     """Validate and plan one assessment given as a mapping (the structure of an assessment
     file, e.g. from ``json.loads``); returns the ``Plan``. Errors are the ``InputError``
     a file would give, naming ``source`` instead of a file. ``mapping`` is not changed."""
-    from planner.intake.assessment import from_data
     from planner.kb.knowledge import load_knowledge_base
     from planner.plans.planning import make_plan
 
     kb = kb or load_knowledge_base(kb_dir)
-    assessment = from_data(_mapping_data(mapping), source, kb=kb,
-                           more="call planner.api.validate_data for the full list")
-    return make_plan(assessment, kb, redact=redact)
+    return make_plan(from_mapping(mapping, kb, source), kb, redact=redact)
 
 
 def plan_data(mapping, fmt="md", redact=False, kb_dir=None, audience="therapist", source="<data>"):
@@ -79,7 +58,7 @@ def validate_data(mapping, kb_dir=None, source="<data>"):
     from planner.intake.assessment import validation_errors
     from planner.kb.knowledge import load_knowledge_base
 
-    return validation_errors(_mapping_data(mapping), source, "", load_knowledge_base(kb_dir))
+    return validation_errors(mapping_data(mapping), source, "", load_knowledge_base(kb_dir))
 
 
 def explain(path, target, fmt="text", kb_dir=None, why_not=False):
@@ -134,34 +113,16 @@ def progress_report(old, new, *later, fmt="md", kb_dir=None, redact=False):
 
 def audit_plan(plan_json, path, kb_dir=None):
     """(reproduced?, report lines) for a stored JSON plan and the assessment it claims to follow from."""
-    from planner.plans.audit import audit
+    from planner.outputs.audit import audit
 
     return audit(plan_json, assessment_path(path), kb_dir)
 
 
 def diff_knowledge_bases(path, kb_a, kb_b):
     """Report lines: how the plan for one assessment changes between two knowledge bases."""
-    from planner.plans.audit import diff_knowledge_bases as diff
+    from planner.outputs.audit import diff_knowledge_bases as diff
 
     return diff(assessment_path(path), kb_a, kb_b)
-
-
-def validate_file(path, kb_dir=None):
-    """Every problem with the assessment at ``path`` (an empty list when it is valid)."""
-    from planner.intake.assessment import parse_with_lines, read_text, validation_errors
-    from planner.errors import InputError
-    from planner.kb.knowledge import load_knowledge_base
-
-    path = assessment_path(path)
-    if path.suffix.lower() == ".csv":       # one assessment per row: every problem of every row
-        from planner.caseload.csvinput import validate_csv
-        return validate_csv(path, load_knowledge_base(kb_dir))
-    text = read_text(path)
-    try:
-        data, lines = parse_with_lines(path, text)      # parsed once, with its line numbers
-    except InputError as exc:
-        return [exc]
-    return validation_errors(data, path, text, load_knowledge_base(kb_dir), lines)
 
 
 def check_knowledge_base(kb_dir=None):
@@ -226,13 +187,13 @@ def vocabulary_warnings(path, kb_dir=None):
     the vocabulary knows but no activity carries (``known`` True)."""
     from planner.intake.assessment import load_assessment
     from planner.kb.knowledge import load_knowledge_base
-    from planner.intake.vocabulary import unrecognised
+    from planner.reading.vocabulary import unrecognised
 
     kb = load_knowledge_base(kb_dir)
     path = assessment_path(path)
     if path.suffix.lower() == ".csv":       # one assessment per row: the row names where
         from planner.intake.assessment import from_data
-        from planner.caseload.csvinput import read_rows
+        from planner.intake.csvinput import read_rows
 
         return [(f"row {row}: {note['field']}", word, word in note["uncarried"]) for row, data in read_rows(path, kb)
                 for note in unrecognised(from_data(data, kb=kb), kb) for word in note["unmatched"]]
@@ -246,7 +207,7 @@ def vocabulary_readings(path, kb_dir=None):
     that no activity involves ("loud hand dryers"), so the user can check both."""
     from planner.intake.assessment import load_assessment
     from planner.kb.knowledge import load_knowledge_base
-    from planner.intake.vocabulary import unrecognised
+    from planner.reading.vocabulary import unrecognised
 
     kb = load_knowledge_base(kb_dir)
     notes = unrecognised(load_assessment(assessment_path(path), kb), kb)
@@ -322,9 +283,9 @@ def vignette_note_text(name, fmt="md"):
                          suggest(name, vignette_paths()) or f"available: {', '.join(vignette_paths())}")
     if fmt == "json":
         return json.dumps(note, indent=2, ensure_ascii=False) + "\n"
-    from planner.outputs.render import _env
+    from planner import templating
 
-    return _env().get_template("trainer-vignette.md.j2").render(name=name, note=note)
+    return templating.text().get_template("trainer-vignette.md.j2").render(name=name, note=note)
 
 
 # --- The case record (planner.record): every function takes ``db`` (a path or URL; default
@@ -365,10 +326,10 @@ def record_void(kind, ident, reason, note="", db=None, by=None, kb_dir=None):
 
 def record_show(child, db=None, by=None, kb_dir=None):
     """The child's case record in time order, as text (an audited read)."""
-    from planner.outputs.render import _env
+    from planner import templating
     from planner.record.views import timeline
 
-    return _env().get_template("record-show.md.j2").render(t=timeline(open_record(db, kb_dir), child, by))
+    return templating.text().get_template("record-show.md.j2").render(t=timeline(open_record(db, kb_dir), child, by))
 
 
 def record_due(weeks=4, today=None, db=None, by=None, fmt="text", kb_dir=None):
@@ -376,13 +337,13 @@ def record_due(weeks=4, today=None, db=None, by=None, fmt="text", kb_dir=None):
     import datetime as dt
     import json
 
-    from planner.outputs.render import _env
+    from planner import templating
 
     today = today or dt.date.today()
     due = open_record(db, kb_dir).due(weeks, today, by)
     if fmt == "json":
         return json.dumps(due, indent=2) + "\n"
-    return _env().get_template("record-due.md.j2").render(due=due, horizon=today + dt.timedelta(weeks=weeks))
+    return templating.text().get_template("record-due.md.j2").render(due=due, horizon=today + dt.timedelta(weeks=weeks))
 
 
 def record_export(child, db=None, by=None, redact=False, kb_dir=None, fmt="json"):
@@ -494,3 +455,57 @@ def users_exist(db=None):
     from planner.record.users import has_users
 
     return has_users(engine_for(db))
+
+
+# --- For programs that hold assessments and plans in memory (the web page is one) ----------
+# Each is its stage's own function, imported on first use (``seqplan --help`` loads none of
+# them); a service layer over seqplan imports from planner.api only. name -> (module, name there)
+EXPORTS = {
+    "load_knowledge_base": ("planner.kb.knowledge", "load_knowledge_base"),
+    "load_assessment": ("planner.intake.assessment", "load_assessment"),
+    "parse_assessment": ("planner.intake.assessment", "parse"),
+    "assessment_from_data": ("planner.intake.assessment", "from_data"),
+    "assessment_problems": ("planner.intake.assessment", "validation_errors"),
+    "assessment_schema": ("planner.intake.assessment", "_schema"),
+    "bundled_paths": ("planner.intake.examples", "bundled_paths"),
+    "example_paths": ("planner.intake.examples", "example_paths"),
+    "vignette_paths": ("planner.intake.examples", "vignette_paths"),
+    "vignette_note": ("planner.intake.examples", "vignette_note"),
+    "describe_bundled": ("planner.intake.examples", "describe"),
+    "make_plan": ("planner.plans.planning", "make_plan"),
+    "render_plan": ("planner.outputs.render", "render_plan"),
+    "render_map": ("planner.outputs.render", "render_map"),
+    "render_handout": ("planner.outputs.render", "render_handout"),
+    "explain_plan": ("planner.plans.explanation", "explain"),
+    "render_how": ("planner.plans.why", "render_how"),
+    "render_why_not": ("planner.plans.why", "render_why_not"),
+    "step_layers": ("planner.trainer.steps", "layers"),
+    "parse_sets": ("planner.trainer.edits", "parse_sets"),
+    "apply_sets": ("planner.trainer.edits", "apply_sets"),
+    "edit_list": ("planner.trainer.edits", "edit_list"),
+    "whatif_data": ("planner.trainer.whatif", "whatif_data"),
+    "edited_plan": ("planner.trainer.whatif", "edited_plan"),
+    "plan_mapping": ("planner.trainer.whatif", "plan_mapping"),
+    "plan_summary": ("planner.trainer.whatif", "summary"),
+    "compare_summaries": ("planner.trainer.whatif", "compare"),
+    "RecordError": ("planner.record.db", "RecordError"),
+    "RECORD_ENV_VAR": ("planner.record.db", "ENV_VAR"),
+    "Forbidden": ("planner.record.users", "Forbidden"),
+    "LoginRefused": ("planner.record.users", "LoginRefused"),
+    "role_rights": ("planner.record.users", "rights"),
+    "acting_user": ("planner.record.store", "who"),
+    "CASELOAD_FILTERS": ("planner.record.caseload", "FILTERS"),
+    "CdsError": ("planner.cds.service", "CdsError"),
+}
+
+
+def __getattr__(name):
+    """``from planner.api import render_plan``: one of EXPORTS, imported when first asked for."""
+    if name not in EXPORTS:
+        raise AttributeError(f"module 'planner.api' has no attribute '{name}'")
+    import importlib
+
+    module, attribute = EXPORTS[name]
+    value = getattr(importlib.import_module(module), attribute)
+    globals()[name] = value
+    return value

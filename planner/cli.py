@@ -5,7 +5,7 @@ import sys
 
 import click
 
-from planner import __version__
+from planner.version import __version__
 from planner.cli_common import (FORMAT_CHOICES, PATH, PLAN_FORMAT_CHOICES, OneLineErrors, kb_option, user_errors,
                                 write_output)
 from planner.cli_record import record

@@ -50,6 +50,31 @@ PERIOD_STARTS = {"perinatal": 0.0, "infancy": 2 / 12, "early_childhood": 13 / 12
 SETTINGS = ("home", "school", "clinic", "community")
 
 
+def pytest_configure(config):
+    """Hypothesis keeps caches in .hypothesis/ of the working directory, the checkout (its
+    pytest plugin parses every local module while collecting, even with database=None):
+    give it a temporary folder of this run instead, removed at the end."""
+    try:
+        from hypothesis.configuration import set_hypothesis_home_dir
+    except ImportError:
+        return
+    import tempfile
+
+    config._seqplan_hypothesis_dir = tempfile.mkdtemp(prefix="seqplan-hypothesis-")
+    set_hypothesis_home_dir(config._seqplan_hypothesis_dir)
+
+
+def pytest_collection_modifyitems(items):
+    """Modules marked heavy first (a stable sort keeps every other order): with parallel
+    workers (-n auto, whole files each) the longest files start at once, not last."""
+    items.sort(key=lambda item: item.get_closest_marker("heavy") is None)
+
+
+def pytest_unconfigure(config):
+    if getattr(config, "_seqplan_hypothesis_dir", None):
+        shutil.rmtree(config._seqplan_hypothesis_dir, ignore_errors=True)
+
+
 def make_assessment(brainstem=12, diencephalon=12, limbic=12, cortex=12, *, age=9.5,
                     client_id="T-001", name=None, assessed_on="2026-11-02", **overrides):
     """A valid assessment dict: every function of a region gets that region's score.
@@ -102,6 +127,21 @@ def run_cli(*args, cwd=None, env=None):
     full_env = dict(os.environ, **(env or {}))
     return subprocess.run([sys.executable, "-m", "planner.cli", *map(str, args)], cwd=cwd,
                           capture_output=True, text=True, env=full_env, timeout=120)
+
+
+def cli_in_process(*args, env=None):
+    """``seqplan *args`` in this process (click's test runner), answering as ``run_cli`` does
+    (returncode, stdout, stderr) without starting an interpreter and loading the knowledge
+    base again: for tests of what a command says. Tests of the process itself (exit codes
+    under a real interpreter, signals, caches, devices, the working directory) use run_cli."""
+    from click.testing import CliRunner
+
+    from planner.cli import main
+
+    result = CliRunner().invoke(main, [str(a) for a in args], env=env)
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return subprocess.CompletedProcess(args, result.exit_code, result.stdout, result.stderr)
 
 
 @pytest.fixture

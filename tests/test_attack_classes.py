@@ -48,8 +48,6 @@ def test_a_lone_surrogate_in_a_key_is_one_line(tmp_path, where, suffix):
         assert result.exit_code == 2, (command, result.output)
 
 
-@pytest.mark.xfail(strict=True, reason="open: batch writes the problem, with the key as written, to OUTDIR/errors, "
-                                       "which cannot be encoded (a traceback; planner/caseload is not this branch's)")
 def test_a_lone_surrogate_in_a_key_is_a_listed_problem_in_a_batch(tmp_path):
     """plan and validate refuse it in one line (above); a batch should list it in its errors file."""
     from planner.cli import main
@@ -143,8 +141,6 @@ def test_a_justification_with_a_huge_number_is_one_line(kb_copy, because, messag
             assert result.returncode == 2 and message in result.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="open: kb check says ok and every plan ends in 'Could not create ruleset, "
-                                       "error code: 108' (planner/kb and planner/reasoning are not this branch's)")
 def test_a_knowledge_base_with_more_layers_than_the_engine_builds_is_refused_by_kb_check(kb_copy):
     """Issue 25: three extra layers of 100 trivial rules (each layer under the per-layer limit)
     end every plan in a traceback, and `kb check` says ok."""
@@ -176,9 +172,6 @@ def _limited(*args, kb):
                           text=True, timeout=300, preexec_fn=limit, env=dict(os.environ, SEQPLAN_CACHE_DIR=""))
 
 
-@pytest.mark.xfail(strict=True, reason="open: kb check renders because templates without the plan's sandbox limits "
-                                       "(a MemoryError traceback, or 'ok' for a template every plan refuses); "
-                                       "planner/kb is not this branch's")
 @pytest.mark.parametrize("because", ["{{ ('x' * 100000) * 10000 }}", "{{ 'x' * 99999 * 99999 }}"])
 def test_kb_check_refuses_a_because_that_every_plan_refuses(kb_copy, because):
     """Issue 25: a short because that builds a huge string passed `kb check` (which rendered it

@@ -11,6 +11,7 @@ import yaml
 from click.testing import CliRunner
 
 from tests.conftest import EXAMPLE_NAMES, EXAMPLES_DIR, KB_DIR, ROOT, make_assessment, run_cli, write_assessment
+from planner import __version__
 from planner.cli import main
 
 
@@ -54,16 +55,25 @@ def test_short_help_flag():
     assert invoke("-h").exit_code == 0
 
 
+ENGINE_AND_DATABASE = ("durable",                # durable-rules: durable, durable_rules_engine (its C core)
+                       "planner.reasoning",      # seqplan's engine (planner/reasoning/engine.py) and compiler
+                       "sqlalchemy", "alembic")  # the case record's database stack
+
+
 def test_help_does_not_load_the_rule_engine():
-    """`seqplan --help` stays fast: it must not import durable-rules (its C core is
-    `durable_rules_engine`) or the case record's database stack."""
+    """`seqplan --help` stays fast: it imports neither the rule engine (seqplan's engine
+    module, or durable-rules, whose C core planner/reasoning/engine.py imports as
+    `durable_rules_engine`) nor the case record's database stack. The check prints the
+    modules it finds, so a failure names them (it failed, as it must, with either
+    `import planner.reasoning.engine` or `import durable_rules_engine` added to cli.py)."""
     import subprocess
     import sys
 
-    code = "import sys\nfrom planner.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass\n" \
-           "print(any(m.startswith(('durable', 'sqlalchemy', 'alembic')) for m in sys.modules))"
+    code = ("import sys\nfrom planner.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+            f"print(sorted(m for m in sys.modules if m.startswith({ENGINE_AND_DATABASE!r})))")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert proc.stdout.strip().endswith("False"), proc.stdout + proc.stderr
+    assert proc.returncode == 0 and "Usage:" in proc.stdout, proc.stdout + proc.stderr
+    assert proc.stdout.splitlines()[-1] == "[]", proc.stdout.splitlines()[-1]
 
 
 def test_examples_lists_the_bundled_examples():
@@ -203,19 +213,27 @@ def test_redact_the_bundled_example(tmp_path, fmt):
     assert name not in out.read_text(encoding="utf-8")
 
 
-def test_version_matches_pyproject():
-    version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+def test_the_version_is_set_in_one_place_and_has_a_changelog_entry():
+    """planner.version.__version__ is the version: pyproject.toml reads it (and states none of its
+    own), and CHANGELOG.md has an entry for it, so a release cannot skip either."""
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert "version" not in pyproject["project"] and "version" in pyproject["project"]["dynamic"]
+    assert pyproject["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "planner.version.__version__"}
+    changelog = (ROOT / "CHANGELOG.md").read_text("utf-8")
+    assert f"\n## {__version__} (" in changelog, f"CHANGELOG.md has no entry for {__version__}"
+
+
+def test_version_option_says_the_version():
     result = invoke("--version")
     assert result.exit_code == 0
-    assert version in result.stdout
+    assert __version__ in result.stdout
     proc = run_cli("--version")
-    assert proc.returncode == 0 and version in proc.stdout
+    assert proc.returncode == 0 and __version__ in proc.stdout
 
 
 def test_version_is_stamped_on_the_plan():
-    version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
     result = invoke("plan", "--example", "middle-limbic", "--format", "json")
-    assert json.loads(result.stdout)["seqplan_version"] == version
+    assert json.loads(result.stdout)["seqplan_version"] == __version__
 
 
 def test_console_script_entry_point():

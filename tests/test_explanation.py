@@ -11,7 +11,7 @@ import pytest
 from planner.api import plan_for
 from planner.intake.examples import bundled_paths
 from planner.plans.explanation import explain, render
-from tests.conftest import run_cli
+from tests.conftest import cli_in_process
 
 # a fact id (kind|field=value), a rule id (GATE-004, RS-RELEVANT-002) or a snake_case id
 IDENTIFIER = re.compile(r"[|=]|\b[A-Z]+(?:-[A-Z]+)*-\d{3}\b|\b[a-z]+_[a-z_]+\b")
@@ -71,7 +71,7 @@ def test_storytelling_waits_for_robins_state_brainstem_and_dissociation():
 
 
 def test_why_prints_the_sentence_then_the_tree_down_to_the_ratings():
-    result = run_cli("why", "young-child-brainstem", "S1")
+    result = cli_in_process("why", "young-child-brainstem", "S1")
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0] == "Why: S1 Rocking to song (regulate phase)"
@@ -90,7 +90,7 @@ def test_every_format_carries_the_same_sentence(fmt):
     assert answer["sentence"] in text
     if fmt == "json":
         assert json.loads(text) == answer
-    result = run_cli("why-not", "young-child-brainstem", "Holding and wrapping", "--format", fmt)
+    result = cli_in_process("why-not", "young-child-brainstem", "Holding and wrapping", "--format", fmt)
     assert result.returncode == 0 and result.stdout == text, result.stderr
 
 
@@ -106,7 +106,7 @@ def test_any_conclusion_has_an_answer(target, answer):
 
 
 def test_the_engines_view_stays_behind_format_rules():
-    result = run_cli("why-not", "young-child-brainstem", "music_lessons", "--format", "rules")
+    result = cli_in_process("why-not", "young-child-brainstem", "music_lessons", "--format", "rules")
     assert result.returncode == 0, result.stderr
     assert "region_band.band is 'severe'" in result.stdout and "GATE-002" in result.stdout
 

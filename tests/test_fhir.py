@@ -106,7 +106,8 @@ def test_the_bundle_says_what_the_plan_says():
     task, = resources(bundle, "Task")
     assert task["description"] == plan.review["because"]
     provenance, = resources(bundle, "Provenance")
-    assert [e["what"]["identifier"]["value"] for e in provenance["entity"]] == [plan.input_digest, plan.kb["digest"]]
+    assert [e["what"]["identifier"]["value"] for e in provenance["entity"]] == [
+        plan.input_digest, plan.kb["digest"], plan.presentation["digest"]]
     assert {r["reference"] for r in provenance["target"]} >= {"urn:uuid:" + care_plan["id"]}
 
 

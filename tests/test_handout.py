@@ -11,7 +11,7 @@ import re
 import pytest
 import yaml
 
-from tests.conftest import EXAMPLE_NAMES, KB_DIR, make_assessment, run_cli, write_assessment
+from tests.conftest import EXAMPLE_NAMES, KB_DIR, cli_in_process, make_assessment, write_assessment
 
 READERS = ("caregiver", "teacher")
 # 450 words still fill one A4 page at the handout's type size; the objectives' "write down" line (issue 18) took
@@ -175,12 +175,12 @@ def test_redacted_handout_leaves_the_name_out():
 
 def test_handout_command(tmp_path):
     out = tmp_path / "teacher.html"
-    result = run_cli("handout", "young-child-brainstem", "--for", "teacher", "--format", "html", "-o", out)
+    result = cli_in_process("handout", "young-child-brainstem", "--for", "teacher", "--format", "html", "-o", out)
     assert result.returncode == 0, result.stderr
     assert "A plan for school" in out.read_text("utf-8")
-    again = run_cli("handout", "young-child-brainstem", "--for", "teacher", "--format", "html")
+    again = cli_in_process("handout", "young-child-brainstem", "--for", "teacher", "--format", "html")
     assert again.stdout == out.read_text("utf-8"), "the same bytes on stdout and in the file"
-    bad = run_cli("handout", "young-child-brainstem", "--for", "neighbour")
+    bad = cli_in_process("handout", "young-child-brainstem", "--for", "neighbour")
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
 
 

@@ -14,6 +14,9 @@ import pytest
 
 from tests.conftest import AROUSAL_STATES, PERIOD_STARTS, REGION_FUNCTIONS, make_assessment
 
+# Its 2,000 plans take minutes: started first, so the parallel workers finish together.
+pytestmark = pytest.mark.heavy
+
 N_CASES = 2000
 SEED = 20261127
 HIGH = ("alarm", "fear", "terror")
@@ -280,3 +283,83 @@ def test_the_infant_level_invariant_is_exercised(cases):
     infant = [(d, p) for d, p in cases if (_lowest_developmental_age(p) or 99) < 2]
     assert len(infant) > 200, len(infant)
     assert sum(1 for d, p in infant if d["client"]["age_years"] >= 6) > 50
+
+
+# ------------------------------------------------ the explanations' matcher against the engine
+
+COMPLETENESS_EVERY = 40     # trace_rule's nested-loop join costs about 0.5 s a plan: every 40th plan
+
+
+def _prefilter(pattern, bound):
+    """Cheap equality tests of a pattern (literals and joins to bound facts), only to skip
+    facts before the matcher decides; the matcher still evaluates every fact kept."""
+    tests = []
+    for field, raw in pattern.items():
+        if field in ("fact", "not") or isinstance(raw, (dict, list)):
+            continue
+        if isinstance(raw, str) and raw.startswith("$"):
+            if "." not in raw:
+                continue                      # a parameter: left to the matcher
+            name, key = raw[1:].split(".", 1)
+            raw = bound[name].get(key)
+        tests.append((field, raw))
+    return tests
+
+
+def test_the_explanation_matcher_agrees_with_the_engine(cases, kb):
+    """`why` and `why-not` read the rules with a plain-Python matcher (planner/plans/matcher.py),
+    not the engine; over the 2,000 random plans it must agree with the engine's firings:
+    - sound: for every firing (about 1.2 million), each test of the rule holds on the facts it
+      matched (firing_tests), and no fact matches a negated pattern (evaluate_pattern);
+    - complete: on every 40th plan (50), for every active rule, trace_rule finds exactly as
+      many matches as the rule fired.
+    A rule that negates the kind it concludes (e.g. RS-REWARDING-005: "not yet met, so to
+    try") fired before its own conclusion existed: those conclusions are not counted against it.
+    """
+    from collections import Counter
+
+    from planner.plans.matcher import evaluate_pattern, firing_tests, trace_rule
+
+    params = kb.parameter_values
+    self_negating = {r["id"]: {p["fact"] for p in r["when"].values() if p.get("not")} & {t["fact"] for t in r["then"]}
+                     for r in kb.active_rules}
+    firings = rule_checks = 0
+    unsound, incomplete = [], []
+    for index, (data, plan) in enumerate(cases):
+        ev = plan._evaluation
+        by_kind = {}
+        for fact in ev.facts.values():
+            by_kind.setdefault(fact["kind"], []).append(fact)
+        for firing in ev.trace:
+            firings += 1
+            failed = [t.describe() for t in firing_tests(kb, firing) if not t.passed]
+            own = set(firing.concluded)
+            for name, pattern in kb.rules[firing.rule]["when"].items():
+                if not pattern.get("not"):
+                    continue
+                cheap = _prefilter(pattern, firing.matched)
+                for fact in by_kind.get(pattern["fact"], []):
+                    if fact["id"] in own or any(fact.get(f) != v for f, v in cheap):
+                        continue
+                    if all(t.passed for t in evaluate_pattern(name, pattern, fact, firing.matched, params)):
+                        failed.append(f"negated {name} matches {fact['id']}")
+            if failed:
+                unsound.append((data["client"]["id"], firing.n, firing.rule, failed[:2]))
+        if index % COMPLETENESS_EVERY:
+            continue
+        fired = Counter(f.rule for f in ev.trace)
+        producer = {fid: ev.trace[i].rule for fid, i in ev.producers.items()}
+        for rule in kb.active_rules:
+            facts = by_kind
+            if self_negating[rule["id"]]:
+                facts = {kind: [f for f in found if producer.get(f["id"]) != rule["id"]]
+                         if kind in self_negating[rule["id"]] else found for kind, found in by_kind.items()}
+            results = trace_rule(kb, rule, facts)
+            matches = results[-1].matches if len(results) == len(rule["when"]) else 0
+            rule_checks += 1
+            if matches != fired[rule["id"]]:
+                incomplete.append((data["client"]["id"], rule["id"], f"matcher {matches}, engine {fired[rule['id']]}"))
+    summary = f"{firings} firings of {len(cases)} plans, {rule_checks} rule traces"
+    assert not unsound, f"{len(unsound)} of {summary}: the matcher fails a firing, e.g. {unsound[:3]}"
+    assert not incomplete, f"{len(incomplete)} of {summary}: counts differ, e.g. {incomplete[:3]}"
+    assert firings > 500_000 and rule_checks == len(kb.active_rules) * len(cases[::COMPLETENESS_EVERY]), summary

@@ -89,9 +89,9 @@ def test_handout_of_a_sparse_assessment_claims_no_state(files, reader):
 
 
 def test_why_a_step_of_a_plan_without_steps(files):
-    from tests.conftest import run_cli
+    from tests.conftest import cli_in_process
 
-    result = run_cli("why", str(files["sparse"]), "S1")
+    result = cli_in_process("why", str(files["sparse"]), "S1")
     assert result.returncode == 2
     assert "this plan has no steps" in result.stderr and "neither" not in result.stderr
 

@@ -66,9 +66,9 @@ def test_the_sandbox_itself_refuses_internals_even_past_the_load_check():
     """Defence in depth: the environment that renders has no globals and blocks _attributes."""
     import jinja2.sandbox
 
-    from planner.kb.explain import _env
+    from planner.kb.explain import sandbox
 
-    env = _env()
+    env = sandbox()
     assert env.globals == {}
     with pytest.raises(jinja2.exceptions.UndefinedError):
         env.from_string("{{ cycler }}").render()

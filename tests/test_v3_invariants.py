@@ -11,6 +11,9 @@ import pytest
 
 from tests.conftest import AROUSAL_STATES, PERIOD_STARTS, REGION_FUNCTIONS, make_assessment
 
+# Its 2,000 plans take minutes: started first, so the parallel workers finish together.
+pytestmark = pytest.mark.heavy
+
 SEED = 20261204
 N_CASES = 2000
 N_PAIRS = 300

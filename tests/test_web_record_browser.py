@@ -4,21 +4,18 @@ the caseload, type an assessment with a typo and see the message beside the fiel
 review the plan (accept two steps, replace one with a reason), sign, print the report to PDF
 and find the replacement and its reason in it, log out; an auditor logs in, sees the events
 and cannot sign. Screenshots of every page at 1280x720 and 390x844 go to $SEQPLAN_SHOTS
-(default /tmp/web-shots)."""
+(default: the test's own temporary folder)."""
 from __future__ import annotations
 
 import base64
-import os
 import subprocess
-from pathlib import Path
 
 import pytest
 
-from tests.test_web_browser import _require, _wait, browser, serving  # noqa: F401  (the module's browser)
+from tests.test_web_browser import _require, _shots_dir, _wait, browser, serving  # noqa: F401  (the module's browser)
 
 PASSWORD = "correct horse battery"
 SIZES = ((1280, 720), (390, 844))
-SHOTS = Path(os.environ.get("SEQPLAN_SHOTS", "/tmp/web-shots"))
 
 
 @pytest.fixture
@@ -37,12 +34,11 @@ def server(db):
         yield url
 
 
-def shoot(driver, name):
-    """Screenshots of the page as it is, at both sizes (then back to the first)."""
-    SHOTS.mkdir(parents=True, exist_ok=True)
+def shoot(driver, folder, name):
+    """Screenshots of the page as it is, at both sizes (then back to the first), into ``folder``."""
     for width, height in SIZES:
         driver.set_window_size(width, height)
-        driver.save_screenshot(str(SHOTS / f"{name}-{width}x{height}.png"))
+        driver.save_screenshot(str(folder / f"{name}-{width}x{height}.png"))
     driver.set_window_size(*SIZES[0])
 
 
@@ -81,13 +77,14 @@ def test_the_therapists_loop_and_the_auditor(server, browser, tmp_path):  # noqa
     from planner.intake.examples import bundled_paths
 
     pdftotext = _require("/usr/bin/pdftotext", "poppler-utils")
+    shots = _shots_dir(tmp_path)
     browser.set_window_size(*SIZES[0])
     browser.delete_all_cookies()
     browser.get(server + "/caseload")
-    shoot(browser, "login")
+    shoot(browser, shots, "login")
     log_in(browser, server, "Dr A. Rivera")
     assert browser.find_elements(By.CSS_SELECTOR, 'tr[data-child="EX-003"]')
-    shoot(browser, "caseload")
+    shoot(browser, shots, "caseload")
 
     # A new assessment typed in, with a typo in one rating.
     child = load_assessment(bundled_paths()["young-child-brainstem"]).canonical
@@ -106,7 +103,7 @@ def test_the_therapists_loop_and_the_auditor(server, browser, tmp_path):  # noqa
     assert message.text == 'must be a whole number, got "4o"'
     label = browser.find_element(By.ID, "f-functioning.sleep").find_element(By.XPATH, "..")
     assert message in label.find_elements(By.CSS_SELECTOR, ".field-error"), "the message is beside its field"
-    shoot(browser, "assess-error")
+    shoot(browser, shots, "assess-error")
     sleep = browser.find_element(By.ID, "f-functioning.sleep")
     sleep.clear()
     sleep.send_keys("4")
@@ -118,7 +115,7 @@ def test_the_therapists_loop_and_the_auditor(server, browser, tmp_path):  # noqa
              for li in browser.find_elements(By.CSS_SELECTOR, "li.review-step")}
     assert len(steps) >= 3
     plan_url = browser.current_url
-    shoot(browser, "review-draft")
+    shoot(browser, shots, "review-draft")
     replacement = next(a for a in ("swinging", "nature_walks", "trampoline") if a not in steps.values())
     decide(browser, "S1", "accept")
     decide(browser, "S3", "accept")
@@ -129,12 +126,12 @@ def test_the_therapists_loop_and_the_auditor(server, browser, tmp_path):  # noqa
     signed = _wait(browser, lambda d: d.find_elements(By.ID, "signature"))[0]
     assert "Signed by Dr A. Rivera (Clinical psychologist)" in signed.text
     assert not browser.find_elements(By.CSS_SELECTOR, "form.decide")
-    shoot(browser, "review-signed")
+    shoot(browser, shots, "review-signed")
 
     # The printed report, as a PDF: the replacement and its reason are in it.
     browser.get(plan_url + "/print")
     _wait(browser, lambda d: d.find_elements(By.TAG_NAME, "h1"))
-    shoot(browser, "print-report")
+    shoot(browser, shots, "print-report")
     pdf = tmp_path / "plan.pdf"
     pdf.write_bytes(base64.b64decode(browser.print_page()))
     text = " ".join(subprocess.run([pdftotext, "-layout", str(pdf), "-"], capture_output=True, text=True,
@@ -149,7 +146,7 @@ def test_the_therapists_loop_and_the_auditor(server, browser, tmp_path):  # noqa
     browser.get(server + "/child/WEB-1")
     _wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#progress svg.trend"))
     assert browser.find_elements(By.CSS_SELECTOR, "#maps svg.brain-map")
-    shoot(browser, "child")
+    shoot(browser, shots, "child")
     browser.find_element(By.ID, "logout").click()
     _wait(browser, lambda d: d.find_elements(By.ID, "login-form"))
 
@@ -160,7 +157,7 @@ def test_the_therapists_loop_and_the_auditor(server, browser, tmp_path):  # noqa
     assert browser.find_element(By.ID, "verify-status").text.lower() == "intact"
     events = browser.find_element(By.ID, "events").text
     assert "sign" in events and "decide" in events and "Dr A. Rivera" in events
-    shoot(browser, "audit")
+    shoot(browser, shots, "audit")
     browser.get(plan_url)
     _wait(browser, lambda d: d.find_elements(By.ID, "review-steps"))
     assert not browser.find_elements(By.ID, "sign") and not browser.find_elements(By.CSS_SELECTOR, "form.decide")

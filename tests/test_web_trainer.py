@@ -10,7 +10,7 @@ import re
 import pytest
 import yaml
 
-from tests.conftest import run_cli
+from tests.conftest import cli_in_process
 from tests.test_web import client, mapping  # noqa: F401  (client: the app's test client, a fixture)
 
 MARK = "hypothetical (what-if)"
@@ -91,5 +91,5 @@ def test_a_download_without_an_edit_is_not_marked(client, fmt):
 
 
 def test_the_command_line_plan_is_unmarked_and_unchanged():
-    out = run_cli("plan", "dissociation", "--format", "json").stdout
+    out = cli_in_process("plan", "dissociation", "--format", "json").stdout
     assert "hypothetical" not in out and list(json.loads(out))[:2] == ["format", "seqplan_version"]

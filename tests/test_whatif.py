@@ -13,7 +13,7 @@ import shutil
 import pytest
 import yaml
 
-from tests.conftest import EXAMPLES_DIR, ROOT, run_cli
+from tests.conftest import EXAMPLES_DIR, ROOT, cli_in_process
 
 VIGNETTES_DIR = ROOT / "vignettes"
 VIGNETTES = sorted(p.stem for p in VIGNETTES_DIR.glob("*.yaml"))
@@ -26,7 +26,7 @@ def note(name):
 
 
 def plan_json(*args):
-    result = run_cli("plan", *args, "--format", "json")
+    result = cli_in_process("plan", *args, "--format", "json")
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
 
@@ -93,12 +93,12 @@ def test_check_claims_can_fail():
 
 
 @pytest.mark.parametrize("name", sorted(TEACHING_POINTS))
-def test_teaching_note_claims_hold(name):
+def test_teaching_note_claims_hold(name, tmp_path):
     """What trainees are told they will see (as-is, and after the note's what-if) is what the plans show."""
     n = note(name)
     assert check_claims(plan_json(name), n["checks"]["before"]) == [], f"{name}: the note's claims about the plan"
     sets = [a for s in n["whatif"]["set"] for a in ("--set", s)]
-    result = run_cli("whatif", name, *sets, "--format", "json")
+    result = cli_in_process("whatif", name, *sets, "--format", "json")
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert report["changed"] or report["reasoning_changed"], f"{name}: the note's what-if changes nothing"
@@ -112,14 +112,9 @@ def test_teaching_note_claims_hold(name):
         for part in parents:
             node = node.setdefault(part, {})
         node[leaf] = value
-    tmp = ROOT / ".pytest_cache"   # the changed plan, checked as a file a trainer could have written
-    tmp.mkdir(exist_ok=True)
-    path = tmp / f"whatif-{name}.yaml"
+    path = tmp_path / f"whatif-{name}.yaml"   # the changed plan, checked as a file a trainer could have written
     path.write_text(yaml.safe_dump(data), "utf-8")
-    try:
-        after = plan_json(path)
-    finally:
-        path.unlink()
+    after = plan_json(path)
     assert check_claims(after, n["checks"]["after"]) == [], f"{name}: the note's what-if claims"
 
 
@@ -128,7 +123,7 @@ def test_teaching_note_claims_hold(name):
 
 def test_six_vignettes_cover_the_teaching_points_and_are_listed():
     assert TEACHING_POINTS <= set(VIGNETTES)
-    result = run_cli("vignettes")
+    result = cli_in_process("vignettes")
     assert result.returncode == 0, result.stderr
     listed = [line.split("\t")[0] for line in result.stdout.splitlines()]
     assert listed == VIGNETTES
@@ -137,7 +132,7 @@ def test_six_vignettes_cover_the_teaching_points_and_are_listed():
 
 @pytest.mark.parametrize("name", VIGNETTES)
 def test_vignette_is_valid_and_distinct_from_the_examples(name):
-    result = run_cli("validate", name)
+    result = cli_in_process("validate", name)
     assert result.returncode == 0, result.stderr
     data = yaml.safe_load((VIGNETTES_DIR / f"{name}.yaml").read_text("utf-8"))
     example_ids = {yaml.safe_load(p.read_text("utf-8"))["client"]["id"] for p in EXAMPLES_DIR.glob("*.yaml")}
@@ -146,7 +141,7 @@ def test_vignette_is_valid_and_distinct_from_the_examples(name):
     for key in ("title", "teaches", "case", "questions", "whatif", "checks"):
         assert n.get(key), f"{name}: teaching note has no {key}"
     assert n["whatif"]["set"] and n["whatif"]["see"]
-    shown = run_cli("vignettes", name)
+    shown = cli_in_process("vignettes", name)
     assert shown.returncode == 0, shown.stderr
     assert n["title"] in shown.stdout and "seqplan whatif " + name in shown.stdout
 
@@ -156,13 +151,13 @@ def test_every_file_command_accepts_a_vignette_name():
                  ("trace", "dissociation"), ("map", "dissociation"), ("plan", "six-rs-fail"),
                  ("steps", "bottom-up-start", "--layer", "focus"),
                  ("whatif", "bottom-up-start", "--set", "sleep=12")):
-        result = run_cli(*args)
+        result = cli_in_process(*args)
         assert result.returncode == 0, (args, result.stderr)
         assert result.stdout.strip(), args
 
 
 def test_unknown_vignette_note_is_a_one_line_error():
-    result = run_cli("vignettes", "disociation")
+    result = cli_in_process("vignettes", "disociation")
     assert result.returncode == 2
     assert result.stderr.strip() == ("seqplan: error: seqplan vignettes: disociation: no such teaching vignette "
                                      "(did you mean 'dissociation'?)")
@@ -175,7 +170,7 @@ def test_whatif_reports_a_gate_opening_with_its_rule_and_leaves_the_file_alone(t
     path = tmp_path / "mia.yaml"
     shutil.copy(VIGNETTES_DIR / "state-before-scores.yaml", path)
     before = path.read_bytes()
-    result = run_cli("whatif", path, "--set", "current.arousal=alert", "--format", "json")
+    result = cli_in_process("whatif", path, "--set", "current.arousal=alert", "--format", "json")
     assert result.returncode == 0, result.stderr
     assert path.read_bytes() == before
     assert sorted(tmp_path.iterdir()) == [path], "nothing written beside the file"
@@ -187,18 +182,18 @@ def test_whatif_reports_a_gate_opening_with_its_rule_and_leaves_the_file_alone(t
     added = [s for s in report["steps"] if s["change"] == "added"]
     assert added and all(s["was"] == "deferred" and s["was_rules"] for s in added)
     assert report["rules"]["no_longer_firing"], "the rules that stopped firing are named"
-    md = run_cli("whatif", path, "--set", "current.arousal=alert")
+    md = cli_in_process("whatif", path, "--set", "current.arousal=alert")
     assert md.returncode == 0, md.stderr
     assert "**opened**" in md.stdout and "current.arousal" in md.stdout
 
 
 def test_whatif_is_deterministic_and_a_no_op_says_so():
-    a = run_cli("whatif", "middle-limbic", "--set", "sleep=9", "--set", "context.avoid=touch", "--format", "json")
-    b = run_cli("whatif", "middle-limbic", "--set", "sleep=9", "--set", "context.avoid=touch", "--format", "json")
+    a = cli_in_process("whatif", "middle-limbic", "--set", "sleep=9", "--set", "context.avoid=touch", "--format", "json")
+    b = cli_in_process("whatif", "middle-limbic", "--set", "sleep=9", "--set", "context.avoid=touch", "--format", "json")
     assert a.returncode == 0, a.stderr
     assert a.stdout == b.stdout
     age = yaml.safe_load((EXAMPLES_DIR / "teen-cortical.yaml").read_text("utf-8"))["client"]["age_years"]
-    same = run_cli("whatif", "teen-cortical", "--set", f"client.age_years={age}")
+    same = cli_in_process("whatif", "teen-cortical", "--set", f"client.age_years={age}")
     assert same.returncode == 0, same.stderr
     assert "- None: the plan is compared with itself." in same.stdout
     assert "Nothing in the plan changed" in same.stdout
@@ -213,7 +208,7 @@ def test_whatif_is_deterministic_and_a_no_op_says_so():
     ("context.notes=x", "--set: context.notes: is not a field a what-if can set"),
 ])
 def test_bad_set_is_a_one_line_error(spec, message):
-    result = run_cli("whatif", "middle-limbic", "--set", spec)
+    result = cli_in_process("whatif", "middle-limbic", "--set", spec)
     assert result.returncode == 2
     assert result.stdout == ""
     lines = result.stderr.strip().splitlines()
@@ -222,10 +217,10 @@ def test_bad_set_is_a_one_line_error(spec, message):
 
 
 def test_unrating_a_function_or_unrecording_the_state_with_none():
-    report = json.loads(run_cli("whatif", "middle-limbic", "--set", "sleep=none", "--format", "json").stdout)
+    report = json.loads(cli_in_process("whatif", "middle-limbic", "--set", "sleep=none", "--format", "json").stdout)
     assert report["set"][0]["to"] is None
     assert [f["to_band"] for f in report["functions"] if f["id"] == "sleep"] == ["unrated"]
-    state = run_cli("whatif", "state-before-scores", "--set", "current.arousal=none", "--format", "json")
+    state = cli_in_process("whatif", "state-before-scores", "--set", "current.arousal=none", "--format", "json")
     assert state.returncode == 0, state.stderr
     report = json.loads(state.stdout)
     assert report["set"] == [{"field": "current.arousal", "from": "fear", "to": None}]
@@ -236,21 +231,21 @@ def test_unrating_a_function_or_unrecording_the_state_with_none():
 
 
 def test_steps_lists_every_firing_once_layer_by_layer():
-    steps = json.loads(run_cli("steps", "young-child-brainstem", "--format", "json").stdout)
-    trace = run_cli("trace", "young-child-brainstem", "--format", "jsonl").stdout.splitlines()
+    steps = json.loads(cli_in_process("steps", "young-child-brainstem", "--format", "json").stdout)
+    trace = cli_in_process("trace", "young-child-brainstem", "--format", "jsonl").stdout.splitlines()
     numbers = [f["n"] for layer in steps["layers"] for f in layer["firings"]]
     assert sorted(numbers) == list(range(1, len(trace) + 1))
     assert [layer["name"] for layer in steps["layers"]][:3] == ["summarise", "focus", "propose"]
     first = steps["layers"][1]["firings"][0]
     assert first["rule"] and first["because"] and first["matched"] and first["title"]
-    focus = run_cli("steps", "young-child-brainstem", "--layer", "focus")
+    focus = cli_in_process("steps", "young-child-brainstem", "--layer", "focus")
     assert focus.returncode == 0
     assert "## Layer 2: focus" in focus.stdout and "Layer 1" not in focus.stdout
     assert "Because: The child is typically in alarm" in focus.stdout
 
 
 def test_steps_unknown_layer():
-    result = run_cli("steps", "young-child-brainstem", "--layer", "focs")
+    result = cli_in_process("steps", "young-child-brainstem", "--layer", "focs")
     assert result.returncode == 2
     assert result.stderr.strip() == ("seqplan: error: --layer: focs: is not a layer of the knowledge base "
                                      "(did you mean 'focus'?)")

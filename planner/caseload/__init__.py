@@ -1,6 +1,6 @@
-"""A caseload at once: CSV input, blank templates, batch planning and the caseload summary.
+"""A caseload at once: blank templates, batch planning and the caseload summary.
 
-``planner.caseload.csvinput``: one assessment per CSV row (docs/assessment-csv.md);
+(One assessment per CSV row is read by ``planner.intake.csvinput``, docs/assessment-csv.md.)
 ``planner.caseload.template``: blank assessments to fill in; ``planner.caseload.batch``:
 ``seqplan batch``; ``planner.caseload.summary``: ``caseload.json`` and ``caseload.html``.
 """

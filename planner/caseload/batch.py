@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from planner.errors import InputError, SeqplanError
+from planner.files import write_new
 
 ASSESSMENT_SUFFIXES = (".yaml", ".yml", ".json")
 CSV_SUFFIX = ".csv"
@@ -90,7 +91,7 @@ class BatchResult:
 def expand(inputs, outdir, kb):
     """Cases of ``inputs``: assessment files, directories of them (their files by name,
     not recursive; the output directory is skipped) and CSV files (one case per row)."""
-    from planner.caseload.csvinput import read_rows
+    from planner.intake.csvinput import read_rows
 
     cases, outdir = [], Path(outdir).resolve()
     for given in inputs:
@@ -215,9 +216,9 @@ def _in_worker(function):
 @_in_worker
 def _validate(case):
     """(Assessment or None, [InputError]) for one case: every problem of a bad case."""
-    from planner.api import validate_file
+    from planner.intake.validation import validate_file
     from planner.intake.assessment import from_data, load_assessment
-    from planner.caseload.csvinput import row_errors
+    from planner.intake.csvinput import row_errors
 
     kb = _WORKER["kb"]
     if case.errors:
@@ -246,19 +247,10 @@ def _plan_and_write(task):
     kb = _WORKER["kb"]
     try:
         plan = make_plan(assessment, kb, redact=redact)
-        write_atomic(Path(target), render_plan(plan, fmt))
+        write_new(Path(target), render_plan(plan, fmt))
     except SeqplanError as exc:
         return None, [Problem.of(exc, assessment.source)]
     return case_row(plan, Path(target).name), []
-
-
-def write_atomic(path, text):
-    """Write ``text`` to ``path`` through a temporary file: never a half-written file, with a
-    new file's usual permissions. Unlike ``planner.outputs.output.write_file`` (one ``-o`` file)
-    there is no fsync per file: a batch writes thousands (about 6 ms each here)."""
-    from planner.files import replace_atomically, umask
-
-    replace_atomically(path, text, mode=0o666 & ~umask())
 
 
 def _cores():
@@ -338,7 +330,7 @@ def run_batch(inputs, outdir, fmt="md", jobs=None, redact=False, kb_dir=None, pr
     finally:
         close()
     failed = [c for c in cases if c.errors]
-    write_atomic(outdir / ERRORS_FILE, errors_text(failed))
+    write_new(outdir / ERRORS_FILE, errors_text(failed))
     write_summaries(outdir, planned, failed, kb, on or _dt.date.today())
     return BatchResult(outdir, planned, failed)
 
@@ -364,7 +356,7 @@ def error_rows(failed):
 
 def errors_text(failed):
     """The ``errors`` file: tab-separated, a header line, one problem per line."""
-    def clean(value):
-        return " ".join(str(value).split())
+    def clean(value):     # on one line, and writable: a lone surrogate from a key as \\udXXX text
+        return " ".join(str(value).encode("utf-8", "backslashreplace").decode("utf-8").split())
     lines = ["\t".join(ERRORS_HEADER)] + ["\t".join(clean(v) for v in row) for row in error_rows(failed)]
     return "\n".join(lines) + "\n"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 
-from planner import __version__
+from planner.version import __version__
 
 CASELOAD_FORMAT = "seqplan/caseload-1"
 
@@ -171,13 +171,13 @@ def csv_table(rows):
 def write_summaries(outdir, planned, failed, kb, on):
     """Write ``caseload.json``, ``caseload.html`` and ``caseload.csv`` into ``outdir``
     (atomically), reviews counted from the date ``on``."""
-    from planner.caseload.batch import write_atomic
+    from planner.files import write_new
 
     summary = summarise(planned, failed, kb, on)
     rows = table(summary)
-    write_atomic(outdir / "caseload.json", json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
-    write_atomic(outdir / "caseload.csv", csv_table(rows))
-    write_atomic(outdir / "caseload.html", render_html(summary, rows, kb))
+    write_new(outdir / "caseload.json", json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
+    write_new(outdir / "caseload.csv", csv_table(rows))
+    write_new(outdir / "caseload.html", render_html(summary, rows, kb))
     return summary
 
 
@@ -191,10 +191,9 @@ def _bars(counts, width=360, bar=18, gap=6, label_width=150):
 def render_html(summary, rows, kb):
     """``caseload.html``: self-contained and printable, inline SVG charts, fetches nothing;
     the table in ``rows``' order, sortable by a small inline script."""
-    from planner.outputs.render import template_environment
+    from planner import templating
 
-    env = template_environment(autoescape=True)
-    return env.get_template("caseload.html.j2").render(
+    return templating.html().get_template("caseload.html.j2").render(
         s=summary, rows=rows, columns=TABLE_COLUMNS, label=kb.label, bars=_bars,
         names={c["id"]: c.get("name") for c in summary["children"]},
         arousal_order=kb.parameter_values["arousal_states_order"], phase_order=list(kb.phases),

@@ -116,7 +116,7 @@ def _answer(answer, link):
 
 def _cards(plan, row, patient_id, record, report_url):
     """[(card, step id or None)]: safety, the plan, then each step of the first phase."""
-    from planner.outputs.render import first_cautions
+    from planner.outputs.view import first_cautions
 
     w, kb = words(), record.kb
     source = {"label": w["source"]["label"].format(seqplan_version=plan.seqplan_version, kb_version=plan.kb["version"]),

@@ -134,8 +134,8 @@ def _input_error(path, problem):
 
 def parse_with_lines(path, text):
     """(data, {field path: line} or None): YAML or JSON parsed once, strictly (YAML 1.2
-    numbers, no aliases, no duplicate keys; see planner.intake.safeload)."""
-    from planner.intake.safeload import LoadProblem, parse as parse_text
+    numbers, no aliases, no duplicate keys; see planner.reading.safeload)."""
+    from planner.reading.safeload import LoadProblem, parse as parse_text
 
     try:
         return parse_text(text, Path(path).suffix.lower() == ".json")
@@ -151,7 +151,7 @@ def parse(path: Path, text: str):
 def _line_index(text):
     """Map field paths (tuples) to 1-based line numbers (for JSON, only when there is a
     problem to report: JSON is YAML, so YAML's nodes carry the lines)."""
-    from planner.intake.safeload import LoadProblem, parse_yaml
+    from planner.reading.safeload import LoadProblem, parse_yaml
 
     try:
         return parse_yaml(text)[1]
@@ -305,7 +305,7 @@ class _Lines:
 def validation_errors(data, path, text="", kb=None, lines=None):
     """All problems with already-parsed data, as ``InputError`` objects in field order.
     ``lines`` ({field path: line}) is worked out from ``text`` when not given."""
-    from planner.intake.safeload import LoadProblem, check_values
+    from planner.reading.safeload import LoadProblem, check_values
 
     lines = _Lines(text, lines)
     try:
@@ -406,7 +406,7 @@ def from_data(data, source="<data>", text="", kb=None, *, more=None, lines=None)
 
     ``more`` says where to see every problem when there are several (default: the
     ``seqplan validate`` command line for ``source``)."""
-    from planner.intake.safeload import check_values
+    from planner.reading.safeload import check_values
 
     errors = validation_errors(data, source, text, kb, lines)
     if errors:
@@ -453,7 +453,7 @@ def from_data(data, source="<data>", text="", kb=None, *, more=None, lines=None)
 def read_text(path):
     """Read the file (a regular file of at most a few MB, UTF-8 with or without a BOM),
     turning every OS problem into a one-line ``InputError``."""
-    from planner.intake.safeload import LoadProblem, read_text as read
+    from planner.reading.safeload import LoadProblem, read_text as read
 
     try:
         return read(path)

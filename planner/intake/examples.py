@@ -6,6 +6,16 @@ from planner.errors import InputError
 from planner.resources import data_dir
 
 
+def assessment_path(path):
+    """``path`` as given, or the bundled example or teaching vignette of that name when no
+    such file exists."""
+    from pathlib import Path
+
+    if not Path(path).exists() and str(path) in bundled_paths():
+        return bundled_paths()[str(path)]
+    return Path(path)
+
+
 def example_paths():
     """Example name -> path, sorted by name."""
     return {p.stem: p for p in sorted(data_dir("examples").glob("*.yaml"))}

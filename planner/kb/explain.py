@@ -32,7 +32,8 @@ _RENDERED = {}       # (kb digest, rule id, values read) -> text
 _RENDERED_MAX = 50_000
 
 
-def _env():
+def sandbox():
+    """The sandbox every ``because`` template is parsed, compiled and rendered in."""
     global _ENV
     if _ENV is None:
         import jinja2
@@ -136,7 +137,6 @@ def helpers(kb):
 
 
 PLAIN_FILE = "plain_language.yaml"
-_TABLES = {}
 
 
 def plain_language(kb):
@@ -145,24 +145,9 @@ def plain_language(kb):
 
 
 def side_table(kb, name):
-    """A table the digest covers beside the rules (planner.kb.knowledge.DIGESTED_TOO), from
-    ``kb``'s directory, or the bundled one when that directory has none (a knowledge base
-    passed with --kb need not carry one)."""
-    from planner.errors import KnowledgeBaseError
-    from planner.intake.safeload import LoadProblem, decode, parse_yaml, read_bytes
-    from planner.kb.knowledge import MAX_KB_FILE_BYTES
-    from planner.resources import data_dir
-
-    path = kb.directory / name
-    if not path.is_file():
-        path = data_dir("knowledge_base") / name
-    key = str(path.resolve())
-    if key not in _TABLES:
-        try:      # as strictly as the rest of a knowledge base: it may come from --kb DIR
-            _TABLES[key] = parse_yaml(decode(read_bytes(path, MAX_KB_FILE_BYTES)))[0]
-        except LoadProblem as exc:
-            raise KnowledgeBaseError(f"{path}: {exc.problem}" + (f" ({exc.fix})" if exc.fix else "")) from None
-    return _TABLES[key]
+    """A table the digest covers beside the rules (planner.kb.knowledge.DIGESTED_TOO), as
+    ``kb`` loaded it."""
+    return kb.side_tables[name]
 
 
 def readable_words(kb):
@@ -219,7 +204,7 @@ def _compiled(kb, rule_id, checked=None):
             reads = checked[rule_id]
             _TEMPLATES[key] = (_Lazy(source), None if reads is None else tuple(map(tuple, reads)))
         else:
-            env = _env()
+            env = sandbox()
             try:
                 _bounded(source)
                 ast = env.parse(source)
@@ -242,7 +227,7 @@ def _compiled(kb, rule_id, checked=None):
 def _bounded(source):
     """Refuse a template too long or too deeply nested to parse safely (jinja2's parser
     recurses once per bracket: 2,000 nested parentheses overflow Python's stack)."""
-    from planner.intake.safeload import bracket_depth
+    from planner.reading.safeload import bracket_depth
 
     if len(source) > MAX_SOURCE:
         raise ValueError(f"{len(source)} characters; at most {MAX_SOURCE}")
@@ -262,7 +247,7 @@ class _Lazy:
 
     def render(self, **values):
         if self.template is None:
-            env = _env()
+            env = sandbox()
             code = _compiled_code(self.source, self.ast if self.ast is not None else self.source)
             self.template = env.template_class.from_code(env, code, env.make_globals(None))
         return self.template.render(**values)
@@ -281,7 +266,7 @@ def _compiled_code(source, parsed):
 
     import jinja2
 
-    from planner.kb.knowledge import cache_root, private_dir
+    from planner.cache import cache_root, private_dir
 
     root = cache_root()
     folder = private_dir(os.path.join(root, "templates")) if root and private_dir(root) else None
@@ -293,7 +278,7 @@ def _compiled_code(source, parsed):
                 return marshal.load(handle)
         except (OSError, EOFError, ValueError, TypeError):
             pass                       # damaged: compiled afresh below
-    code = _env().compile(parsed)
+    code = sandbox().compile(parsed)
     if path:
         from planner.files import replace_atomically
 

@@ -12,10 +12,10 @@ from pathlib import Path
 
 from planner.reasoning.compiler import RESERVED
 from planner.errors import KnowledgeBaseError
-from planner.kb.explain import fields_read
+from planner.kb.explain import fields_read, sandbox
 from planner.kb.explain import helpers as explain_helpers
 
-# durable-rules limits (../shared/engineering/durable-rules.md, sharp edge 7)
+# durable-rules limits (the engineering notes on durable-rules, sharp edge 7)
 MAX_RULES = 4096
 MAX_RULES_PER_FIRST_TEST = 256
 TAG = re.compile(r"@rule:([A-Z][A-Z0-9-]*-[0-9]{3})\b")
@@ -44,7 +44,7 @@ READ_BY_PLANNER = {"rating_scale_max", "steps_per_phase", "daily_minutes_max", "
                    # facts.py: region means, settings and the referral tables (brief v3)
                    "qualifier_hides_developmental_age", "not_ratable_before_years", "setting_stands_in",
                    "settings_by_referral", "road_ahead_years", "referral_functions", "referral_concerns",
-                   "referral_services", "step_down_steps_per_phase", "fails_not_lifted_by_waiting",
+                   "referral_services", "step_down_steps_per_phase", "fails_not_lifted_by_waiting", "step_order",
                    "daily_limit_exempt", "interest_first_phases",
                    # goals (brief section 23): targets in facts.py, numbers in justifications
                    "objective_rating_steps", "objective_relational_step", "objective_signs",
@@ -236,11 +236,34 @@ def _check_rule(kb, rule, producers, fields, env):
     for pattern, field in fields_read(env.parse(rule["because"]), helpers) or ():
         if pattern in positive and field not in fields.get(positive[pattern], ()):
             errors.append(f"{where}: because reads '{pattern}.{field}', which '{positive[pattern]}' facts do not carry")
+    errors.extend(_render_problems(kb, rule, positive, fields))
     kinds = {t["fact"] for t in rule["then"]}
     if "step" in kinds and not any(p.get("not") and p["fact"] == "deferred" for p in rule["when"].values()):
         errors.append(f"{where}: concludes a step without excluding a deferral of the same activity "
                       f"(add a `not: true` pattern on 'deferred')")
     return errors
+
+
+def _render_problems(kb, rule, positive, fields):
+    """Render the justification once, as a plan would (the same sandbox and output limit),
+    every field of its facts 1: what the sandbox refuses for every value (a repetition too
+    long, a forbidden operator, an output over the limit) would end every plan it fires in.
+    Other failures depend on the values and are a plan's to report."""
+    from types import SimpleNamespace
+
+    from jinja2.sandbox import SecurityError
+
+    from planner.kb.explain import because
+
+    matched = {name: dict.fromkeys(fields.get(kind, ()), 1) for name, kind in positive.items()}
+    try:
+        because(kb, SimpleNamespace(rule=rule["id"], matched=matched))
+    except KnowledgeBaseError as exc:
+        refused = isinstance(exc.__cause__, (SecurityError, MemoryError, OverflowError)) or (
+            isinstance(exc.__cause__, ValueError) and "longer than" in str(exc.__cause__))
+        if refused:
+            return [f"{kb.rule_files[rule['id']]} {rule['id']}: because: every plan would refuse it: {exc.__cause__}"]
+    return []
 
 
 def _check_refs(where, values, positive, fields):
@@ -315,22 +338,32 @@ def _check_decision_codes(kb):
     return errors
 
 
+def _check_styles(kb):
+    """Every band (and unrated) has a fill on the map, every region (and relational health) a line."""
+    wanted = (("bands", [*kb.bands, "unrated"]), ("lines", [*kb.regions, "relational_health"]))
+    return [f"regions.yaml styles.{part}: no style for '{ident}'"
+            for part, idents in wanted for ident in idents if ident not in kb.styles.get(part, {})]
+
+
 def check(kb):
     """Every problem with ``kb``, as one line each (empty when it is sound)."""
-    import jinja2
-
+    from planner.kb.policy import STEP_ORDER, unknown_criteria
     from planner.reasoning.compiler import compile_ruleset, unbounded_joins
     from planner.reasoning.facts import catalogue_counts
 
-    errors = _check_catalogue(kb) + _check_decision_codes(kb) + _check_concluded(kb)
+    errors = _check_catalogue(kb) + _check_decision_codes(kb) + _check_concluded(kb) + _check_styles(kb)
     producers, fields = _producers(kb), _fields(kb)
     errors.extend(_check_every_r_decided(kb, producers))
-    env = jinja2.Environment()
+    # the sandbox planning renders in: a constant a template builds (a string repeated 10^9
+    # times) is never folded at check time, where no limit would stop it
+    env = sandbox()
     for rule in kb.active_rules:
         errors.extend(_check_rule(kb, rule, producers, fields, env))
     used = {value[1:] for rule in kb.active_rules for value in _values(rule) if value.startswith("$") and "." not in value}
     used |= READ_BY_PLANNER
     errors.extend(f"parameters.yaml {pid}: no active rule uses it" for pid in kb.parameters if pid not in used)
+    errors.extend(f"parameters.yaml step_order: unknown criterion '{name}' (use {', '.join(STEP_ORDER)})"
+                  for name in unknown_criteria(kb.parameter_values.get("step_order", ())))
     if len(kb.rules) > MAX_RULES:
         errors.append(f"{len(kb.rules)} rules: durable-rules handles at most {MAX_RULES}")
     for layer in kb.layers:

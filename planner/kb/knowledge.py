@@ -8,8 +8,9 @@ from functools import cached_property
 from pathlib import Path
 
 from planner.errors import KnowledgeBaseError
+from planner.cache import cache_key, cache_root, mac, private
 from planner.resources import data_dir
-from planner.intake.vocabulary import Vocabulary, clean
+from planner.reading.vocabulary import Vocabulary, clean
 
 # file (relative to the knowledge-base directory) -> schema definition that checks it
 FILES = {
@@ -58,6 +59,8 @@ class KnowledgeBase:
     rule_files: dict = field(default_factory=dict)   # rule id -> relative file
     brief_sections: int | None = None                # how many sections the cited domain brief has
     concern_words: Vocabulary = None  # context.concerns words -> concern ids
+    styles: dict = field(default_factory=dict)       # how maps and charts draw bands and lines
+    side_tables: dict = field(default_factory=dict)  # DIGESTED_TOO file -> its parsed content
     aside_words: Vocabulary = None    # meaningful asides in brackets -> aside ids
     service_words: Vocabulary = None  # team words naming a service -> referral ids
     noted_words: frozenset = frozenset()  # specific dislikes no activity involves (shown as noted)
@@ -74,11 +77,13 @@ class KnowledgeBase:
     def region_order(self):
         return {rid: r["order"] for rid, r in self.regions.items()}
 
-    @property
+    # Built once: a knowledge base does not change once loaded, and these are read on every
+    # step of every plan (the parameters about 90 times a plan).
+    @cached_property
     def active_rules(self):
         return [r for r in self.rules.values() if r["status"] == "active"]
 
-    @property
+    @cached_property
     def parameter_values(self):
         return {pid: p["value"] for pid, p in self.parameters.items()}
 
@@ -114,7 +119,7 @@ MAX_KB_FILE_BYTES = 8 * 1024 * 1024
 
 def _read_bytes(directory, rel):
     """The bytes of one knowledge-base file (a regular file, bounded): one-line errors."""
-    from planner.intake.safeload import LoadProblem, read_bytes
+    from planner.reading.safeload import LoadProblem, read_bytes
 
     if (directory / rel).is_symlink():     # it could show (in an error) a file from anywhere
         raise KnowledgeBaseError(f"{directory / rel}: is a symbolic link (a knowledge base's files are its own: "
@@ -125,19 +130,24 @@ def _read_bytes(directory, rel):
         raise KnowledgeBaseError(f"{directory / rel}: {exc.problem}" + (f" ({exc.fix})" if exc.fix else "")) from None
 
 
-def _read_yaml(path, raw, schema, definition):
-    """Parse (strictly: YAML 1.2 numbers, no aliases, no duplicate keys, numbers the engine
-    can take) and schema-check one knowledge-base file already read as ``raw`` bytes."""
-    import jsonschema
-
-    from planner.intake.safeload import LoadProblem, decode, parse_yaml
+def read_table(path, raw):
+    """Parse one knowledge-base file already read as ``raw`` bytes, strictly: YAML 1.2
+    numbers, no aliases, no duplicate keys, numbers the engine can take."""
+    from planner.reading.safeload import LoadProblem, decode, parse_yaml
 
     try:
-        data, _ = parse_yaml(decode(raw))
+        return parse_yaml(decode(raw))[0]
     except LoadProblem as exc:
         where = f"{path}:{exc.line}" if exc.line else str(path)
         field = f" {exc.field}:" if exc.field else ""
         raise KnowledgeBaseError(f"{where}:{field} {exc.problem}" + (f" ({exc.fix})" if exc.fix else "")) from None
+
+
+def _read_yaml(path, raw, schema, definition):
+    """``read_table``, then checked against the schema's ``definition``."""
+    import jsonschema
+
+    data = read_table(path, raw)
     validator = jsonschema.Draft202012Validator({"$ref": f"#/$defs/{definition}", "$defs": schema["$defs"]})
     error = next(iter(sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))), None)
     if error is not None:
@@ -164,106 +174,19 @@ def _read_yaml(path, raw, schema, definition):
 # parsed on its first render, in the same sandbox). References and layer limits are checked
 # on every load, cache or not. A cache that cannot be read or written is ignored.
 
-def cache_root():
-    """Where seqplan caches what it derived from its own files (None: turned off)."""
-    import os
-
-    root = os.environ.get("SEQPLAN_CACHE_DIR")
-    if root == "":
-        return None
-    if root is None:
-        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-        root = os.path.join(base, "seqplan")
-    return root
-
-
-def private_dir(path):
-    """``path`` (created 0700 if missing) if it is a directory only this user can use,
-    else None, with one warning. A directory of ours that others could read or write (made
-    by an older seqplan, or by hand) is made private first."""
-    import os
-
-    try:
-        os.makedirs(path, mode=0o700, exist_ok=True)
-        info = os.lstat(path)
-        if info.st_uid == os.geteuid() and info.st_mode & 0o077 and not os.path.islink(path):
-            os.chmod(path, 0o700)
-        if _private(path, directory=True):
-            return path
-        _warn_once(path, "it is not a directory only you can read and write (chmod 700 it, or set SEQPLAN_CACHE_DIR)")
-    except OSError:
-        pass
-    return None
-
-
 def _cache_file(digest, schema_bytes):
     root = cache_root()
     if root is None:
         return None
-    from planner import __version__
+    from planner.version import __version__
     from planner.kb import explain
-    from planner.intake import safeload
+    from planner.reading import safeload
 
     sha = hashlib.sha256(f"{digest}\0{__version__}\0".encode() + schema_bytes)
     for module in (__file__, safeload.__file__, explain.__file__):
         with open(module, "rb") as handle:
             sha.update(handle.read())
     return Path(root) / f"kb-{sha.hexdigest()[:32]}.json"
-
-
-def _private(path, directory=False):
-    """Whether ``path`` is ours alone: owned by this user, not writable by group or others
-    (a directory also not readable by them)."""
-    import os
-    import stat
-
-    info = os.lstat(path)
-    kind_ok = stat.S_ISDIR(info.st_mode) if directory else stat.S_ISREG(info.st_mode)
-    return kind_ok and info.st_uid == os.geteuid() and not info.st_mode & (0o077 if directory else 0o022)
-
-
-_WARNED = set()
-
-
-def _warn_once(root, why):
-    import sys
-
-    if root not in _WARNED:
-        _WARNED.add(root)
-        sys.stderr.write(f"seqplan: warning: not using the knowledge-base cache {root}: {why}\n")
-
-
-def _cache_key(root, create):
-    """The secret that authenticates this user's cache entries (32 random bytes in
-    ``root/.key``, mode 0600), or None when the directory or the key is not private."""
-    import os
-    import secrets
-
-    try:
-        if private_dir(root) is None:
-            return None
-        key_path = os.path.join(root, ".key")
-        if create and not os.path.lexists(key_path):
-            try:
-                fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
-                with os.fdopen(fd, "wb") as handle:
-                    handle.write(secrets.token_bytes(32))
-            except FileExistsError:      # another process made it first: use theirs
-                pass
-        if not _private(key_path):
-            _warn_once(root, "its key file is not yours alone")
-            return None
-        with open(key_path, "rb") as handle:
-            key = handle.read()
-        return key if len(key) == 32 else None
-    except OSError:
-        return None
-
-
-def _mac(key, payload):
-    import hmac
-
-    return hmac.new(key, payload, hashlib.sha256).hexdigest()
 
 
 def _read_cache(path, files):
@@ -274,14 +197,14 @@ def _read_cache(path, files):
 
     if path is None or not os.path.lexists(path):
         return None
-    key = _cache_key(str(path.parent), create=False)
+    key = cache_key(str(path.parent), create=False)
     try:
-        if key is None or not _private(path):
+        if key is None or not private(path):
             return None
         with open(path, "rb") as handle:
             header, _, payload = handle.read().partition(b"\n")
         entry = json.loads(header)
-        if entry.get("key") != path.stem or not hmac.compare_digest(str(entry.get("hmac")), _mac(key, payload)):
+        if entry.get("key") != path.stem or not hmac.compare_digest(str(entry.get("hmac")), mac(key, payload)):
             return None
         entry = json.loads(payload, object_hook=_decode_pairs)
         parsed, checked = entry["files"], entry["because"]
@@ -315,11 +238,11 @@ def _write_cache(path, parsed, checked):
     if path is None:
         return
     try:
-        key = _cache_key(str(path.parent), create=True)
+        key = cache_key(str(path.parent), create=True)
         if key is None:
             return
         payload = json.dumps({"files": _encode(parsed), "because": checked}, ensure_ascii=False).encode("utf-8")
-        header = json.dumps({"key": path.stem, "hmac": _mac(key, payload)})
+        header = json.dumps({"key": path.stem, "hmac": mac(key, payload)})
         replace_atomically(path, header.encode("ascii") + b"\n" + payload)
     except OSError:
         pass
@@ -334,12 +257,21 @@ def _by_id(items, what, path, key="id"):
     return table
 
 
-def _digest(raw):
-    """sha256 over every file (relative name and bytes), in name order."""
+def digest_files(raw):
+    """sha256 over every file of {relative name: bytes}, in the order given: the form of each
+    digest stamped on a plan (the knowledge base's, and planner.presentation's)."""
     sha = hashlib.sha256()
     for rel, data in raw.items():
         sha.update(rel.encode() + b"\0" + data + b"\0")
     return "sha256:" + sha.hexdigest()
+
+
+def _side_tables(parsed, worded):
+    """The side tables (DIGESTED_TOO) as loaded; for one the directory lacks, the bundled
+    one (a knowledge base passed with --kb need not carry one)."""
+    bundled = data_dir("knowledge_base")
+    return {rel: parsed[rel] if rel in worded else read_table(bundled / rel, _read_bytes(bundled, rel))
+            for rel in DIGESTED_TOO}
 
 
 def load_knowledge_base(directory=None):
@@ -354,16 +286,21 @@ def load_knowledge_base(directory=None):
     # The plain-language table puts words into justifications and handouts: the digest stamped on
     # every plan covers it too, so changed wording can never hide under the same digest.
     worded = {rel: _read_bytes(directory, rel) for rel in DIGESTED_TOO if (directory / rel).is_file()}
-    digest = _digest(dict(sorted({**raw, **worded}.items())))
+    # a side table the directory lacks is the bundled one (_side_tables): the digest covers the table used
+    bundled = data_dir("knowledge_base")
+    used = {rel: worded[rel] if rel in worded else _read_bytes(bundled, rel) for rel in DIGESTED_TOO}
+    digest = digest_files(dict(sorted({**raw, **used}.items())))
     cached = _CACHE.get((str(directory.resolve()), digest))
     if cached:
         return cached
     schema_bytes = (data_dir("schemas") / "knowledge-base.schema.json").read_bytes()
     cache_file = _cache_file(digest, schema_bytes)
-    parsed, checked = _read_cache(cache_file, files) or (None, None)
+    # the side tables are parsed once too, and kept in the cache entry with the rest
+    parsed, checked = _read_cache(cache_file, files + sorted(worded)) or (None, None)
     if parsed is None:
         schema = json.loads(schema_bytes)
         parsed = {rel: _read_yaml(directory / rel, raw[rel], schema, FILES.get(rel, "rules")) for rel in files}
+        parsed.update({rel: read_table(directory / rel, data) for rel, data in worded.items()})
     data = {rel: parsed[rel] for rel in FILES}
     rules, owners = {}, {}
     for rel in rule_files:
@@ -387,6 +324,7 @@ def load_knowledge_base(directory=None):
         regions=_by_id(sorted(regions["regions"], key=lambda r: r["order"]), "region", "regions.yaml"),
         phases=_by_id(sorted(regions["phases"], key=lambda p: p["order"]), "phase", "regions.yaml"),
         bands=_by_id(regions["bands"], "band", "regions.yaml"),
+        styles=regions.get("styles", {}),
         periods=_by_id(regions["periods"], "period", "regions.yaml"),
         functions=_by_id(data["functions.yaml"]["functions"], "function", "functions.yaml"),
         activities=_by_id(data["activities.yaml"]["activities"], "activity", "activities.yaml"),
@@ -400,6 +338,7 @@ def load_knowledge_base(directory=None):
         rules=rules,
         rule_files=owners,
         brief_sections=manifest.get("brief_sections"),
+        side_tables=_side_tables(parsed, worded),
     )
     for rule in kb.rules.values():
         if rule["layer"] not in kb.layers:
@@ -411,6 +350,13 @@ def load_knowledge_base(directory=None):
             raise KnowledgeBaseError(f"{directory}: layer '{layer}' has {count} active rules: the rule engine "
                                      f"crashes above about {MAX_RULES_PER_LAYER} rules in one layer "
                                      "(split the layer in kb.yaml)")
+    from planner.reasoning.compiler import MAX_SHARING_A_TEST, most_shared_test
+
+    # (a cache entry exists only for files that passed this once: they are not counted again)
+    shared, test = most_shared_test(kb.active_rules, kb.parameter_values) if checked is None else (0, None)
+    if shared > MAX_SHARING_A_TEST:
+        raise KnowledgeBaseError(f"{directory}: {shared} active rules share the pattern test {test}: the rule engine "
+                                 f"fails above about {MAX_SHARING_A_TEST} (give the rules distinct tests, or fewer)")
     from planner.kb.explain import compile_all
 
     if checked is None:

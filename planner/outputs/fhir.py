@@ -338,4 +338,7 @@ class _Export:
                  "what": {"identifier": {"system": digest, "value": plan.input_digest}, "display": self.words["input"]}},
                 {"role": self.codes["entity_role"],
                  "what": {"identifier": {"system": digest, "value": plan.kb["digest"]},
-                          "display": f"{plan.kb['name']} {plan.kb['version']}"}}]})
+                          "display": f"{plan.kb['name']} {plan.kb['version']}"}}]
+            + ([{"role": self.codes["entity_role"],       # absent from a plan stored before it was stamped
+                 "what": {"identifier": {"system": digest, "value": plan.presentation["digest"]},
+                          "display": self.words["presentation"]}}] if plan.presentation else [])})

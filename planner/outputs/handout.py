@@ -58,7 +58,7 @@ def handout(plan, reader):
             others.append(item)
     avoid = sorted({f["tag"] for f in plan.facts.values() if f.get("kind") == "avoid"})
     caution_ids = [c["caution"] for c in plan.cautions]
-    from planner.outputs.render import first_cautions     # render imports this module
+    from planner.outputs.view import first_cautions
 
     first = plain.get("first_cautions", {})
     return {

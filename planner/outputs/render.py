@@ -1,68 +1,17 @@
 """Plan model -> text, through the Jinja templates in templates/."""
 from __future__ import annotations
 
-import json
 import re
+
+from planner.kb.explain import plain_language
+from planner.outputs.view import excluded_by_reason, first_cautions, plan_view
+from planner import templating
+from planner.templating import pretty_json
 
 FORMATS = ("md", "json", "html", "fhir")
 AUDIENCES = ("therapist", "trainer", "auditor")
 TEMPLATES = {("md", "therapist"): "plan.md.j2", ("md", "trainer"): "plan-trainer.md.j2",
              ("md", "auditor"): "plan-auditor.md.j2"}
-_ENV = None
-_HTML_ENV = None
-
-
-def template_environment(**options):
-    """A Jinja environment over templates/ whose compiled templates are kept between runs
-    (Jinja's bytecode cache, in seqplan's cache directory, used only while that directory is
-    this user's alone): compiling the plan and report templates was most of a cold start.
-    A changed template misses the cache (it is keyed by the template's source)."""
-    import os
-
-    import jinja2
-
-    from planner.kb.knowledge import cache_root, private_dir
-    from planner.resources import data_dir
-
-    root = cache_root()
-    cached = private_dir(os.path.join(root, "templates")) if root and private_dir(root) else None
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(data_dir("templates"))),
-                              bytecode_cache=jinja2.FileSystemBytecodeCache(cached) if cached else None,
-                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                              keep_trailing_newline=True, **options)
-
-
-def _html_env():
-    """HTML and SVG: every value from the input is escaped."""
-    global _HTML_ENV
-    if _HTML_ENV is None:
-        import jinja2
-
-        _HTML_ENV = template_environment(autoescape=True)
-        _HTML_ENV.filters["label"] = jinja2.pass_context(_label)
-        _HTML_ENV.filters["source_id"] = source_id
-        _HTML_ENV.filters["css_string"] = css_string
-    return _HTML_ENV
-
-
-def css_string(value):
-    """``value`` as the inside of a double-quoted CSS string: every character but letters,
-    digits, spaces and . , - : ( ) as a CSS escape, so no input can end the string or the
-    <style> element."""
-    return "".join(ch if ch.isascii() and (ch.isalnum() or ch in " .,-:()") else f"\\{ord(ch):06x}"
-                   for ch in str(value))
-
-
-def source_id(citation):
-    """'perry2009#4' -> 'perry2009' (the source, without the brief's section)."""
-    return str(citation).partition("#")[0]
-
-
-def _label(context, ident):
-    """``x | label``: the catalogue label, from the knowledge base the template renders."""
-    return context["label"](ident)
-
-
 def render_map(plan, prefix=""):
     """The Functional Brain Map of ``plan`` as SVG; ``prefix`` keeps element ids unique
     when several maps share one HTML page."""
@@ -71,52 +20,12 @@ def render_map(plan, prefix=""):
     rows = layout(plan)
     kb = plan.knowledge
     client = plan.client.get("name", plan.client["id"])
-    return _html_env().get_template("map.svg.j2").render(
+    return templating.html().get_template("map.svg.j2").render(
         rows=rows, size=size(rows), client=client, prefix=prefix, key_columns=key_columns(rows),
         withheld=getattr(plan, "redacted", []),
         key_top=TOP + len(rows) * ROW_HEIGHT + 10, key_line=KEY_LINE, key_first=KEY_TOP,
-        band_labels={b: kb.bands[b]["label"] for b in kb.bands})
-
-
-def _env():
-    global _ENV
-    if _ENV is None:
-        import jinja2
-
-        _ENV = template_environment(autoescape=False)
-        _ENV.filters["pretty_json"] = pretty_json
-        _ENV.filters["md"] = md_text
-        _ENV.filters["label"] = jinja2.pass_context(_label)
-        _ENV.filters["source_id"] = source_id
-    return _ENV
-
-
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~&])")
-
-
-def md_text(value):
-    """A value from the input, as inert Markdown text on one line: whitespace folded,
-    control characters dropped, markup characters escaped (a name cannot add a heading,
-    a link or HTML to a plan)."""
-    text = " ".join("".join(ch if ch.isprintable() else " " for ch in str(value)).split())
-    return _MD_SPECIAL.sub(r"\\\1", text)
-
-
-def pretty_json(data, one_line_keys=("trace", "facts")):
-    """JSON indented for reading, except that each entry of the long ``one_line_keys``
-    collections sits on one line (readable, diffable, and fast: C encoder)."""
-    line = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
-    parts = []
-    for key, value in data.items():
-        if key in one_line_keys and value:
-            if isinstance(value, dict):
-                body = "{\n" + ",\n".join(f"    {line(k)}: {line(v)}" for k, v in value.items()) + "\n  }"
-            else:
-                body = "[\n" + ",\n".join(f"    {line(v)}" for v in value) + "\n  ]"
-        else:
-            body = json.dumps(value, indent=2, ensure_ascii=False).replace("\n", "\n  ")
-        parts.append(f"  {json.dumps(key)}: {body}")
-    return "{\n" + ",\n".join(parts) + "\n}"
+        band_labels={b: kb.bands[b]["label"] for b in kb.bands}, styles=kb.styles["bands"],
+        legend=[*sorted(kb.bands, key=lambda b: -kb.bands[b]["order"]), "unrated"])
 
 
 _SENTENCE = re.compile(r"(?<=\.)\s+")
@@ -261,16 +170,6 @@ def tidy_markdown(text):
     return "\n".join(out).rstrip("\n") + "\n"
 
 
-def first_cautions(plan):
-    """The cautions the summary opens with (safety first), in the plan's order: those named
-    under ``first_cautions`` in the plain-language table."""
-    from planner.kb.explain import plain_language
-
-    first = plain_language(plan.knowledge).get("first_cautions", {})
-    order = list(first)      # the table's order: safety before what to do on a disclosure
-    return sorted((c for c in plan.cautions if c["caution"] in first), key=lambda c: order.index(c["caution"]))
-
-
 def _a_roles(kb):
     """``a_roles(['occupational_therapist', 'therapist'])`` in templates: 'an occupational
     therapist or a therapist' (labels and articles from the plain-language table)."""
@@ -288,29 +187,27 @@ def render_plan(plan, fmt="md", audience="therapist"):
 
         return render_fhir(plan)
     kb = plan.knowledge
-    env = _env()
+    env = templating.text()
     cited = []
     for item in plan.steps + plan.deferred:
         cited.extend(c for c in item["sources"] if c not in cited)
     if fmt == "json":
         return env.get_template("plan.json.j2").render(data=plan.to_dict())
+    cautions = first_cautions(plan)
+    shown = dict(plan=plan, v=plan_view(plan, kb, cautions), label=kb.label, cite=kb.cite, phases=kb.phases,
+                 params=kb.parameter_values, cited=cited, cited_sources=cited_sources(kb, cited),
+                 step_groups=step_groups(plan.steps, kb.six_rs), deferred_groups=deferred_groups(plan.deferred),
+                 waits=waits_in_summary(deferred_groups(plan.deferred)), six_rs=kb.six_rs,
+                 first_cautions=cautions, a_roles=_a_roles(kb))
     if fmt == "html":
         from markupsafe import Markup
 
-        html = _html_env()
-        return html.get_template("report.html.j2").render(
-            plan=plan, label=kb.label, cite=kb.cite, phases=kb.phases, cited=cited, params=kb.parameter_values,
-            cited_sources=cited_sources(kb, cited), step_groups=step_groups(plan.steps, kb.six_rs),
-            deferred_groups=deferred_groups(plan.deferred), six_rs=kb.six_rs, map_svg=Markup(render_map(plan)),
-            waits=waits_in_summary(deferred_groups(plan.deferred)),
-            first_cautions=first_cautions(plan), a_roles=_a_roles(kb))
+        return templating.html().get_template("report.html.j2").render(
+            shown, map_svg=Markup(render_map(plan)), excluded_groups=excluded_by_reason(plan.excluded, kb.six_rs)[0])
+    named_once = plain_language(kb).get("excluded_named_once", {}).get("rules", ())
     return tidy_markdown(env.get_template(TEMPLATES[(fmt, audience)]).render(
-        plan=plan, label=kb.label, cite=kb.cite, phases=kb.phases, rules=kb.rules,
-        params=kb.parameter_values, cited=cited, cited_sources=cited_sources(kb, cited),
-        step_groups=step_groups(plan.steps, kb.six_rs), deferred_groups=deferred_groups(plan.deferred),
-        waits=waits_in_summary(deferred_groups(plan.deferred)),
-        six_rs=kb.six_rs, detail=audience != "therapist", first_cautions=first_cautions(plan), a_roles=_a_roles(kb),
-    ))
+        shown, rules=kb.rules, detail=audience != "therapist",
+        excluded_named_once=excluded_by_reason(plan.excluded, kb.six_rs, named_once)))
 
 
 def render_progress(report, plans, fmt="md"):
@@ -322,14 +219,18 @@ def render_progress(report, plans, fmt="md"):
     if fmt == "html":
         from markupsafe import Markup
 
-        from planner.plans.progress import trend_chart
-
-        scale = kb.parameter_values["rating_scale_max"]
-        trend = _html_env().get_template("trend.svg.j2").render(chart=trend_chart(report, scale), report=report)
-        return _html_env().get_template("progress.html.j2").render(
-            report=report, trend=Markup(trend), old_map=Markup(render_map(plans[0], "old-")),
+        return templating.html().get_template("progress.html.j2").render(
+            report=report, trend=Markup(render_trend(report, kb)), old_map=Markup(render_map(plans[0], "old-")),
             new_map=Markup(render_map(plans[-1], "new-")))
-    return _env().get_template("progress.md.j2").render(report=report)
+    return templating.text().get_template("progress.md.j2").render(report=report)
+
+
+def render_trend(report, kb):
+    """The SVG chart of a progress report's series (region means, relational health, state)."""
+    from planner.plans.progress import trend_chart
+
+    chart = trend_chart(report, kb.parameter_values["rating_scale_max"])
+    return templating.html().get_template("trend.svg.j2").render(chart=chart, report=report, styles=kb.styles["lines"])
 
 
 def render_handout(plan, reader, fmt="md"):
@@ -341,5 +242,5 @@ def render_handout(plan, reader, fmt="md"):
 
         raise InputError("seqplan handout", "--format", f"unknown format '{fmt}'", "use md or html")
     if fmt == "html":
-        return _html_env().get_template("handout.html.j2").render(plan=plan, h=handout(plan, reader))
-    return tidy_markdown(_env().get_template("handout.md.j2").render(plan=plan, h=handout(plan, reader)))
+        return templating.html().get_template("handout.html.j2").render(plan=plan, h=handout(plan, reader))
+    return tidy_markdown(templating.text().get_template("handout.md.j2").render(plan=plan, h=handout(plan, reader)))

@@ -13,92 +13,11 @@ from __future__ import annotations
 import json
 
 from planner.errors import InputError
-from planner.plans.why import HIDDEN, how, input_origin, resolve, unknown_target
+from planner.plans.why import how, input_origin, resolve, unknown_target
+from planner.plans.words import Words, say, selection
 
 EXPLAIN_FORMAT = "seqplan/why-1"
 FORMATS = ("text", "md", "json")
-_WORDS = {}         # "table" -> templates/explain.yaml; "env" -> the Jinja environment
-_COMPILED = {}      # template source -> compiled template
-
-
-def _table():
-    """templates/explain.yaml, read once."""
-    if "table" not in _WORDS:
-        import yaml
-
-        from planner.resources import data_dir
-
-        _WORDS["table"] = yaml.safe_load((data_dir("templates") / "explain.yaml").read_text("utf-8"))
-    return _WORDS["table"]
-
-
-def say(value):
-    """Any value in words: ids without underscores, yes/no, numbers as written, lists joined."""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, (list, tuple)):
-        return join_words([say(v) for v in value], "or")
-    if isinstance(value, float):
-        return f"{value:g}"
-    return str(value).replace("_", " ")
-
-
-def join_words(items, last="and"):
-    """['a', 'b', 'c'] -> 'a, b and c' (the ``words`` filter of explain.yaml)."""
-    items = [str(i) for i in items]
-    if len(items) < 2:
-        return "".join(items)
-    return f"{', '.join(items[:-1])} {last} {items[-1]}"
-
-
-def _fields(fact):
-    """A fact's own fields (not its id and kind), with the optional ones a template may test."""
-    return {"mean": None, "developmental_age": None, **{k: v for k, v in fact.items() if k not in HIDDEN}}
-
-
-class Words:
-    """explain.yaml's templates filled in for one plan: its catalogue labels and the child's name."""
-
-    def __init__(self, plan):
-        self.kb, self.table = plan.knowledge, _table()
-        self.values = {"label": lambda ident: say(self.kb.label(ident)), "say": say,
-                       "child": (plan.client or {}).get("name") or self.table["child"]}
-
-    def fill(self, source, **values):
-        """``source`` (a template of explain.yaml) rendered over ``values``, on one line."""
-        if source not in _COMPILED:
-            if "env" not in _WORDS:
-                from planner.outputs.render import template_environment
-
-                _WORDS["env"] = template_environment()
-                _WORDS["env"].filters["words"] = join_words
-            _COMPILED[source] = _WORDS["env"].from_string(source)
-        return " ".join(_COMPILED[source].render(**self.values, **values).split())
-
-    def fact(self, fact):
-        """A fact as a clinician would say it ("Brainstem: severe (mean 3.75, ...)")."""
-        source = self.table["facts"].get(fact["kind"])
-        if source is None:   # a kind without words of its own: its kind and fields in words
-            return say(fact["kind"]).capitalize() + ": " + ", ".join(
-                f"{say(k)} {say(v)}" for k, v in fact.items() if k not in HIDDEN)
-        return self.fill(source, **_fields(fact))
-
-    def reasons(self, answer, facts):
-        """The clauses of ``answer``'s sentence: the facts of its reason kinds, in order, once each."""
-        kinds = self.table["answers"][answer].get("reasons", ())
-        out = []
-        for fact in facts:
-            if fact["kind"] in kinds:
-                text = self.fill(self.table["reasons"][fact["kind"]], **_fields(fact))
-                if text not in out:
-                    out.append(text)
-        return out
-
-    def sentence(self, answer, **values):
-        """The one-sentence answer of kind ``answer``."""
-        return self.fill(self.table["answers"][answer]["sentence"], **values)
-
-
 def _tree(plan, words, roots, chain):
     """``chain`` (planner.plans.why.how of ``roots``) as nested nodes, depth first; a fact
     reached twice is expanded once and referred to by its number after that."""
@@ -134,7 +53,7 @@ def _never_proposed(plan, words, activity):
     """Each rule that proposes activities, and where it stops for ``activity``, in words."""
     from planner.plans.matcher import trace_rule
 
-    kb, ev = plan.knowledge, plan._evaluation
+    kb, ev = plan.knowledge, plan.evaluation
     conditions = words.table["conditions"]
     by_kind = {kind: ev.of_kind(kind) for kind in {f["kind"] for f in plan.facts.values()}}
     tree = []
@@ -161,7 +80,7 @@ def _never_proposed(plan, words, activity):
 def _activity_answer(plan, words, activity):
     """(answer, title, roots, sentence values) for an activity that is not a step: the first
     list of the plan that holds it (waits, needs a referral, not recommended, alternative)."""
-    kb, ev = plan.knowledge, plan._evaluation
+    kb, ev = plan.knowledge, plan.evaluation
     name = kb.activities[activity]["name"]
 
     def of(*kinds):
@@ -183,14 +102,13 @@ def _activity_answer(plan, words, activity):
         if name in plan.daily_time["left_out"]:
             return "left_out", f"{name} (left out for the day's time)", of("candidate"), {
                 "limit": plan.daily_time["limit"]}
-        return "alternative", f"{name} (an alternative)", of("candidate"), {
-            "per_phase": kb.parameter_values["steps_per_phase"]}
+        return "alternative", f"{name} (an alternative)", of("candidate"), selection(plan, words)
     return "never_proposed", f"{name} (never proposed)", [], {}
 
 
 def _answer(plan, words, target, why_not):
     """(answer, title, roots, sentence values) for ``target``, or a one-line InputError."""
-    kb, ev = plan.knowledge, plan._evaluation
+    kb, ev = plan.knowledge, plan.evaluation
     target = resolve(plan, target)
     for step in plan.steps:
         if target in (step["id"], step["activity"]):
@@ -252,8 +170,6 @@ def render(explanation, fmt="text"):
         return json.dumps(explanation, indent=2, ensure_ascii=False) + "\n"
     if fmt not in FORMATS:
         raise InputError("--format", fmt, "is not a format of an explanation", f"use one of {', '.join(FORMATS)}")
-    from planner.outputs.render import template_environment
+    from planner import templating
 
-    if "render" not in _WORDS:
-        _WORDS["render"] = template_environment()
-    return _WORDS["render"].get_template(f"why.{fmt}.j2").render(e=explanation)
+    return templating.text().get_template(f"why.{fmt}.j2").render(e=explanation)

@@ -13,6 +13,7 @@ class Plan:
     seqplan_version: str
     input_digest: str
     kb: dict
+    presentation: dict | None = field(default=None, kw_only=True)   # {digest} of templates/ (planner.presentation)
     client: dict
     assessed_on: str
     assessor: str | None
@@ -67,7 +68,7 @@ class Plan:
         """The JSON contract, in a fixed key order (the trace, then the facts it names)."""
         data = {f.name: getattr(self, f.name) for f in fields(self) if not f.name.startswith("_")}
         data["trace"] = self.trace
-        for optional in ("redacted", "decisions", "signed"):
+        for optional in ("presentation", "redacted", "decisions", "signed"):
             if not data[optional]:
                 del data[optional]
         data["facts"] = data.pop("facts")
@@ -88,3 +89,9 @@ class Plan:
     def knowledge(self):
         """The knowledge base the plan was made with (for labels and citations)."""
         return self._kb
+
+    @property
+    def evaluation(self):
+        """The engine's evaluation behind the plan (``planner.reasoning.engine.Evaluation``: every
+        fact, firing and producer), for explanations; None for a plan read back from storage."""
+        return self._evaluation

@@ -17,44 +17,38 @@ def _change(before, after):
     return None if before is None or after is None else round(after - before, 2)
 
 
-def _gates(plan):
-    return {(f["stage"], f["by"]): f for f in plan.facts.values() if f["kind"] == "gate"}
-
-
 def compare(old, new, old_plan, new_plan, kb):
     """The progress report as a dict (also the JSON output)."""
+    from planner.plans.diff import outline, plan_diff
+
+    diff = plan_diff(old_plan, new_plan)
     functions = []
-    old_f = {f["id"]: f for r in old_plan.regions for f in r["functions"]}
-    new_f = {f["id"]: f for r in new_plan.regions for f in r["functions"]}
     for fid in kb.functions:
-        a, b = old_f[fid], new_f[fid]
+        a, b = diff.functions.before[fid], diff.functions.after[fid]
         functions.append({"id": fid, "label": a["label"], "region": kb.functions[fid]["region"],
                           "old": a["score"], "new": b["score"], "change": _change(a["score"], b["score"]),
                           "old_band": a["band"], "new_band": b["band"],
                           "direction": _direction(kb, a["band"], b["band"])})
     regions = []
-    for a, b in zip(old_plan.regions, new_plan.regions):
+    for a, b in diff.regions.kept:
         regions.append({"id": a["id"], "label": a["label"], "old_mean": a["mean"], "new_mean": b["mean"],
                         "change": _change(a["mean"], b["mean"]), "old_band": a["band"], "new_band": b["band"],
                         "direction": _direction(kb, a["band"], b["band"]),
                         "old_developmental_age": a["developmental_age_years"],
                         "new_developmental_age": b["developmental_age_years"]})
-    old_gates, new_gates = _gates(old_plan), _gates(new_plan)
-    gates = [{"stage": k[0], "by": k[1], "status": "opened", "was": old_gates[k]["band"], "until": old_gates[k]["until"]}
-             for k in sorted(set(old_gates) - set(new_gates))]
-    gates += [{"stage": k[0], "by": k[1], "status": "closed", "now": new_gates[k]["band"], "until": new_gates[k]["until"]}
-              for k in sorted(set(new_gates) - set(old_gates))]
-    gates += [{"stage": k[0], "by": k[1], "status": "still closed", "now": new_gates[k]["band"],
-               "until": new_gates[k]["until"]} for k in sorted(set(new_gates) & set(old_gates))]
-    old_steps = {s["activity"]: s for s in old_plan.steps}
-    new_steps = {s["activity"]: s for s in new_plan.steps}
+    gates = [{"stage": g["stage"], "by": g["by"], "status": "opened", "was": g["band"], "until": g["until"]}
+             for g in diff.gates.removed]
+    gates += [{"stage": g["stage"], "by": g["by"], "status": "closed", "now": g["band"], "until": g["until"]}
+              for g in diff.gates.added]
+    gates += [{"stage": g["stage"], "by": g["by"], "status": "still closed", "now": g["band"], "until": g["until"]}
+              for _, g in diff.gates.kept]
     plan_changes = (
-        [{"change": "added", "activity": a, "name": s["name"], "phase": s["phase"], "id": s["id"]}
-         for a, s in new_steps.items() if a not in old_steps]
-        + [{"change": "removed", "activity": a, "name": s["name"], "phase": s["phase"], "id": s["id"]}
-           for a, s in old_steps.items() if a not in new_steps]
-        + [{"change": "moved", "activity": a, "name": s["name"], "from": old_steps[a]["phase"], "phase": s["phase"],
-            "id": s["id"]} for a, s in new_steps.items() if a in old_steps and old_steps[a]["phase"] != s["phase"]]
+        [{"change": "added", "activity": s["activity"], "name": s["name"], "phase": s["phase"], "id": s["id"]}
+         for s in diff.steps.added]
+        + [{"change": "removed", "activity": s["activity"], "name": s["name"], "phase": s["phase"], "id": s["id"]}
+           for s in diff.steps.removed]
+        + [{"change": "moved", "activity": s["activity"], "name": s["name"], "from": a["phase"], "phase": s["phase"],
+            "id": s["id"]} for a, s in diff.steps.changed("phase")]
     )
     return {
         "format": PROGRESS_FORMAT,
@@ -66,8 +60,7 @@ def compare(old, new, old_plan, new_plan, kb):
         "functions": functions,
         "gates": gates,
         "plan_changes": plan_changes,
-        "steps": {"old": [f"{s['id']} {s['phase']}: {s['name']}" for s in old_plan.steps],
-                  "new": [f"{s['id']} {s['phase']}: {s['name']}" for s in new_plan.steps]},
+        "steps": {"old": outline(old_plan.steps), "new": outline(new_plan.steps)},
     }
 
 

@@ -13,8 +13,7 @@ from dataclasses import dataclass, field
 from planner.errors import InputError
 from planner.kb.explain import because
 from planner.plans.matcher import evaluate_pattern, firing_tests, trace_rule
-
-HIDDEN = ("id", "kind", "sid")
+from planner.plans.words import HIDDEN, Words, selection
 
 
 def describe(fact):
@@ -39,7 +38,7 @@ class Node:
 
 def _producers(plan):
     """fact id -> the firing that first concluded it."""
-    ev = plan._evaluation
+    ev = plan.evaluation
     return {fid: ev.trace[index] for fid, index in ev.producers.items()}
 
 
@@ -73,7 +72,7 @@ def near_miss(plan, target):
 
 def targets(plan, target):
     """The conclusions ``target`` (a step id, an objective id, an activity id or name) stands for, and a title."""
-    kb, ev = plan.knowledge, plan._evaluation
+    kb, ev = plan.knowledge, plan.evaluation
     target = resolve(plan, target)
     for step in plan.steps:
         if target in (step["id"], step["activity"]):
@@ -131,7 +130,7 @@ def input_origin(plan, fact):
     """The scores an input fact was computed from (a region summary's function scores)."""
     if fact["kind"] != "region_summary":
         return []
-    return [f for f in plan._evaluation.of_kind("function_score") if f["region"] == fact["region"]]
+    return [f for f in plan.evaluation.of_kind("function_score") if f["region"] == fact["region"]]
 
 
 def render_how(plan, target):
@@ -168,18 +167,17 @@ def render_why_not(plan, activity):
     step = next((s for s in plan.steps if s["activity"] == activity), None)
     if step:
         return f"{name} is step {step['id']} of the plan; `seqplan why FILE {step['id']}` shows how.\n"
-    if name in plan.daily_time["left_out"]:
-        return (f"{name} meets all six Rs but is left out to keep the day within {plan.daily_time['limit']} minutes "
-                f"(parameter {plan.daily_time['parameter']}); it is listed as an alternative.\n")
-    if any(a["activity"] == activity for a in plan.alternatives):
-        return (f"{name} meets all six Rs and is listed as an alternative: each phase lists "
-                f"{kb.parameter_values['steps_per_phase']} steps (parameter steps_per_phase), taken bottom-up by "
-                f"region, those a rule leads with and those matching an interest first, then in catalogue order.\n")
+    if any(a["activity"] == activity for a in plan.alternatives):    # the selection policy (parameters) in words
+        words = Words(plan)
+        if name in plan.daily_time["left_out"]:
+            return words.fill(words.table["why_not"]["left_out"], name=name, limit=plan.daily_time["limit"],
+                              parameter=plan.daily_time["parameter"]) + "\n"
+        return words.fill(words.table["why_not"]["alternative"], name=name, **selection(plan, words)) + "\n"
     producers = _producers(plan)
     lines = []
     for kind, heading in (("deferred", "deferred"), ("fails", "fails one of the 6 Rs"),
                           ("activity_fails", "fails one of the 6 Rs")):
-        for fact in (f for f in plan._evaluation.of_kind(kind) if f["activity"] == activity):
+        for fact in (f for f in plan.evaluation.of_kind(kind) if f["activity"] == activity):
             firing = producers[fact["id"]]
             lines.append(f"- {heading}: {describe(fact)}")
             lines.append(f"  rule {firing.rule}: {kb.rules[firing.rule]['title']}")
@@ -205,7 +203,7 @@ def render_why_not(plan, activity):
                 lines.append(f"  would change when: {matched['until']}")
     if lines:
         return f"Why not {name} ({activity}):\n" + "\n".join(lines) + "\n"
-    by_kind = {kind: plan._evaluation.of_kind(kind) for kind in {f["kind"] for f in plan.facts.values()}}
+    by_kind = {kind: plan.evaluation.of_kind(kind) for kind in {f["kind"] for f in plan.facts.values()}}
     lines.append(f"Why not {name} ({activity}): no rule proposed it. Rules that could have:")
     for rule in kb.active_rules:
         if not any(t["fact"] == "candidate" for t in rule["then"]):
@@ -227,7 +225,7 @@ def render_why_not(plan, activity):
 def render_trace(plan, fmt="text"):
     """Every firing in order: text, or JSON Lines with the matched facts inline."""
     lines = []
-    for firing in plan._evaluation.trace:
+    for firing in plan.evaluation.trace:
         if fmt == "jsonl":
             lines.append(json.dumps({"n": firing.n, "rule": firing.rule,
                                      "matched": {k: {f: v for f, v in fact.items() if f != "sid"}

@@ -172,6 +172,36 @@ def _narrowed(pattern):
     return False
 
 
+# durable-rules shares one node between identical pattern tests; with about 128 or more rules
+# on one node the process dies in delete_state, and at more ruleset creation fails (error
+# 108). The bundled knowledge base's most shared test has 17 rules.
+MAX_SHARING_A_TEST = 100
+
+
+def most_shared_test(rules, params):
+    """(how many rules, the test) for the pattern test the most rules share (0, None if none):
+    the same kind and field tests, positive or negated, whatever the pattern is called. A rule
+    that does not compile is left out (its own error says why)."""
+    import json
+    from collections import Counter
+
+    counts = Counter()
+    for rule in rules:
+        try:
+            definition, _ = compile_rule(rule, 1, params)
+        except KnowledgeBaseError:
+            continue
+        tests = set()
+        for condition in definition["all"][1:]:        # the first is the layer's control fact
+            (name, expression), = condition.items()
+            tests.add(("not " if name.endswith("$not") else "") + json.dumps(expression, sort_keys=True))
+        counts.update(tests)
+    if not counts:
+        return 0, None
+    test, count = counts.most_common(1)[0]
+    return count, test
+
+
 def absorber(kind):
     """A rule that stores facts of ``kind`` without ever firing.
 

@@ -6,7 +6,7 @@ durable-rules has no aggregation; every judgement on them is a rule.
 """
 from __future__ import annotations
 
-from planner.intake.vocabulary import aside_texts, is_noted
+from planner.reading.vocabulary import aside_texts, is_noted
 
 
 def fact_id(fact):

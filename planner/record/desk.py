@@ -69,9 +69,8 @@ class Desk:
     def child(self, child_ref):
         """The child page: timeline, the trend of region means, relational health and state,
         the latest objectives' attainment, and the first and latest brain maps."""
-        from planner.outputs.render import _html_env, render_map
+        from planner.outputs.render import render_map, render_trend
         from planner.plans.plan import Plan
-        from planner.plans.progress import trend_chart
         from planner.record.views import timeline
 
         cl.check_child(self.record, self.user, "read", child_ref)
@@ -87,8 +86,7 @@ class Desk:
                    "regions": [{k: r[k] for k in ("id", "label", "mean", "band")} for r in p["regions"]]}
                   for p in plans]
         report = {"series": {"assessments": points}}
-        trend = (_html_env().get_template("trend.svg.j2").render(
-            chart=trend_chart(report, kb.parameter_values["rating_scale_max"]), report=report) if points else None)
+        trend = render_trend(report, kb) if points else None
         shown = [(plans[0], "first")] + ([(plans[-1], "latest")] if len(plans) > 1 else []) if plans else []
         maps = [{"which": which, "assessed_on": p["assessed_on"], "svg": render_map(Plan.stored(p, kb), which + "-")}
                 for p, which in shown]
@@ -147,7 +145,7 @@ class Desk:
     def add_upload(self, filename, raw):
         """([problems], plan id or None) for an uploaded file (YAML, JSON, or CSV: one
         assessment per row); the record names the file as uploaded."""
-        from planner.api import validate_file
+        from planner.intake.validation import validate_file
         from planner.errors import InputError
         from planner.record.store import _assessments
 

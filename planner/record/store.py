@@ -344,7 +344,8 @@ class Record:
     def reproduce(self, plan_ref, by=None):
         """(reproduced?, lines): re-plan a stored plan from its stored assessment(s) and
         compare byte for byte, as `seqplan audit` does for a file (an audited read)."""
-        from planner.plans.audit import MAX_LINES, differences
+        from planner.outputs.audit import MAX_LINES, differences, stamp_lines
+        from planner.plans.diff import plan_diff
         from planner.outputs.render import render_plan
         from planner.plans.planning import make_plan
 
@@ -363,8 +364,8 @@ class Record:
         if text == row.plan_json:
             return True, [f"reproduced: {name} follows from {label('assessment', row.assessment_id)} with "
                           f"{self.kb.name} {self.kb.version}, byte for byte"]
-        changes = differences(json.loads(row.plan_json), json.loads(text))
-        return False, [f"not reproduced: {name}"] + changes[:MAX_LINES]
+        diff = plan_diff(json.loads(row.plan_json), json.loads(text))
+        return False, [f"not reproduced: {name}"] + stamp_lines(diff) + differences(diff)[:MAX_LINES]
 
     def verify(self):
         """(intact?, lines): the audit chain recomputed, and every stored row checked against
@@ -468,13 +469,13 @@ def _assessments(path, kb, name=None):
     or one per CSV row."""
     from pathlib import Path
 
-    from planner.api import assessment_path
+    from planner.intake.examples import assessment_path
     from planner.intake.assessment import from_data, load_assessment
 
     path = assessment_path(path)
     name = name or str(path)
     if Path(path).suffix.lower() != ".csv":
         return [(name, load_assessment(path, kb))]
-    from planner.caseload.csvinput import read_rows
+    from planner.intake.csvinput import read_rows
 
     return [(f"{name} row {row}", from_data(data, f"{path} row {row}", kb=kb)) for row, data in read_rows(path, kb)]

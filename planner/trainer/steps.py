@@ -14,7 +14,7 @@ def layers(plan, layer=None):
     from planner.kb.explain import because
     from planner.plans.why import describe
 
-    kb, ev = plan.knowledge, plan._evaluation
+    kb, ev = plan.knowledge, plan.evaluation
     if layer is not None and layer not in kb.layers:
         from planner.intake.assessment import suggest
 
@@ -48,6 +48,6 @@ def render(plan, layer=None, fmt="md"):
             "layers": layers(plan, layer)}
     if fmt == "json":
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-    from planner.outputs.render import _env
+    from planner import templating
 
-    return _env().get_template("trainer-steps.md.j2").render(d=data)
+    return templating.text().get_template("trainer-steps.md.j2").render(d=data)

@@ -2,6 +2,8 @@
 rules made each difference. The comparison is data; templates/trainer-whatif.md.j2 words it."""
 from __future__ import annotations
 
+from planner.plans.diff import fired_of, gates_of, outline, plan_diff
+
 WHATIF_FORMAT = "seqplan/whatif-1"
 
 
@@ -17,14 +19,9 @@ def summary(plan):
     keeps this for the unedited assessment can send it back as a baseline."""
     if isinstance(plan, dict):
         return plan
-    ev = plan._evaluation
-    fired = {}
-    for firing in ev.trace:
-        fired[firing.rule] = fired.get(firing.rule, 0) + 1
     data = {k: getattr(plan, k) for k in SUMMARY_KEYS}
-    data["gates"] = [{"stage": f["stage"], "by": f["by"], "band": f["band"], "until": f["until"],
-                      "rule": ev.trace[ev.producers[f["id"]]].rule} for f in ev.of_kind("gate")]
-    data["fired"] = fired
+    data["gates"] = gates_of(plan)
+    data["fired"] = fired_of(plan)
     return data
 
 
@@ -37,69 +34,34 @@ def usable_baseline(baseline, input_digest, kb):
     return baseline
 
 
-def _gates(plan):
-    return {(g["stage"], g["by"]): g for g in plan.gates}
+def _regions(diff):
+    return [{"id": a["id"], "label": a["label"], "from_band": a["band"], "to_band": b["band"],
+             "from_mean": a["mean"], "to_mean": b["mean"],
+             "from_developmental_age": a["developmental_age_years"], "to_developmental_age": b["developmental_age_years"],
+             "rules": [r for r in b["rules"] if r not in a["rules"]] or b["rules"]}
+            for a, b in diff.regions.changed("band", "mean", "developmental_age_years")]
 
 
-def _fired(plan):
-    return plan.fired
+def _functions(diff):
+    return [{"id": f["id"], "label": f["label"], "region": f["region"], "from": a["score"], "to": f["score"],
+             "from_band": a["band"], "to_band": f["band"], "rules": f["rules"]}
+            for a, f in diff.functions.changed("score", "band")]
 
 
-def _status(plan, activity):
-    """Where ``activity`` is in ``plan``: (status, item or None)."""
-    for key, status in (("steps", "step"), ("alternatives", "alternative"), ("deferred", "deferred"),
-                        ("excluded", "excluded")):
-        for item in getattr(plan, key):
-            if item["activity"] == activity:
-                return status, item
-    return "not proposed", None
-
-
-def _without(item, *keys):
-    return None if item is None else {k: v for k, v in item.items() if k not in keys}
-
-
-def _regions(before, after):
-    out = []
-    for a, b in zip(before.regions, after.regions):
-        if (a["band"], a["mean"], a["developmental_age_years"]) != (b["band"], b["mean"], b["developmental_age_years"]):
-            out.append({"id": a["id"], "label": a["label"], "from_band": a["band"], "to_band": b["band"],
-                        "from_mean": a["mean"], "to_mean": b["mean"],
-                        "from_developmental_age": a["developmental_age_years"],
-                        "to_developmental_age": b["developmental_age_years"],
-                        "rules": [r for r in b["rules"] if r not in a["rules"]] or b["rules"]})
+def _gate_changes(diff):
+    out = [{"status": "opened", "stage": g["stage"], "by": g["by"], "band": g["band"], "until": g["until"],
+            "rules": [g["rule"]]} for g in diff.gates.removed]
+    out += [{"status": "closed", "stage": g["stage"], "by": g["by"], "band": g["band"], "until": g["until"],
+             "rules": [g["rule"]]} for g in diff.gates.added]
     return out
 
 
-def _functions(before, after):
-    old = {f["id"]: f for r in before.regions for f in r["functions"]}
+def _step_changes(diff):
+    now_firing = fired_of(diff.after)
     out = []
-    for r in after.regions:
-        for f in r["functions"]:
-            a = old[f["id"]]
-            if (a["score"], a["band"]) != (f["score"], f["band"]):
-                out.append({"id": f["id"], "label": f["label"], "region": r["id"], "from": a["score"],
-                            "to": f["score"], "from_band": a["band"], "to_band": f["band"], "rules": f["rules"]})
-    return out
-
-
-def _gate_changes(before, after):
-    old, new = _gates(before), _gates(after)
-    out = [{"status": "opened", "stage": k[0], "by": k[1], "band": old[k]["band"], "until": old[k]["until"],
-            "rules": [old[k]["rule"]]} for k in sorted(set(old) - set(new))]
-    out += [{"status": "closed", "stage": k[0], "by": k[1], "band": new[k]["band"], "until": new[k]["until"],
-             "rules": [new[k]["rule"]]} for k in sorted(set(new) - set(old))]
-    return out
-
-
-def _step_changes(before, after, fired_after):
-    old = {s["activity"]: s for s in before.steps}
-    new = {s["activity"]: s for s in after.steps}
-    out = []
-    for s in after.steps:
-        a = old.get(s["activity"])
+    for a, s in diff.steps.paired:
         if a is None:
-            was, item = _status(before, s["activity"])
+            was, item = diff.was(s["activity"])
             out.append({"change": "added", "activity": s["activity"], "name": s["name"], "to_id": s["id"],
                         "to_phase": s["phase"], "was": was, "was_rules": (item or {}).get("rules", []),
                         "rules": s["rules"]})
@@ -108,75 +70,62 @@ def _step_changes(before, after, fired_after):
             rules = [r for r in s["rules"] if r not in a["rules"]] if a["phase"] != s["phase"] else []
             out.append({"change": "moved", "activity": s["activity"], "name": s["name"], "from_id": a["id"],
                         "to_id": s["id"], "from_phase": a["phase"], "to_phase": s["phase"], "rules": rules})
-    for s in before.steps:
-        if s["activity"] not in new:
-            now, item = _status(after, s["activity"])
-            # what blocks it now, or, when nothing proposes it, the rules of the step that no longer fire
-            rules = (item or {}).get("rules") or [r for r in s["rules"] if r not in fired_after] or s["rules"]
-            out.append({"change": "removed", "activity": s["activity"], "name": s["name"], "from_id": s["id"],
-                        "from_phase": s["phase"], "now": now, "rules": rules,
-                        "because": (item or {}).get("because")})
+    for s in diff.steps.removed:
+        now, item = diff.now(s["activity"])
+        # what blocks it now, or, when nothing proposes it, the rules of the step that no longer fire
+        rules = (item or {}).get("rules") or [r for r in s["rules"] if r not in now_firing] or s["rules"]
+        out.append({"change": "removed", "activity": s["activity"], "name": s["name"], "from_id": s["id"],
+                    "from_phase": s["phase"], "now": now, "rules": rules, "because": (item or {}).get("because")})
     return out
 
 
-def _listed_changes(before, after, key, added, removed):
-    old = {d["activity"]: d for d in getattr(before, key)}
-    new = {d["activity"]: d for d in getattr(after, key)}
+def _listed_changes(diff, key, added, removed):
+    matched = getattr(diff, key)
     out = []
-    for activity, d in new.items():
-        if activity not in old:
-            was, _ = _status(before, activity)
-            out.append(dict(change=added, activity=activity, name=d["name"], rules=d["rules"], was=was, now=None,
-                            now_rules=[], because=d.get("because"), until=d.get("until"), fails=d.get("fails")))
-    for activity, d in old.items():
-        if activity not in new:
-            now, item = _status(after, activity)
-            out.append(dict(change=removed, activity=activity, name=d["name"], rules=d["rules"], was=None, now=now,
-                            now_rules=(item or {}).get("rules", []), because=(item or {}).get("because"),
-                            until=(item or {}).get("until"), fails=(item or {}).get("fails")))
+    for d in matched.added:
+        was, _ = diff.was(d["activity"])
+        out.append(dict(change=added, activity=d["activity"], name=d["name"], rules=d["rules"], was=was, now=None,
+                        now_rules=[], because=d.get("because"), until=d.get("until"), fails=d.get("fails")))
+    for d in matched.removed:
+        now, item = diff.now(d["activity"])
+        out.append(dict(change=removed, activity=d["activity"], name=d["name"], rules=d["rules"], was=None, now=now,
+                        now_rules=(item or {}).get("rules", []), because=(item or {}).get("because"),
+                        until=(item or {}).get("until"), fails=(item or {}).get("fails")))
     return out
 
 
-def _keyed(items, key):
-    return {i[key]: i for i in items}
-
-
-def _one_changes(before, after):
+def _one_changes(diff):
     out = {}
     for key in ("start", "review", "regulate_duration"):
-        a, b = getattr(before, key), getattr(after, key)
-        out[key] = {"from": a, "to": b} if a != b else None
-    cautions_a, cautions_b = _keyed(before.cautions, "caution"), _keyed(after.cautions, "caution")
-    out["cautions"] = ([dict(c, change="added") for k, c in cautions_b.items() if k not in cautions_a]
-                       + [dict(c, change="removed") for k, c in cautions_a.items() if k not in cautions_b])
+        change = diff.value(key)
+        out[key] = {"from": change[0], "to": change[1]} if change else None
+    out["cautions"] = ([dict(c, change="added") for c in diff.cautions.added]
+                       + [dict(c, change="removed") for c in diff.cautions.removed])
     return out
 
 
 def compare(before, after, edits=()):
     """The what-if report as a dict (also the JSON output); ``before`` and ``after`` are
     plans or their ``summary``."""
-    from types import SimpleNamespace
-
-    before, after = SimpleNamespace(**summary(before)), SimpleNamespace(**summary(after))
-    fired_a, fired_b = _fired(before), _fired(after)
+    before, after = summary(before), summary(after)
+    diff = plan_diff(before, after)
+    now_firing, no_longer_firing = diff.firing
     report = {
         "format": WHATIF_FORMAT,
-        "client": after.client,
-        "kb": after.kb,
+        "client": after["client"],
+        "kb": after["kb"],
         "set": list(edits),
-        "input_digest": {"before": before.input_digest, "after": after.input_digest},
-        "regions": _regions(before, after),
-        "functions": _functions(before, after),
-        "gates": _gate_changes(before, after),
-        "steps": _step_changes(before, after, fired_b),
-        "deferred": _listed_changes(before, after, "deferred", "deferred", "lifted"),
-        "excluded": _listed_changes(before, after, "excluded", "excluded", "no longer excluded"),
-        "alternatives": _listed_changes(before, after, "alternatives", "now an alternative", "no longer an alternative"),
-        **_one_changes(before, after),
-        "rules": {"now_firing": sorted(r for r in fired_b if r not in fired_a),
-                  "no_longer_firing": sorted(r for r in fired_a if r not in fired_b)},
-        "plans": {"before": [f"{s['id']} {s['phase']}: {s['name']}" for s in before.steps],
-                  "after": [f"{s['id']} {s['phase']}: {s['name']}" for s in after.steps]},
+        "input_digest": {"before": before["input_digest"], "after": after["input_digest"]},
+        "regions": _regions(diff),
+        "functions": _functions(diff),
+        "gates": _gate_changes(diff),
+        "steps": _step_changes(diff),
+        "deferred": _listed_changes(diff, "deferred", "deferred", "lifted"),
+        "excluded": _listed_changes(diff, "excluded", "excluded", "no longer excluded"),
+        "alternatives": _listed_changes(diff, "alternatives", "now an alternative", "no longer an alternative"),
+        **_one_changes(diff),
+        "rules": {"now_firing": now_firing, "no_longer_firing": no_longer_firing},
+        "plans": {"before": outline(before["steps"]), "after": outline(after["steps"])},
     }
     keys = ("regions", "functions", "gates", "steps", "deferred", "excluded", "alternatives", "start", "review", "regulate_duration",
             "cautions")
@@ -191,16 +140,17 @@ def render(report, fmt="md"):
 
     if fmt == "json":
         return json.dumps(report, indent=2, ensure_ascii=False) + "\n"
-    from planner.outputs.render import _env
+    from planner import templating
 
-    return _env().get_template("trainer-whatif.md.j2").render(r=report)
+    return templating.text().get_template("trainer-whatif.md.j2").render(r=report)
 
 
 def plan_mapping(data, kb, source="--set"):
-    """Plan an assessment mapping (``planner.api.plan_for_data``: the same validation and errors as a file)."""
-    from planner.api import plan_for_data
+    """Plan an assessment mapping (the same validation and errors as a file)."""
+    from planner.intake.validation import from_mapping
+    from planner.plans.planning import make_plan
 
-    return plan_for_data(data, source=source, kb=kb)
+    return make_plan(from_mapping(data, kb, source), kb)
 
 
 def whatif(path, sets, kb=None):

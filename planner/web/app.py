@@ -15,7 +15,7 @@ from flask import Flask, Response, abort, jsonify, render_template, request
 from markupsafe import Markup
 
 from planner.errors import InputError, SeqplanError
-from planner.outputs.render import render_map
+from planner.api import render_map
 
 PLANNING = threading.Lock()
 MAX_REQUEST_BYTES = 256 * 1024
@@ -63,7 +63,7 @@ def create_app(kb_dir=None, trusted_hosts=None, db=None, public=False, secure_co
     ``public``: bound beyond this machine, so everyone logs in; ``secure_cookies``: the
     session cookie only over HTTPS (default: when ``public``); ``secret_key`` signs sessions
     (one key for all of a server's worker processes; default: a new random one)."""
-    from planner.kb.knowledge import load_knowledge_base
+    from planner.api import load_knowledge_base
     from planner.web import auth
 
     app = Flask(__name__, static_folder="static", template_folder="templates")
@@ -148,7 +148,7 @@ def create_app(kb_dir=None, trusted_hosts=None, db=None, public=False, secure_co
     def plans(data):
         """(report, plan as given or its summary, plan as edited) for a request body; a
         ``baseline`` object in the body (a summary of the unedited plan) saves planning it."""
-        from planner.trainer.whatif import whatif_data
+        from planner.api import whatif_data
 
         baseline = data.get("baseline")
         mapping, sets = assessment_of(data), edits_of(data)
@@ -164,8 +164,7 @@ def create_app(kb_dir=None, trusted_hosts=None, db=None, public=False, secure_co
     def edited(data):
         """(plan of the edited assessment, edited mapping) for a request body; a plan that
         differs from the assessment as given carries its edits (``hypothetical``)."""
-        from planner.trainer.edits import apply_sets, edit_list, parse_sets
-        from planner.trainer.whatif import edited_plan
+        from planner.api import apply_sets, edit_list, edited_plan, parse_sets
 
         mapping, sets = assessment_of(data), edits_of(data)
         edits = parse_sets(sets, kb)
@@ -177,11 +176,11 @@ def create_app(kb_dir=None, trusted_hosts=None, db=None, public=False, secure_co
 
     def bundled():
         """What the home page offers: the vignettes (with their note's title) and the examples."""
-        from planner.intake.examples import describe, example_paths, vignette_note, vignette_paths
+        from planner.api import describe_bundled, example_paths, vignette_note, vignette_paths
 
-        return {"vignettes": [{"name": n, "title": (vignette_note(n) or {}).get("title", n), "about": describe(p)}
+        return {"vignettes": [{"name": n, "title": (vignette_note(n) or {}).get("title", n), "about": describe_bundled(p)}
                               for n, p in vignette_paths().items()],
-                "examples": [{"name": n, "about": describe(p)} for n, p in example_paths().items()]}
+                "examples": [{"name": n, "about": describe_bundled(p)} for n, p in example_paths().items()]}
 
     @app.get("/")
     def home():
@@ -189,8 +188,7 @@ def create_app(kb_dir=None, trusted_hosts=None, db=None, public=False, secure_co
 
     @app.get("/case/<name>")
     def bundled_case(name):
-        from planner.intake.assessment import load_assessment
-        from planner.intake.examples import bundled_paths, vignette_note
+        from planner.api import bundled_paths, load_assessment, vignette_note
 
         paths = bundled_paths()
         if name not in paths:
@@ -200,7 +198,7 @@ def create_app(kb_dir=None, trusted_hosts=None, db=None, public=False, secure_co
 
     @app.post("/case")
     def uploaded_case():
-        from planner.intake.assessment import from_data, parse, validation_errors
+        from planner.api import assessment_from_data, assessment_problems, parse_assessment
 
         upload = request.files.get("file")
         text, filename = request.form.get("text", ""), "pasted"
@@ -216,13 +214,13 @@ def create_app(kb_dir=None, trusted_hosts=None, db=None, public=False, secure_co
                                                          and text.lstrip().startswith("{"))
         source = Path(filename if "." in filename else filename + (".json" if is_json else ".yaml"))
         try:
-            data = parse(source, text)
+            data = parse_assessment(source, text)
         except InputError as exc:
             return index_with_errors(text, [exc])
-        errors = validation_errors(data, source, text, kb)
+        errors = assessment_problems(data, source, text, kb)
         if errors:
             return index_with_errors(text, errors)
-        return case_page(from_data(data, source, text, kb).canonical, source.name, None)
+        return case_page(assessment_from_data(data, source, text, kb).canonical, source.name, None)
 
     def index_with_errors(text, errors):
         by_line, unplaced = {}, []
@@ -235,11 +233,11 @@ def create_app(kb_dir=None, trusted_hosts=None, db=None, public=False, secure_co
 
     def case_page(mapping, name, note):
         with PLANNING:
-            from planner.trainer.whatif import compare, plan_mapping, summary
+            from planner.api import compare_summaries, plan_mapping, plan_summary
 
             plan = plan_mapping(mapping, kb, SOURCE)
-            baseline = summary(plan)
-            report = compare(baseline, baseline)
+            baseline = plan_summary(plan)
+            report = compare_summaries(baseline, baseline)
             fragments = render_fragments(report, plan)
         functions = [{"region": r["id"], "region_label": r["label"],
                       "functions": [{"id": f["id"], "label": f["label"], "score": f["score"]} for f in r["functions"]]}
@@ -253,7 +251,7 @@ def create_app(kb_dir=None, trusted_hosts=None, db=None, public=False, secure_co
     def try_set(note):
         """The teaching note's what-if as the page's controls name them ({field: value});
         ``None`` for a case without a note."""
-        from planner.trainer.edits import parse_sets
+        from planner.api import parse_sets
 
         return dict(parse_sets(note["whatif"]["set"], kb)) if note and note.get("whatif") else None
 
@@ -262,9 +260,9 @@ def create_app(kb_dir=None, trusted_hosts=None, db=None, public=False, secure_co
         return Markup(render_template("_state.html", plan=plan, p=kb.parameter_values))
 
     def arousal_states():
-        from planner.intake.assessment import _schema
+        from planner.api import assessment_schema
 
-        return _schema()["properties"]["current"]["properties"]["arousal"]["enum"]
+        return assessment_schema()["properties"]["current"]["properties"]["arousal"]["enum"]
 
     def render_fragments(report, plan):
         steps_changed = {s["activity"]: s["change"] for s in report["steps"]}
@@ -289,18 +287,18 @@ def create_app(kb_dir=None, trusted_hosts=None, db=None, public=False, secure_co
 
     @app.post("/ui/steps")
     def ui_steps():
-        from planner.trainer.steps import layers
+        from planner.api import step_layers
 
         with PLANNING:
             after, _ = edited(body())
-            data = layers(after)
+            data = step_layers(after)
         return jsonify(layers=data)
 
     # ------------------------------------------------------------ the JSON API
 
     @app.post("/api/plan")
     def api_plan():
-        from planner.outputs.render import render_plan
+        from planner.api import render_plan
 
         data = body()
         fmt = data.get("format", "json")
@@ -315,19 +313,19 @@ def create_app(kb_dir=None, trusted_hosts=None, db=None, public=False, secure_co
 
     @app.post("/api/whatif")
     def api_whatif():
-        from planner.trainer.whatif import summary
+        from planner.api import plan_summary
 
         data = body()
         with PLANNING:
             report, before, _ = plans(data)
             if data.get("baseline") is True:
-                report = dict(report, baseline=summary(before))
+                report = dict(report, baseline=plan_summary(before))
             text = json.dumps(report, ensure_ascii=False)
         return Response(text, mimetype="application/json")
 
     @app.post("/api/why")
     def api_why():
-        from planner.plans.why import render_how, render_why_not
+        from planner.api import render_how, render_why_not
 
         data = body()
         target, kind = data.get("target"), data.get("kind", "why")
@@ -335,12 +333,12 @@ def create_app(kb_dir=None, trusted_hosts=None, db=None, public=False, secure_co
             raise BadRequest("'target' must be a step id (S1) or an activity id")
         if kind not in ("why", "why-not"):
             raise BadRequest("'kind' must be why or why-not")
-        from planner.plans.explanation import explain
+        from planner.api import explain_plan
 
         with PLANNING:
             after, _ = edited(data)
             text = (render_how if kind == "why" else render_why_not)(after, target)
-            html = render_template("_why.html", e=explain(after, target, why_not=kind == "why-not"))
+            html = render_template("_why.html", e=explain_plan(after, target, why_not=kind == "why-not"))
         return jsonify(target=target, kind=kind, text=text, html=html)
 
     # ------------------------------------------------------------ downloads
@@ -349,7 +347,7 @@ def create_app(kb_dir=None, trusted_hosts=None, db=None, public=False, secure_co
     def download():
         import yaml
 
-        from planner.outputs.render import render_handout, render_plan
+        from planner.api import render_handout, render_plan
 
         fmt = request.form.get("fmt", "")
         if fmt not in DOWNLOADS:

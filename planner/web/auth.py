@@ -52,7 +52,7 @@ def _token_ok():
 def install(app, db, public, secure_cookies, secret_key=None):
     """Guard every request of ``app``; ``public``: bound beyond loopback (login always)."""
     from planner import api
-    from planner.record.store import who
+    from planner.api import acting_user as who
 
     app.secret_key = secret_key or secrets.token_bytes(32)
     app.config.update(SESSION_COOKIE_NAME="seqplan_session", SESSION_COOKIE_HTTPONLY=True,
@@ -83,7 +83,7 @@ def install(app, db, public, secure_cookies, secret_key=None):
 
     @app.context_processor
     def who_is_here():
-        from planner.record.users import rights
+        from planner.api import role_rights as rights
 
         user = g.get("user")
         return {"user": user, "may": rights(user)["may"] if user else set(), "login": g.get("login"),
@@ -91,7 +91,7 @@ def install(app, db, public, secure_cookies, secret_key=None):
 
     @app.route("/login", methods=["GET", "POST"])
     def login():
-        from planner.record.users import LoginRefused
+        from planner.api import LoginRefused
 
         if not g.login:
             return redirect(url_for("home"))

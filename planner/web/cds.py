@@ -11,7 +11,7 @@ def register(app, kb_dir=None):
     case record ``app.config["SEQPLAN_DB"]`` (create_app adds them only with a record, on a
     server bound to this machine: an EHR's JWT is not verified yet)."""
     from planner import api
-    from planner.cds.service import CdsError
+    from planner.api import CdsError
     from planner.errors import InputError, SeqplanError
 
     cds = Blueprint("cds", __name__)

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, current_app, g, redirect, render_template, request, url_for
 
-from planner.record.db import RecordError
-from planner.record.users import Forbidden
+from planner.api import Forbidden, RecordError
 
 bp = Blueprint("record", __name__)
 PRINT_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'; "
@@ -34,9 +33,9 @@ def refused(exc):
 
 
 def caseload_options():
-    from planner.record.caseload import FILTERS
+    from planner.api import CASELOAD_FILTERS as FILTERS
 
-    from planner.kb.knowledge import load_knowledge_base
+    from planner.api import load_knowledge_base
 
     soon = load_knowledge_base(current_app.config["SEQPLAN_KB"]).parameter_values["review_due_soon_weeks"]
     weeks = request.args.get("weeks", "")

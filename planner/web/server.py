@@ -26,8 +26,8 @@ def run(host="127.0.0.1", port=8765, kb_dir=None, db=None, cert=None, key=None):
     import click
 
     from planner.api import open_record, users_exist
-    from planner.kb.knowledge import load_knowledge_base
-    from planner.record.db import ENV_VAR, RecordError
+    from planner.api import load_knowledge_base
+    from planner.api import RECORD_ENV_VAR as ENV_VAR, RecordError
     from planner.web.app import LOOPBACK_HOSTS, create_app
 
     db = db or os.environ.get(ENV_VAR) or None

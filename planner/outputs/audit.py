@@ -8,62 +8,50 @@ from pathlib import Path
 from planner.errors import InputError
 
 
-def _keyed(items, key):
-    """A list of plan entries as {entry key: entry}, so moved entries compare by identity."""
-    if isinstance(items, list) and all(isinstance(i, dict) and key in i for i in items):
-        return {str(i[key]): i for i in items}
-    return items
-
-
-# lists whose entries have an identity: compared by it, not by position
-_KEYS = {"steps": "activity", "alternatives": "activity", "deferred": "activity", "excluded": "activity",
-         "regions": "id", "functions": "id", "strengths": "function", "delivery": "function", "cautions": "caution"}
-_SUMMARISED = ("trace", "facts")   # long audit sections: counted, not listed entry by entry
 MAX_LINES = 60
 
 
-def differences(old, new, path=""):
-    """Lines naming every difference between two plan dicts (or parts of them)."""
-    if isinstance(old, dict) and isinstance(new, dict):
-        lines = []
-        for key in list(old) + [k for k in new if k not in old]:
-            where = f"{path}.{key}" if path else str(key)
-            if key not in new:
-                lines.append(f"- {where}: {_short(old[key])}")
-            elif key not in old:
-                lines.append(f"+ {where}: {_short(new[key])}")
-            elif key in _SUMMARISED and not path:
-                if old[key] != new[key]:
-                    lines.append(f"~ {where}: differs ({_count(old[key])} -> {_count(new[key])} entries)")
-            else:
-                field = _KEYS.get(key)
-                if field:
-                    lines += _order(old[key], new[key], field, where)
-                lines += differences(_keyed(old[key], field), _keyed(new[key], field), where) if field \
-                    else differences(old[key], new[key], where)
-        return lines
-    if old != new:
-        from planner.outputs.textdiff import changed_part
-
-        return [f"~ {path}: {changed_part(old, new)}"]
-    return []
+def differences(diff):
+    """Lines naming every difference a ``PlanDiff`` of two plan documents found, field by field."""
+    return [_line(change) for change in diff.fields]
 
 
-def _order(old, new, key, where):
-    """A line saying how entries present in both lists moved ("S1 and S2 swapped"), or none:
-    entries are compared by identity, so without this a moved step would go unnoticed."""
-    if not all(isinstance(x, list) and all(isinstance(i, dict) and key in i for i in x) for x in (old, new)):
-        return []
-    old_ids, new_ids = [str(i[key]) for i in old], [str(i[key]) for i in new]
-    both = set(old_ids) & set(new_ids)
-    before, after = [i for i in old_ids if i in both], [i for i in new_ids if i in both]
-    if before == after:
-        return []
-    moved = [n for n, (a, b) in enumerate(zip(before, after)) if a != b]
-    if len(moved) == 2 and before[moved[0]] == after[moved[1]] and before[moved[1]] == after[moved[0]]:
-        first, second = (new[new_ids.index(after[n])].get("id") or f"#{n + 1}" for n in moved)
-        return [f"~ {where}: {first} and {second} swapped ({after[moved[1]]} is listed before {after[moved[0]]})"]
-    return [f"~ {where}: order changed: {', '.join(before)} -> {', '.join(after)}"]
+def stamp_lines(diff):
+    """Which of the plan's stamps changed, so an auditor learns first what to look for: the input,
+    the knowledge base (the rules and tables the plan follows from) or the presentation (the
+    templates that word and lay out the outputs)."""
+    lines = []
+    if diff.stamp("input"):
+        was, now = diff.stamp("input")
+        lines.append(f"input changed: {was.get('digest')} -> {now.get('digest')}")
+    if diff.stamp("kb"):
+        was, now = diff.stamp("kb")
+        lines.append(f"knowledge base changed: {was.get('version')} {was.get('digest')} -> "
+                     f"{now.get('version')} {now.get('digest')}")
+    if diff.stamp("presentation"):
+        was, now = diff.stamp("presentation")
+        lines.append(f"presentation changed: the templates that word and lay out the outputs are not those this "
+                     f"plan was made with (digest {was.get('digest')} then, {now.get('digest')} now)")
+    return lines
+
+
+def _line(change):
+    """One ``FieldChange`` as an audit line: ``-`` only in the stored plan, ``+`` only in the one
+    made again, ``~`` changed."""
+    from planner.outputs.textdiff import changed_part
+
+    where, before, after = change.path, change.before, change.after
+    if change.kind == "removed":
+        return f"- {where}: {_short(before)}"
+    if change.kind == "added":
+        return f"+ {where}: {_short(after)}"
+    if change.kind == "summarised":
+        return f"~ {where}: differs ({before} -> {after} entries)"
+    if change.kind == "swapped":
+        return f"~ {where}: {after[0]} and {after[1]} swapped ({before[0]} is listed before {before[1]})"
+    if change.kind == "reordered":
+        return f"~ {where}: order changed: {', '.join(before)} -> {', '.join(after)}"
+    return f"~ {where}: {changed_part(before, after)}"
 
 
 def _formatting(stored_text, text):
@@ -78,10 +66,6 @@ def _formatting(stored_text, text):
 def _short(value, width=160):
     text = json.dumps(value, ensure_ascii=False, sort_keys=True)
     return text if len(text) <= width else text[:width - 3] + "..."
-
-
-def _count(value):
-    return len(value) if isinstance(value, (list, dict)) else 1
 
 
 def _no_duplicates(pairs):
@@ -127,6 +111,7 @@ def audit(plan_path, assessment_path, kb_dir=None):
 def _audit(plan_path, assessment_path, kb_dir):
     from planner.intake.assessment import load_assessment, read_text
     from planner.kb.knowledge import load_knowledge_base
+    from planner.plans.diff import plan_diff
     from planner.plans.planning import make_plan
     from planner.outputs.render import render_plan
 
@@ -139,18 +124,14 @@ def _audit(plan_path, assessment_path, kb_dir):
     if text == stored_text:
         return True, [f"reproduced: {plan_path} follows from {assessment_path} with {kb.name} {kb.version}"]
     fresh = json.loads(text)
-    if stored == fresh and not _types_differ(stored, fresh):
+    diff = plan_diff(stored, fresh)
+    if diff.same:
         return True, [f"reproduced (formatting differs): {plan_path} follows from {assessment_path} with "
                       f"{kb.name} {kb.version}; the content is the same, the bytes are not",
                       f"formatting: {_formatting(stored_text, text)}"]
     lines = [f"not reproduced: {plan_path}"]
-    if stored.get("input_digest") != plan.input_digest:
-        lines.append(f"input changed: {stored.get('input_digest')} -> {plan.input_digest}")
-    stored_kb = stored.get("kb") if isinstance(stored.get("kb"), dict) else {}
-    if stored_kb.get("digest") != kb.digest:
-        lines.append(f"knowledge base changed: {stored_kb.get('version')} {stored_kb.get('digest')} -> "
-                     f"{kb.version} {kb.digest}")
-    changes = differences(stored, fresh)
+    lines += stamp_lines(diff)
+    changes = differences(diff)
     lines += changes[:MAX_LINES]
     if len(changes) > MAX_LINES:
         lines.append(f"... and {len(changes) - MAX_LINES} more differences")
@@ -159,22 +140,11 @@ def _audit(plan_path, assessment_path, kb_dir):
     return False, lines
 
 
-def _types_differ(a, b):
-    """Whether two equal plans differ in the type of a value (1 and 1.0, true and 1 compare
-    equal in Python): an auditor must see a changed type, never "formatting"."""
-    if isinstance(a, dict) and isinstance(b, dict):
-        return any(_types_differ(a[k], b[k]) for k in a)
-    if isinstance(a, list) and isinstance(b, list):
-        return any(_types_differ(x, y) for x, y in zip(a, b))
-    # seqplan writes each number in one type: 1.0 where it wrote 1 (or 0.0 for false) is a
-    # changed value, not formatting
-    return type(a) is not type(b)
-
-
 def diff_knowledge_bases(assessment_path, kb_a, kb_b):
     """Report lines: how the plan for one assessment changes from knowledge base A to B."""
     from planner.intake.assessment import load_assessment
     from planner.kb.knowledge import load_knowledge_base
+    from planner.plans.diff import plan_diff
     from planner.plans.planning import make_plan
 
     plans = []
@@ -188,5 +158,5 @@ def diff_knowledge_bases(assessment_path, kb_a, kb_b):
                      f"{a.version} but their contents differ: bump the version when a rule changes")
     sections = ("regions", "start", "steps", "alternatives", "deferred", "excluded", "strengths", "delivery",
                 "cautions", "risks", "regulate_duration", "review")
-    changes = differences({k: plan_a[k] for k in sections}, {k: plan_b[k] for k in sections})
+    changes = differences(plan_diff({k: plan_a[k] for k in sections}, {k: plan_b[k] for k in sections}))
     return lines + (changes or ["no difference in what is recommended, deferred or excluded, or why"])

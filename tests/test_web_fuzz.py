@@ -30,10 +30,10 @@ import yaml
 from sqlalchemy import func, select
 
 from tests.conftest import EXAMPLES_DIR
+from tests.test_web_record import PASSWORD      # the password record_app gives every user
 
 CASES = int(os.environ.get("SEQPLAN_FUZZ_CASES", 300))
 HANG_SECONDS = 60          # the server's own worker timeout: anything longer is a hang
-PASSWORD = "correct horse battery"
 USERS = {"Dr A": "therapist", "Dr B": "therapist", "Sam Super": "supervisor", "Ann Audit": "auditor",
          "Tom Train": "trainer"}
 EXAMPLE = yaml.safe_load((EXAMPLES_DIR / "young-child-brainstem.yaml").read_text("utf-8"))
@@ -81,19 +81,9 @@ def _alarm(*_):
 @pytest.fixture
 def site(db):
     """(record app, open trainer app, db): P1 (EX-001) is Dr A's, P2 (EX-002) Dr B's."""
-    from planner.api import open_record
-    from planner.record.users import add_user
-    from planner.web.app import create_app
+    from tests.test_web_record import record_app
 
-    rec = open_record(db)
-    for name, role in USERS.items():
-        add_user(rec, name, role, PASSWORD, by="admin")
-    rec.add(["young-child-brainstem"], by="Dr A")
-    rec.plan("EX-001", by="Dr A")
-    rec.add(["teen-cortical"], by="Dr B")
-    rec.plan("EX-002", by="Dr B")
-    app = create_app(db=db)
-    app.config["TESTING"] = True
+    app = record_app(db, USERS, [("young-child-brainstem", "EX-001", "Dr A"), ("teen-cortical", "EX-002", "Dr B")])
     return app, _open_app(), db
 
 

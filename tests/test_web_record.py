@@ -16,20 +16,27 @@ USERS = {"Dr A": "therapist", "Dr B": "therapist", "Sam Super": "supervisor", "A
          "Tom Train": "trainer"}
 
 
-@pytest.fixture
-def site(db):
-    """(app, db): a record with EX-001 added and planned (P1) by Dr A, and one user per role."""
+def record_app(db, users, children):
+    """The web app on a record with ``users`` ({name: role}, password PASSWORD) and each
+    (example, client id, therapist) of ``children`` added and planned by that therapist."""
     from planner.record.users import add_user
     from planner.web.app import create_app
 
     rec = open_record(db)
-    for name, role in USERS.items():
+    for name, role in users.items():
         add_user(rec, name, role, PASSWORD, by="admin")
-    rec.add(["young-child-brainstem"], by="Dr A")
-    rec.plan("EX-001", by="Dr A")
+    for example, client, therapist in children:
+        rec.add([example], by=therapist)
+        rec.plan(client, by=therapist)
     app = create_app(db=db)
     app.config["TESTING"] = True
-    return app, db
+    return app
+
+
+@pytest.fixture
+def site(db):
+    """(app, db): a record with EX-001 added and planned (P1) by Dr A, and one user per role."""
+    return record_app(db, USERS, [("young-child-brainstem", "EX-001", "Dr A")]), db
 
 
 def token(client, url="/login"):

@@ -193,11 +193,11 @@ def render_plan(plan, fmt="md", audience="therapist"):
         cited.extend(c for c in item["sources"] if c not in cited)
     if fmt == "json":
         return env.get_template("plan.json.j2").render(data=plan.to_dict())
-    cautions = first_cautions(plan)
+    cautions, waiting = first_cautions(plan), deferred_groups(plan.deferred)
     shown = dict(plan=plan, v=plan_view(plan, kb, cautions), label=kb.label, cite=kb.cite, phases=kb.phases,
                  params=kb.parameter_values, cited=cited, cited_sources=cited_sources(kb, cited),
-                 step_groups=step_groups(plan.steps, kb.six_rs), deferred_groups=deferred_groups(plan.deferred),
-                 waits=waits_in_summary(deferred_groups(plan.deferred)), six_rs=kb.six_rs,
+                 step_groups=step_groups(plan.steps, kb.six_rs), deferred_groups=waiting,
+                 waits=waits_in_summary(waiting), six_rs=kb.six_rs,
                  first_cautions=cautions, a_roles=_a_roles(kb))
     if fmt == "html":
         from markupsafe import Markup
